@@ -1,0 +1,66 @@
+"""Train the shipped configs on the full IMDB and record accuracy and speed.
+
+    python benchmarks/imdb_accuracy.py --data ../shared/data/aclImdb_labeled.tar.gz [CONFIG_NAME ...]
+
+Each config runs through the real CLI in its own process; the table goes to
+benchmarks/RESULTS.md (section "imdb-accuracy"), runs to benchmarks/runs/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from results import write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"dense_bow": 0.885, "simple_rnn": 0.84, "lstm": 0.875, "gru": 0.875, "bilstm": 0.885}
+
+
+def train(config: str, data: str, output_dir: Path) -> dict:
+    command = ["textclf", "train", str(ROOT / "configs" / f"{config}.yaml"), "--data", data,
+               "--output-dir", str(output_dir)]
+    completed = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+    run_dir = Path(completed.stdout.strip().splitlines()[-1])
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    return {"config": config, "run_dir": run_dir, **metrics}
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| config | test accuracy | target | epochs run | seconds/epoch | train seconds | parameters |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        target = TARGETS.get(row["config"])
+        mark = "" if target is None else (" ✓" if row["test_accuracy"] >= target else " ✗")
+        lines.append(
+            f"| {row['config']} | {row['test_accuracy']:.4f}{mark} | {target or '-'} | {row['epochs_run']} "
+            f"| {row['seconds_per_epoch']:.1f} | {row['train_seconds']:.0f} | {row['parameters']:,} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("configs", nargs="*", default=list(TARGETS))
+    parser.add_argument("--data", required=True, help="aclImdb folder or .tar.gz")
+    parser.add_argument("--output-dir", default=str(ROOT / "benchmarks" / "runs"))
+    args = parser.parse_args()
+    rows = []
+    for config in args.configs:
+        rows.append(train(config, args.data, Path(args.output_dir)))
+        print(f"{config}: test accuracy {rows[-1]['test_accuracy']:.4f}", file=sys.stderr, flush=True)
+    body = (
+        "Full IMDB: 20,000 train / 5,000 validation reviews (from the official train split), "
+        "25,000 test reviews. Seconds per epoch is the mean over all epochs run, the first included.\n\n"
+        + table(rows)
+    )
+    write_section("imdb-accuracy", "IMDB test accuracy of the shipped configs", body)
+
+
+if __name__ == "__main__":
+    main()

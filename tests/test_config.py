@@ -1,0 +1,105 @@
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from textclf.config import MODEL_CONFIGS, Config, apply_override, load_config, read_yaml, to_yaml, validate
+from textclf.errors import TextclfError
+
+CONFIGS = sorted(Path(__file__).parent.parent.joinpath("configs").glob("*.yaml"))
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str, *overrides: str) -> str:
+    with pytest.raises(TextclfError) as info:
+        load_config(write(tmp_path, text), list(overrides))
+    return str(info.value)
+
+
+def test_configs_folder_has_one_config_per_textbook_model():
+    names = {p.stem for p in CONFIGS}
+    assert {"dense_bow", "simple_rnn", "lstm", "gru", "bilstm"} <= names
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_shipped_config_validates_and_round_trips(path):
+    cfg = load_config(path)
+    assert cfg.name == path.stem
+    assert validate(yaml.safe_load(to_yaml(cfg))) == cfg
+
+
+def test_minimal_config_gets_schema_defaults():
+    cfg = validate({"name": "x", "model": {"type": "lstm"}})
+    assert cfg.train.epochs == 10 and cfg.data.vocab_size == 10_000 and cfg.model.units == 32
+    with pytest.raises(ValidationError, match="frozen"):
+        cfg.train.epochs = 3
+
+
+def test_unknown_key_names_the_field_and_suggests(tmp_path):
+    message = error_of(tmp_path, "name: x\nmodel: {type: lstm}\ntrain: {epocs: 3}\n")
+    assert "train.epocs" in message and "did you mean 'epochs'" in message
+
+
+def test_unknown_model_key_names_the_field(tmp_path):
+    message = error_of(tmp_path, "name: x\nmodel: {type: lstm, unitz: 3}\n")
+    assert "model.unitz" in message and "'units'" in message
+
+
+def test_unknown_model_type_lists_valid_types(tmp_path):
+    message = error_of(tmp_path, "name: x\nmodel: {type: transformerz}\n")
+    assert "transformerz" in message
+    for model_type in MODEL_CONFIGS:
+        assert model_type in message
+
+
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("name: x\nmodel: {type: lstm}\ntrain: {epochs: many}\n", "train.epochs"),
+        ("name: x\nmodel: {type: lstm}\ntrain: {epochs: 0}\n", "train.epochs"),
+        ("name: x\nmodel: {type: lstm}\ntrain: {learning_rate: -0.1}\n", "train.learning_rate"),
+        ("name: x\nmodel: {type: lstm}\ntrain: {learning_rate: .nan}\n", "train.learning_rate"),
+        ("name: x\nmodel: {type: lstm}\ndata: {validation_split: 1.0}\n", "data.validation_split"),
+        ("name: x\nmodel: {type: lstm}\ndata: {maxlen: 0}\n", "data.maxlen"),
+        ("name: x\nmodel: {type: lstm}\ndata: {padding: middle}\n", "data.padding"),
+        ("name: x\nmodel: {type: gru, units: [1]}\n", "model.units"),
+        ("model: {type: gru}\n", "name"),
+    ],
+)
+def test_bad_values_name_the_field(tmp_path, text, field):
+    assert error_of(tmp_path, text).split(": ")[1] == field
+
+
+def test_yaml_problems_are_reported_with_file_and_line(tmp_path):
+    assert "line 2, column 12" in error_of(tmp_path, "name: x\nmodel: type: lstm\n")
+    assert "duplicate key 'name'" in error_of(tmp_path, "name: x\nname: y\n")
+    assert "empty" in error_of(tmp_path, "")
+    assert "mapping" in error_of(tmp_path, "- a\n- b\n")
+    with pytest.raises(TextclfError, match="not found"):
+        read_yaml(tmp_path / "missing.yaml")
+
+
+def test_overrides_are_parsed_as_yaml_and_validated(tmp_path):
+    path = write(tmp_path, "name: x\nmodel: {type: lstm}\n")
+    cfg = load_config(path, ["train.epochs=3", "model.bidirectional=true"], data_path="d", output_dir="o")
+    assert cfg.train.epochs == 3 and cfg.model.bidirectional is True
+    assert cfg.data.path == "d" and cfg.output_dir == "o"
+    assert "train.epochz" in error_of(tmp_path, "name: x\nmodel: {type: lstm}\n", "train.epochz=3")
+    assert "train.epochs" in error_of(tmp_path, "name: x\nmodel: {type: lstm}\n", "train.epochs=lots")
+
+
+@pytest.mark.parametrize("assignment", ["train.epochs", "=3", "name.x=1", "train..epochs=3"])
+def test_malformed_overrides_are_rejected(assignment):
+    with pytest.raises(TextclfError, match="--set"):
+        apply_override({"name": "x"}, assignment)
+
+
+def test_config_is_typed_and_frozen():
+    cfg = Config.model_validate({"name": "x", "model": {"type": "conv1d_bilstm"}})
+    assert cfg.model.lstm_units == (64, 32) and cfg.model.input_kind == "sequence"

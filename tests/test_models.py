@@ -1,0 +1,96 @@
+import random
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import synthetic_review
+
+from textclf import data, models
+from textclf.config import MODEL_CONFIGS, DataConfig, validate
+from textclf.errors import TextclfError
+
+SMALL = {
+    "dense_bow": {"hidden_units": [8]},
+    "simple_rnn": {"embedding_dim": 8, "units": 8},
+    "lstm": {"embedding_dim": 8, "units": 8},
+    "gru": {"embedding_dim": 8, "units": 8, "bidirectional": True, "num_layers": 2},
+    "conv1d_bilstm": {"embedding_dim": 8, "filters": 8, "kernel_size": 3, "pool_size": 2, "lstm_units": [8, 4]},
+}
+
+
+def model_config(model_type: str, **extra):
+    return validate({"name": "t", "model": {"type": model_type, **SMALL[model_type], **extra}}).model
+
+
+def synthetic_corpus(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = random.Random(seed)
+    labels = np.array([i % 2 for i in range(n)], dtype=np.int32)
+    texts = np.array([synthetic_review(rng, positive=bool(y)) for y in labels], dtype=object)
+    return texts, labels
+
+
+def prepared(model_type: str, seed: int = 0):
+    """Vectorized train/test datasets of the synthetic corpus for this model's input kind."""
+    cfg = DataConfig(vocab_size=100, maxlen=20)
+    kind = MODEL_CONFIGS[model_type].input_kind
+    train_texts, train_labels = synthetic_corpus(200, seed)
+    test_texts, test_labels = synthetic_corpus(100, seed + 1)
+    vectorizer = data.make_vectorizer(cfg, kind)
+    data.adapt(vectorizer, train_texts)
+
+    def dataset(texts, labels, shuffle_seed=None):
+        return data.make_dataset(data.encode(vectorizer, texts, cfg, kind), labels, 16, cfg, shuffle_seed)
+
+    return cfg, kind, vectorizer, dataset(train_texts, train_labels, seed), dataset(test_texts, test_labels)
+
+
+def test_registry_matches_the_config_schemas():
+    assert set(models.REGISTRY) == set(MODEL_CONFIGS)
+
+
+def test_default_dense_bow_is_the_classic_keras_imdb_model():
+    cfg = validate({"name": "t", "model": {"type": "dense_bow"}}).model
+    model = models.build(cfg, vocab_size=10_000, num_classes=2)
+    assert model.count_params() == 160_305
+
+
+def test_default_conv1d_bilstm_has_the_documented_layers():
+    cfg = validate({"name": "t", "model": {"type": "conv1d_bilstm"}}).model
+    model = models.build(cfg, vocab_size=10_000, num_classes=2)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["InputLayer", "Embedding", "Dropout", "Conv1D", "MaxPooling1D",
+                     "Bidirectional", "Dropout", "Bidirectional", "Dense"]
+    assert model.get_layer("embedding").output.shape[-1] == 200
+
+
+@pytest.mark.parametrize("model_type", sorted(models.REGISTRY))
+def test_builder_learns_a_synthetic_corpus(model_type):
+    keras.utils.set_random_seed(0)
+    _, _, vectorizer, train_ds, test_ds = prepared(model_type)
+    model = models.build(model_config(model_type), vocab_size=vectorizer.vocabulary_size(), num_classes=2)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
+    before = [w.copy() for w in model.get_weights()]
+    model.fit(train_ds, epochs=6, verbose=0)
+    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    assert model.evaluate(test_ds, return_dict=True, verbose=0)["accuracy"] >= 0.9
+
+
+@pytest.mark.parametrize("model_type", sorted(models.REGISTRY))
+def test_end_to_end_model_takes_raw_strings_even_odd_ones(model_type):
+    cfg, kind, vectorizer, _, _ = prepared(model_type)
+    model = models.build(model_config(model_type), vocab_size=vectorizer.vocabulary_size(), num_classes=4)
+    assert model.output.shape[-1] == 4
+    end_to_end = models.end_to_end(vectorizer, model, cfg, kind)
+    texts = ["Great film!", "", "?!.", "x " * 5000, "映画は素晴らしい 🎬"]
+    probabilities = end_to_end.predict(tf.constant(texts), verbose=0)
+    assert probabilities.shape == (5, 4)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_unknown_type_lists_the_registry():
+    class Fake:
+        type = "nope"
+
+    with pytest.raises(TextclfError, match="dense_bow"):
+        models.build(Fake(), vocab_size=10, num_classes=2)

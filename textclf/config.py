@@ -1,0 +1,259 @@
+"""The config schema: the one source of truth for every setting and its default.
+
+A YAML file is read once, overrides are applied to the raw mapping, and the
+result is validated into frozen pydantic objects. Nothing here imports
+TensorFlow, so validating a config (``--dry-run``) is instant.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
+
+from textclf.errors import TextclfError
+
+Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
+Monitor = Literal["val_loss", "val_accuracy", "loss", "accuracy"]
+
+
+class Strict(BaseModel):
+    """Frozen, typed, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class DataConfig(Strict):
+    source: Literal["imdb"] = "imdb"
+    path: str | None = None
+    vocab_size: Annotated[int, Field(ge=3)] = 10_000
+    maxlen: PositiveInt = 200
+    padding: Literal["pre", "post"] = "pre"
+    truncating: Literal["pre", "post"] = "pre"
+    output_mode: Literal["multi_hot", "count", "tf_idf"] = "multi_hot"
+    ngrams: Annotated[int, Field(ge=1, le=3)] = 1
+    validation_split: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
+    limit: PositiveInt | None = None
+
+
+class DenseBowConfig(Strict):
+    """Bag of words (``data.output_mode``, ``data.ngrams``) → Dense layers."""
+
+    input_kind: ClassVar[str] = "bag"
+    type: Literal["dense_bow"]
+    hidden_units: tuple[PositiveInt, ...] = (16, 16)
+    dropout: Fraction = 0.0
+
+
+class RecurrentConfig(Strict):
+    """Embedding → stacked recurrent layers → Dense."""
+
+    input_kind: ClassVar[str] = "sequence"
+    embedding_dim: PositiveInt = 32
+    units: PositiveInt = 32
+    num_layers: PositiveInt = 1
+    bidirectional: bool = False
+    dropout: Fraction = 0.0
+    recurrent_dropout: Fraction = 0.0
+    mask_zero: bool = False
+
+
+class SimpleRNNConfig(RecurrentConfig):
+    type: Literal["simple_rnn"]
+
+
+class LSTMConfig(RecurrentConfig):
+    type: Literal["lstm"]
+
+
+class GRUConfig(RecurrentConfig):
+    type: Literal["gru"]
+
+
+class Conv1DBiLSTMConfig(Strict):
+    """Embedding → Conv1D → MaxPooling1D → stacked bidirectional LSTMs → Dense."""
+
+    input_kind: ClassVar[str] = "sequence"
+    type: Literal["conv1d_bilstm"]
+    embedding_dim: PositiveInt = 200
+    dropout: Fraction = 0.5
+    filters: PositiveInt = 64
+    kernel_size: PositiveInt = 5
+    pool_size: PositiveInt = 4
+    lstm_units: tuple[PositiveInt, ...] = Field((64, 32), min_length=1)
+
+
+ModelConfig = Annotated[
+    Union[DenseBowConfig, SimpleRNNConfig, LSTMConfig, GRUConfig, Conv1DBiLSTMConfig],
+    Field(discriminator="type"),
+]
+MODEL_CONFIGS: dict[str, type[BaseModel]] = {
+    cls.model_fields["type"].annotation.__args__[0]: cls
+    for cls in (DenseBowConfig, SimpleRNNConfig, LSTMConfig, GRUConfig, Conv1DBiLSTMConfig)
+}
+
+
+class EarlyStoppingConfig(Strict):
+    enabled: bool = True
+    monitor: Monitor = "val_loss"
+    patience: Annotated[int, Field(ge=0)] = 2
+    min_delta: Annotated[float, Field(ge=0.0)] = 0.0
+
+
+class ReduceLROnPlateauConfig(Strict):
+    enabled: bool = True
+    monitor: Monitor = "val_loss"
+    factor: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.5
+    patience: Annotated[int, Field(ge=0)] = 1
+    min_lr: Annotated[float, Field(ge=0.0)] = 1e-6
+
+
+class TrainConfig(Strict):
+    optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
+    learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 1e-3
+    batch_size: Annotated[int, Field(ge=1, le=65_536)] = 128
+    epochs: Annotated[int, Field(ge=1, le=10_000)] = 10
+    early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
+    reduce_lr_on_plateau: ReduceLROnPlateauConfig = ReduceLROnPlateauConfig()
+    checkpoint_monitor: Monitor = "val_loss"
+
+
+class Config(Strict):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
+    seed: Annotated[int, Field(ge=0, lt=2**32)] = 42
+    data: DataConfig = DataConfig()
+    model: ModelConfig
+    train: TrainConfig = TrainConfig()
+    output_dir: str = "outputs"
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys instead of keeping the last one."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                line = key_node.start_mark.line + 1
+                raise TextclfError(f"duplicate key '{key}' at line {line}")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TextclfError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TextclfError(f"{path}: cannot read config file ({exc})") from None
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except TextclfError as exc:
+        raise TextclfError(f"{path}: {exc}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
+        raise TextclfError(f"{path}: YAML syntax error at {where}: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise TextclfError(f"{path}: YAML error: {exc}") from None
+    if raw is None:
+        raise TextclfError(f"{path}: config file is empty")
+    if not isinstance(raw, dict):
+        raise TextclfError(f"{path}: config must be a mapping of keys to values, got {type(raw).__name__}")
+    return raw
+
+
+def _assign(raw: dict[str, Any], dotted_key: str, value: Any, context: str) -> None:
+    parts = dotted_key.strip().split(".")
+    if not all(parts):
+        raise TextclfError(f"{context}: bad key '{dotted_key}'")
+    node = raw
+    for depth, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise TextclfError(f"{context}: '{'.'.join(parts[: depth + 1])}' is not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def apply_override(raw: dict[str, Any], assignment: str) -> None:
+    """Apply one ``--set section.key=value`` to the raw mapping (value parsed as YAML)."""
+    key, sep, value_text = assignment.partition("=")
+    context = f"--set '{assignment}'"
+    if not sep or not key.strip():
+        raise TextclfError(f"{context}: expected KEY=VALUE, e.g. train.epochs=3")
+    try:
+        value = yaml.safe_load(value_text)
+    except yaml.YAMLError:
+        raise TextclfError(f"{context}: value '{value_text}' is not valid YAML") from None
+    _assign(raw, key, value, context)
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """The valid keys of the section a validation error points into."""
+    cls: type[BaseModel] | None = Config
+    for part in loc:
+        if cls is Config and part == "model":
+            return []
+        field = cls.model_fields.get(part) if cls else None
+        annotation = getattr(field, "annotation", None)
+        cls = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return list(cls.model_fields) if cls else []
+
+
+def _describe(error: dict, raw: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    if len(loc) >= 2 and loc[0] == "model" and loc[1] in MODEL_CONFIGS:
+        model_cls, loc = MODEL_CONFIGS[loc[1]], ("model",) + loc[2:]
+    else:
+        model_cls = None
+    field = ".".join(str(p) for p in loc) or "config"
+    kind = error["type"]
+    if kind == "union_tag_invalid":
+        return f"model.type: unknown model type {error['input']!r}; valid types: {', '.join(MODEL_CONFIGS)}"
+    if kind == "union_tag_not_found":
+        return f"model.type: missing; valid types: {', '.join(MODEL_CONFIGS)}"
+    if kind == "extra_forbidden":
+        valid = list(model_cls.model_fields) if model_cls else _fields_at(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(valid)}"
+        return f"{field}: unknown key{hint}"
+    if kind == "missing":
+        return f"{field}: required key is missing"
+    return f"{field}: {error['msg']} (got {error['input']!r})"
+
+
+def validate(raw: dict[str, Any], origin: str = "config") -> Config:
+    """Validate a raw mapping into a frozen :class:`Config`."""
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise TextclfError(f"{origin}: {_describe(exc.errors()[0], raw)}") from None
+
+
+def load_config(
+    path: Path,
+    overrides: list[str] = (),
+    data_path: str | None = None,
+    output_dir: str | None = None,
+) -> Config:
+    """Read, override and validate a config file: the only way configs enter textclf."""
+    raw = read_yaml(Path(path))
+    for assignment in overrides:
+        apply_override(raw, assignment)
+    if data_path is not None:
+        _assign(raw, "data.path", data_path, "--data")
+    if output_dir is not None:
+        raw["output_dir"] = output_dir
+    return validate(raw, origin=str(path))
+
+
+def to_yaml(cfg: Config) -> str:
+    """The fully resolved config, every default written out, as YAML."""
+    return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)

@@ -1,0 +1,67 @@
+"""Keras pieces that a saved textclf model refers to by name.
+
+They are registered under the ``textclf`` package so that ``model.keras``
+loads in safe mode (no lambdas) in any process that has imported this module.
+The training pipeline uses the very same functions, so training-time and
+serving-time preprocessing cannot drift apart.
+"""
+
+import keras
+import tensorflow as tf
+
+PUNCTUATION = r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]"""
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="standardize")
+def standardize(text):
+    """Lowercase, turn ``<br />`` into a space, strip punctuation."""
+    text = tf.strings.lower(text)
+    text = tf.strings.regex_replace(text, r"<br\s*/?>", " ")
+    return tf.strings.regex_replace(text, PUNCTUATION, " ")
+
+
+def truncate(ragged, maxlen, truncating="post"):
+    """Cut ragged token ids to at most ``maxlen``; ``pre`` keeps the end of a long text."""
+    return ragged[:, -maxlen:] if truncating == "pre" else ragged[:, :maxlen]
+
+
+def move_padding_first(dense):
+    """Turn a right-padded batch into a left-padded one (token id 0 is only ever padding)."""
+    lengths = tf.reduce_sum(tf.cast(tf.not_equal(dense, 0), tf.int64), axis=1)
+    return tf.reverse(tf.reverse_sequence(dense, lengths, seq_axis=1, batch_axis=0), axis=[1])
+
+
+def pad_and_truncate(ragged, maxlen, padding="post", truncating="post"):
+    """Like ``keras.utils.pad_sequences``, in the graph, padded only to the batch's longest row.
+
+    Every row keeps at least one position, so a text with no known token still
+    flows through recurrent and convolutional layers.
+    """
+    dense = truncate(ragged, maxlen, truncating).to_tensor()
+    dense = tf.pad(dense, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(dense)[1])]])
+    return move_padding_first(dense) if padding == "pre" else dense
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="SequencePadding")
+class SequencePadding(keras.layers.Layer):
+    """Ragged token ids → a dense batch padded/truncated as configured."""
+
+    def __init__(self, maxlen, padding="post", truncating="post", **kwargs):
+        super().__init__(**kwargs)
+        self.maxlen = maxlen
+        self.padding = padding
+        self.truncating = truncating
+
+    def call(self, ragged):
+        return pad_and_truncate(ragged, self.maxlen, self.padding, self.truncating)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], None)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "maxlen": self.maxlen,
+            "padding": self.padding,
+            "truncating": self.truncating,
+        }
