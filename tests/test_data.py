@@ -91,14 +91,18 @@ def test_bag_vectors_are_sparse_multi_hot_with_bigrams():
     assert dense[vocabulary.index("good film")] == 1 and dense[vocabulary.index("film")] == 1
 
 
-def test_sequence_batches_are_bucketed_and_padded_to_their_own_length():
-    cfg = DataConfig(maxlen=64, padding="pre")
-    lengths = [3] * 8 + [60] * 8
-    ragged = tf.ragged.constant([[5] * n for n in lengths], dtype=tf.int32)
-    labels = np.arange(16, dtype=np.int32)
-    batches = list(data.make_dataset(ragged, labels, batch_size=8, cfg=cfg, shuffle_seed=1))
-    widths = sorted(int(x.shape[1]) for x, _ in batches)
-    assert widths == [3, 60]
-    assert sorted(np.concatenate([y.numpy() for _, y in batches]).tolist()) == list(range(16))
-    for x, _ in batches:
-        assert (x.numpy()[:, -1] == 5).all()  # left-padded: every row ends with a token
+@pytest.mark.parametrize("padding", ["pre", "post"])
+def test_sequences_are_bucketed_and_padded_as_the_saved_model_pads_them(padding):
+    cfg = DataConfig(maxlen=50, padding=padding, truncating="pre")  # bucket step 8: widths 8, 16, .., 48, 50
+    rng = np.random.default_rng(0)
+    lengths = [0, 1, 8, 9, 16, 17, 47, 48, 49, 50, 80] * 3
+    rows = [list(rng.integers(2, 9, size=n)) for n in lengths]
+    ids = tf.ragged.constant(rows, dtype=tf.int32)[:, -cfg.maxlen :]
+    labels = np.arange(len(rows), dtype=np.int32)
+    seen = []
+    for x, y in data.make_dataset(ids, labels, batch_size=4, cfg=cfg, shuffle_seed=1):
+        for row, index in zip(x.numpy(), y.numpy(), strict=True):
+            alone = pad_and_truncate(tf.ragged.constant([rows[index]], dtype=tf.int32), 50, padding, "pre")
+            np.testing.assert_array_equal(row, alone.numpy()[0])
+            seen.append(int(index))
+    assert sorted(seen) == labels.tolist()

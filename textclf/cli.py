@@ -71,3 +71,143 @@ def train(
     metrics = training.run(cfg, run_dir, command_line=shlex.join(["textclf", *sys.argv[1:]])).metrics
     typer.echo(f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs_run']} epochs")
     typer.echo(str(run_dir))
+
+
+RunDirArg = Annotated[Optional[Path], typer.Argument(help="Run directory (default: the newest under outputs/).")]
+OutputsOpt = Annotated[Path, typer.Option("--dir", help="Where runs are looked for.")]
+
+
+@app.command()
+@user_errors
+def evaluate(
+    run_dir: RunDirArg = None,
+    data: Annotated[Optional[str], typer.Option("--data", help="Evaluate on this data instead.")] = None,
+    split: Annotated[str, typer.Option("--split", help="test, validation or train.")] = "test",
+    errors: Annotated[int, typer.Option("--errors", min=0, help="How many confident mistakes to show.")] = 5,
+    outputs: OutputsOpt = Path("outputs"),
+) -> None:
+    """Score a run's model on held-out data; writes RUN_DIR/evaluation/."""
+    from textclf import evaluate as evaluation
+
+    run = rundir.resolve_run_dir(run_dir, outputs)
+    report = evaluation.evaluate_run(run, data_path=data, split=split, errors=errors)
+    typer.echo(f"{run}  ({report['split']} split, {report['examples']:,} examples)")
+    typer.echo(f"accuracy {report['accuracy']:.4f}   loss {report['loss']:.4f}   ROC-AUC {report['roc_auc']:.4f}")
+    typer.echo(f"{'class':<16}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
+    rows = [*report["per_class"].items(), ("macro avg", report["macro"]), ("weighted avg", report["weighted"])]
+    for name, scores in rows:
+        support = f"{scores['support']:>10,}" if "support" in scores else ""
+        typer.echo(f"{name:<16}{scores['precision']:>10.4f}{scores['recall']:>10.4f}{scores['f1']:>10.4f}{support}")
+    typer.echo(f"confusion matrix (rows true, columns predicted): {report['confusion_matrix']}")
+    for mistake in report["mistakes"]:
+        typer.echo(f"  wrong {mistake['probability']:.3f} {mistake['predicted_label']} "
+                   f"(true {mistake['true_label']}): {mistake['text'][:100]}")
+    typer.echo(str(run / "evaluation"))
+
+
+@app.command("plot-history")
+@user_errors
+def plot_history(
+    run_dirs: Annotated[Optional[list[Path]], typer.Argument(help="One or more run directories.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="PNG file to write.")] = None,
+    metric: Annotated[str, typer.Option("--metric", help="Metric drawn beside the loss.")] = "accuracy",
+    outputs: OutputsOpt = Path("outputs"),
+) -> None:
+    """Draw loss and accuracy per epoch; several runs are overlaid for comparison."""
+    from textclf.plots import history_plot
+
+    runs = [rundir.resolve_run_dir(d, outputs) for d in (run_dirs or [None])]
+    target = out or (runs[0] / "plots" / ("history.png" if len(runs) == 1 else "comparison.png"))
+    history_plot(runs, target, metric=metric)
+    typer.echo(str(target))
+
+
+@app.command()
+@user_errors
+def predict(
+    args: Annotated[Optional[list[str]], typer.Argument(help="[RUN_DIR] TEXT ...", show_default=False)] = None,
+    file: Annotated[Optional[str], typer.Option("--file", help="One text per line; '-' for stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, help="Labels shown per text.")] = 1,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 512,
+    outputs: OutputsOpt = Path("outputs"),
+) -> None:
+    """Label raw texts with a run's model (the newest run when RUN_DIR is left out)."""
+    import json
+
+    from textclf import predict as prediction
+
+    texts = list(args or [])
+    run_dir = Path(texts.pop(0)) if texts and rundir.is_run_dir(Path(texts[0])) else None
+    run = rundir.resolve_run_dir(run_dir, outputs)
+    if not texts and file is None:
+        raise TextclfError("predict: give TEXT arguments or --file FILE")
+    model, names = prediction.load_model(run), prediction.class_names(run)
+    for chunk in prediction.chunks(_text_source(texts, file), 8 * batch_size):
+        probabilities = prediction.predict_texts(model, chunk, batch_size=batch_size)
+        for result in prediction.label_predictions(chunk, probabilities, names, top_k):
+            if as_json:
+                typer.echo(json.dumps({"label": result.label, "probability": result.probability,
+                                       "top": [{"label": n, "probability": p} for n, p in result.top],
+                                       "text": result.text}, ensure_ascii=False))
+            else:
+                shown = "  ".join(f"{n} {p:.4f}" for n, p in result.top)
+                typer.echo(f"{shown}\t{result.text[:80]}")
+
+
+def _text_source(texts: list[str], file: str | None):
+    """The texts given, then one text per line of ``file`` ('-' is stdin), read lazily."""
+    yield from texts
+    if file is None:
+        return
+    if file == "-":
+        yield from (line.rstrip("\n") for line in sys.stdin)
+        return
+    try:
+        with open(file, encoding="utf-8", errors="replace") as handle:
+            yield from (line.rstrip("\n") for line in handle)
+    except OSError as exc:
+        raise TextclfError(f"--file: cannot read {file} ({exc.strerror})") from None
+
+
+@app.command()
+@user_errors
+def runs(
+    outputs: OutputsOpt = Path("outputs"),
+    sort: Annotated[str, typer.Option("--sort", help="Column to sort by.")] = "started",
+) -> None:
+    """A table of the runs under --dir."""
+    rows = rundir.list_runs(outputs, sort)
+    if not rows:
+        typer.echo(f"no runs in {outputs}")
+        return
+    widths = {c: max(len(c), *(len(_cell(r[c])) for r in rows)) for c in rundir.RUN_COLUMNS}
+    typer.echo("  ".join(c.ljust(widths[c]) for c in rundir.RUN_COLUMNS))
+    for row in rows:
+        typer.echo("  ".join(_cell(row[c]).ljust(widths[c]) for c in rundir.RUN_COLUMNS))
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}" if value < 1 else f"{value:.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+@app.command()
+@user_errors
+def export(
+    run_dir: RunDirArg = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="SavedModel folder (default RUN_DIR/saved_model).")] = None,
+    outputs: OutputsOpt = Path("outputs"),
+) -> None:
+    """Export a TensorFlow SavedModel (string input 'text') and check it matches model.keras."""
+    from textclf import export as exporting
+
+    run = rundir.resolve_run_dir(run_dir, outputs)
+    target = out or run / "saved_model"
+    texts = exporting.held_out_texts(run)
+    difference = exporting.export_run(run, target, texts)
+    typer.echo(f"checked {len(texts)} held-out texts: largest difference {difference:.2g}")
+    typer.echo(str(target))

@@ -212,17 +212,20 @@ def encode(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str):
 
 
 def bucket_boundaries(maxlen: int) -> list[int]:
-    """About 16 length buckets up to ``maxlen``."""
-    step = max(8, maxlen // 16)
-    return list(range(step, maxlen, step))
+    """Boundaries for ``bucket_by_sequence_length`` that reproduce ``layers.bucket_width``."""
+    from textclf.layers import bucket_step
+
+    step = bucket_step(maxlen)
+    return [k * step + 1 for k in range(1, -(-maxlen // step))] + [maxlen + 1]
 
 
 def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
     """Batches of already-vectorized examples, reshuffled each epoch when a seed is given.
 
-    Token sequences are batched with others of similar length and padded only
-    to the longest in their batch (pre- or post- as configured), so recurrent
-    layers do not step through hundreds of padding positions.
+    Token sequences are batched with others of similar length and padded to
+    their bucket's width (pre- or post- as configured), exactly as the saved
+    model's ``SequencePadding`` pads them, so recurrent layers do not step
+    through hundreds of padding positions.
     """
     import tensorflow as tf
 
@@ -236,9 +239,10 @@ def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig,
     boundaries = bucket_boundaries(cfg.maxlen)
     dataset = dataset.map(lambda ids, label: (tf.identity(ids), label))  # ragged rows → tensors
     dataset = dataset.bucket_by_sequence_length(
-        lambda ids, label: tf.maximum(tf.shape(ids)[0], 1),
+        lambda ids, label: tf.shape(ids)[0],
         bucket_boundaries=boundaries,
         bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+        pad_to_bucket_boundary=True,
     )
     if cfg.padding == "pre":
         dataset = dataset.map(lambda ids, label: (move_padding_first(ids), label))

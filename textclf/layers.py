@@ -31,14 +31,31 @@ def move_padding_first(dense):
     return tf.reverse(tf.reverse_sequence(dense, lengths, seq_axis=1, batch_axis=0), axis=[1])
 
 
-def pad_and_truncate(ragged, maxlen, padding="post", truncating="post"):
-    """Like ``keras.utils.pad_sequences``, in the graph, padded only to the batch's longest row.
+def bucket_step(maxlen):
+    """Sequence lengths are rounded up to a multiple of this (about 16 widths up to ``maxlen``)."""
+    return max(8, maxlen // 16)
 
-    Every row keeps at least one position, so a text with no known token still
-    flows through recurrent and convolutional layers.
+
+def bucket_width(length, maxlen):
+    """The padded width of a sequence of ``length`` tokens: the next multiple of the step, at most ``maxlen``."""
+    step = bucket_step(maxlen)
+    length = tf.cast(length, tf.int64)
+    rounded = tf.maximum(tf.constant(1, tf.int64), (length + step - 1) // step) * step
+    return tf.minimum(rounded, maxlen)
+
+
+def pad_and_truncate(ragged, maxlen, padding="post", truncating="post"):
+    """Like ``keras.utils.pad_sequences``, in the graph, but padded to a bucket width.
+
+    The batch is padded to the bucket width of its longest row rather than to
+    ``maxlen``, so short texts are not padded to hundreds of positions. A text
+    gets the same padding whatever else is in its batch as long as the batch
+    holds one bucket, which is how training and ``textclf predict`` batch.
     """
-    dense = truncate(ragged, maxlen, truncating).to_tensor()
-    dense = tf.pad(dense, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(dense)[1])]])
+    ids = truncate(ragged, maxlen, truncating)
+    longest = tf.reduce_max(tf.concat([ids.row_lengths(), tf.zeros([1], tf.int64)], axis=0))
+    dense = ids.to_tensor()
+    dense = tf.pad(dense, [[0, 0], [0, bucket_width(longest, maxlen) - tf.shape(dense, tf.int64)[1]]])
     return move_padding_first(dense) if padding == "pre" else dense
 
 

@@ -8,6 +8,7 @@ crash never leaves a half-written ``metrics.json``.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from datetime import datetime, timezone
@@ -62,6 +63,34 @@ def read_json(path: Path) -> dict[str, Any]:
         raise TextclfError(f"{path}: unreadable ({exc})") from None
 
 
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A run's own ``config.yaml`` as a plain mapping (it was validated when written)."""
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise TextclfError(f"{path}: unreadable ({exc})") from None
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def read_history(run_dir: Path) -> dict[str, list[float]]:
+    """``history.csv`` as columns of floats, epochs counted from 1."""
+    path = Path(run_dir) / "history.csv"
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError:
+        raise TextclfError(f"{run_dir}: no training history (history.csv)") from None
+    try:
+        history = {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
+    except (TypeError, ValueError):
+        raise TextclfError(f"{path}: malformed history") from None
+    if "epoch" in history:
+        history["epoch"] = [int(e) + 1 for e in history["epoch"]]
+    return history
+
+
 def update_run_info(run_dir: Path, **fields: Any) -> dict[str, Any]:
     """Merge ``fields`` into ``run.json``."""
     path = run_dir / RUN_FILE
@@ -69,6 +98,34 @@ def update_run_info(run_dir: Path, **fields: Any) -> dict[str, Any]:
     info.update(fields)
     write_json(path, info)
     return info
+
+
+RUN_COLUMNS = ("run", "model", "started", "status", "epochs", "test_accuracy", "train_seconds", "parameters")
+
+
+def list_runs(output_dir: str | Path, sort: str = "started") -> list[dict[str, Any]]:
+    """One row per run folder under ``output_dir`` (unreadable ones shown as such)."""
+    if sort not in RUN_COLUMNS:
+        raise TextclfError(f"--sort: unknown column {sort!r}; valid columns: {', '.join(RUN_COLUMNS)}")
+    rows = []
+    for path in sorted(Path(output_dir).glob("*/")):
+        if not is_run_dir(path):
+            continue
+        try:
+            info = read_json(path / RUN_FILE)
+            metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else {}
+        except TextclfError:
+            info, metrics = {"status": "unreadable"}, {}
+        rows.append({
+            "run": path.name, "model": info.get("model_type"), "started": (info.get("started_at") or "")[:19],
+            "status": info.get("status"), "epochs": metrics.get("epochs_run"),
+            "test_accuracy": metrics.get("test_accuracy"), "train_seconds": metrics.get("train_seconds"),
+            "parameters": metrics.get("parameters"),
+        })
+    descending = sort in ("test_accuracy", "started", "epochs", "parameters")
+    present = [r for r in rows if r[sort] is not None]
+    missing = [r for r in rows if r[sort] is None]
+    return sorted(present, key=lambda r: r[sort], reverse=descending) + missing
 
 
 def is_run_dir(path: Path) -> bool:

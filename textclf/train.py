@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import platform
 import time
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import tensorflow as tf
 import textclf
 from textclf import data, models, rundir
 from textclf.config import Config, to_yaml
+from textclf.plots import history_marks, history_plot
 
 CHECKPOINT = Path("checkpoints") / "best.keras"
 OPTIMIZERS = {
@@ -72,24 +72,6 @@ def _callbacks(cfg: Config, run_dir: Path) -> list[keras.callbacks.Callback]:
         )
     callbacks.append(keras.callbacks.CSVLogger(run_dir / "history.csv", append=True))
     return callbacks
-
-
-def read_history(run_dir: Path) -> dict[str, list[float]]:
-    """``history.csv`` as columns of floats (epochs counted from 1)."""
-    with open(run_dir / "history.csv", newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    history = {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
-    if "epoch" in history:
-        history["epoch"] = [int(e) + 1 for e in history["epoch"]]
-    return history
-
-
-def _best_epoch(history: dict[str, list[float]], monitor: str) -> int | None:
-    values = history.get(monitor)
-    if not values:
-        return None
-    index = int(np.argmax(values) if "accuracy" in monitor else np.argmin(values))
-    return history["epoch"][index]
 
 
 def _summary(model: keras.Model, run_dir: Path) -> None:
@@ -154,7 +136,7 @@ def _fit(cfg: Config, run_dir: Path) -> TrainResult:
     end_to_end = models.end_to_end(vectorizer, best, cfg.data, input_kind)
     end_to_end.save(run_dir / rundir.MODEL_FILE)
 
-    history = read_history(run_dir)
+    history = rundir.read_history(run_dir)
     rundir.write_json(run_dir / "history.json", history)
     metrics = {
         "test_accuracy": float(test["accuracy"]),
@@ -162,12 +144,13 @@ def _fit(cfg: Config, run_dir: Path) -> TrainResult:
         "train_seconds": round(train_seconds, 3),
         "seconds_per_epoch": round(float(np.mean(history["epoch_seconds"])), 3),
         "epochs_run": len(history["epoch"]),
-        "best_epoch": _best_epoch(history, cfg.train.checkpoint_monitor),
+        "best_epoch": history_marks(history, cfg.train.checkpoint_monitor, cfg.train.epochs).best_epoch,
         "parameters": int(best.count_params()),
         "vocabulary_size": int(vectorizer.vocabulary_size()),
         "num_classes": num_classes,
     }
     rundir.write_json(run_dir / "metrics.json", metrics)
+    history_plot([run_dir], run_dir / "plots" / "history.png")
     return TrainResult(metrics, end_to_end)
 
 

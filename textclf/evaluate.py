@@ -1,0 +1,105 @@
+"""Evaluation stage: score a run's model on a held-out split and explain its mistakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from textclf import data, plots, predict, rundir
+from textclf.config import read_yaml, validate
+from textclf.errors import TextclfError
+
+SPLITS = ("test", "validation", "train")
+
+
+def roc_curve(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """False and true positive rates at every distinct score threshold."""
+    order = np.argsort(-scores, kind="stable")
+    scores, labels = scores[order], labels[order]
+    distinct = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    tps = np.cumsum(labels)[distinct]
+    fps = (distinct + 1) - tps
+    positives, negatives = max(tps[-1], 1), max(fps[-1], 1)
+    return np.r_[0.0, fps / negatives], np.r_[0.0, tps / positives]
+
+
+def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    fpr, tpr = roc_curve(labels, scores)
+    return float(np.trapezoid(tpr, fpr))
+
+
+def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, names: list[str]) -> dict:
+    """Accuracy, log loss, per-class precision/recall/F1, macro and weighted averages, ROC-AUC."""
+    n_classes = probabilities.shape[1]
+    predicted = probabilities.argmax(axis=1)
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    true_counts, predicted_counts, hits = confusion.sum(1), confusion.sum(0), np.diag(confusion)
+    precision = np.divide(hits, predicted_counts, out=np.zeros(n_classes), where=predicted_counts > 0)
+    recall = np.divide(hits, true_counts, out=np.zeros(n_classes), where=true_counts > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(n_classes),
+                   where=(precision + recall) > 0)
+    picked = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
+    per_class = {
+        name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+               "support": int(true_counts[i]),
+               "roc_auc": roc_auc((labels == i).astype(int), probabilities[:, i])}
+        for i, name in enumerate(names)
+    }
+    weights = true_counts / max(true_counts.sum(), 1)
+    result = {
+        "examples": int(len(labels)),
+        "accuracy": float(np.mean(predicted == labels)),
+        "loss": float(-np.mean(np.log(picked))),
+        "macro": {"precision": float(precision.mean()), "recall": float(recall.mean()), "f1": float(f1.mean())},
+        "weighted": {"precision": float(precision @ weights), "recall": float(recall @ weights),
+                     "f1": float(f1 @ weights)},
+        "per_class": per_class,
+        "confusion_matrix": confusion.tolist(),
+        "class_names": names,
+    }
+    if n_classes == 2:
+        result.update({"precision": float(precision[1]), "recall": float(recall[1]), "f1": float(f1[1]),
+                       "roc_auc": per_class[names[1]]["roc_auc"]})
+    else:
+        result["roc_auc"] = float(np.mean([c["roc_auc"] for c in per_class.values()]))
+    return result
+
+
+def confident_mistakes(texts, labels, probabilities, names, count: int, snippet: int = 200) -> list[dict]:
+    """The ``count`` wrong predictions the model was surest of."""
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != labels)
+    wrong = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")][:count]
+    return [
+        {"text": " ".join(str(texts[i]).split())[:snippet], "true_label": names[labels[i]],
+         "predicted_label": names[predicted[i]], "probability": float(probabilities[i, predicted[i]])}
+        for i in wrong
+    ]
+
+
+def run_config(run_dir: Path):
+    return validate(read_yaml(Path(run_dir) / "config.yaml"), origin=str(Path(run_dir) / "config.yaml"))
+
+
+def evaluate_run(run_dir: Path, data_path: str | None = None, split: str = "test", errors: int = 5) -> dict:
+    """Evaluate ``run_dir``'s model on a split of its data; write ``evaluation/`` in the run."""
+    if split not in SPLITS:
+        raise TextclfError(f"--split: unknown split {split!r}; valid splits: {', '.join(SPLITS)}")
+    cfg = run_config(run_dir)
+    data_cfg = cfg.data if data_path is None else cfg.data.model_copy(update={"path": data_path})
+    model = predict.load_model(run_dir)
+    names = predict.class_names(run_dir)
+    corpus = data.load_corpus(data_cfg, cfg.seed)
+    chosen = getattr(corpus, split)
+    probabilities = predict.predict_texts(model, list(chosen.texts.astype(str)))
+    report = classification_metrics(chosen.labels, probabilities, names)
+    report.update(split=split, data=corpus.location,
+                  mistakes=confident_mistakes(chosen.texts, chosen.labels, probabilities, names, errors))
+    out = Path(run_dir) / "evaluation"
+    out.mkdir(exist_ok=True)
+    rundir.write_json(out / "metrics.json", report)
+    plots.confusion_matrix(np.array(report["confusion_matrix"]), names, out / "confusion_matrix.png")
+    plots.roc(chosen.labels, probabilities, names, roc_curve, out / "roc.png")
+    return report

@@ -1,0 +1,133 @@
+"""Pictures of training and evaluation, drawn with matplotlib (no TensorFlow needed).
+
+History plots follow "Deep Learning with Python": training as dots, validation
+as a line, loss and accuracy side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from textclf import rundir  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Where the notable events of a run sit, as 1-based epochs."""
+
+    best_epoch: int | None
+    lr_reductions: list[int]  # epochs at whose end the learning rate was lowered
+    early_stop: int | None
+
+
+def history_marks(history: dict[str, list[float]], monitor: str, planned_epochs: int) -> Marks:
+    epochs = history.get("epoch", [])
+    values = history.get(monitor, [])
+    best = None
+    if values:
+        index = int(np.argmax(values) if "accuracy" in monitor else np.argmin(values))
+        best = epochs[index]
+    rates = history.get("learning_rate", [])
+    reductions = [epochs[i - 1] for i in range(1, len(rates)) if rates[i] < rates[i - 1]]
+    early = epochs[-1] if epochs and epochs[-1] < planned_epochs else None
+    return Marks(best, reductions, early)
+
+
+def _run_marks(run_dir: Path, history: dict[str, list[float]]) -> Marks:
+    config = rundir.read_yaml_mapping(run_dir / "config.yaml")
+    train = config.get("train", {})
+    return history_marks(history, train.get("checkpoint_monitor", "val_loss"), train.get("epochs", 0))
+
+
+def _draw_single(axes, history, marks: Marks, metric: str) -> None:
+    epochs = history["epoch"]
+    for ax, key in zip(axes, ("loss", metric), strict=True):
+        if key in history:
+            ax.plot(epochs, history[key], "bo", label=f"training {key}")
+        if f"val_{key}" in history:
+            ax.plot(epochs, history[f"val_{key}"], "b-", label=f"validation {key}")
+        if marks.best_epoch is not None:
+            ax.axvline(marks.best_epoch, color="green", linestyle="--", label=f"best epoch ({marks.best_epoch})")
+        for i, epoch in enumerate(marks.lr_reductions):
+            ax.axvline(epoch, color="orange", linestyle=":", label="learning rate lowered" if i == 0 else None)
+        if marks.early_stop is not None:
+            ax.axvline(marks.early_stop, color="red", linestyle="-.", label=f"early stop ({marks.early_stop})")
+        if "learning_rate" in history:
+            rate_axis = ax.twinx()
+            rate_axis.step(epochs, history["learning_rate"], where="post", color="gray", alpha=0.5)
+            rate_axis.set_ylabel("learning rate", color="gray")
+            rate_axis.set_yscale("log")
+        ax.set_title(f"Training and validation {key}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.legend(fontsize="small")
+
+
+def _draw_comparison(axes, runs, metric: str) -> None:
+    for ax, key in zip(axes, ("loss", metric), strict=True):
+        for run_dir, history in runs:
+            if f"val_{key}" in history:
+                ax.plot(history["epoch"], history[f"val_{key}"], "-o", markersize=3, label=run_dir.name)
+        ax.set_title(f"Validation {key}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.legend(fontsize="small")
+
+
+def history_plot(run_dirs: list[Path], out: Path, metric: str = "accuracy") -> list[Marks]:
+    """One PNG: a run's loss and ``metric`` curves with its marks, or several runs' validation curves."""
+    runs = [(Path(d), rundir.read_history(Path(d))) for d in run_dirs]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+    marks = [_run_marks(d, h) for d, h in runs]
+    if len(runs) == 1:
+        _draw_single(axes, runs[0][1], marks[0], metric)
+        fig.suptitle(runs[0][0].name)
+    else:
+        _draw_comparison(axes, runs, metric)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return marks
+
+
+def confusion_matrix(matrix: np.ndarray, names: list[str], out: Path) -> None:
+    fig, ax = plt.subplots(figsize=(1.2 * len(names) + 3, 1.2 * len(names) + 2.5))
+    image = ax.imshow(matrix, cmap="Blues")
+    fig.colorbar(image, ax=ax)
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for (row, col), count in np.ndenumerate(matrix):
+        ax.text(col, row, f"{count:,}", ha="center", va="center", color="white" if count > threshold else "black")
+    ax.set_title("Confusion matrix")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def roc(labels: np.ndarray, probabilities: np.ndarray, names: list[str], curve, out: Path) -> None:
+    """ROC of the positive class (two classes) or one-vs-rest per class."""
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    classes = [1] if len(names) == 2 else range(len(names))
+    for index in classes:
+        fpr, tpr = curve((labels == index).astype(int), probabilities[:, index])
+        auc = float(np.trapezoid(tpr, fpr))
+        ax.plot(fpr, tpr, label=f"{names[index]} (AUC {auc:.3f})")
+    ax.plot([0, 1], [0, 1], color="gray", linestyle="--", linewidth=1)
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_title("ROC curve")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)

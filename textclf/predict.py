@@ -1,0 +1,102 @@
+"""Prediction stage: load a run's model safely and predict raw texts in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from textclf import rundir
+from textclf.errors import TextclfError
+from textclf.layers import SequencePadding, bucket_width
+
+
+def load_model(run_dir: Path) -> keras.Model:
+    """Load ``model.keras`` in Keras safe mode: a model holding a lambda is refused."""
+    path = Path(run_dir) / rundir.MODEL_FILE
+    if not path.is_file():
+        raise TextclfError(f"{run_dir}: not a finished run (no {rundir.MODEL_FILE})")
+    try:
+        return keras.models.load_model(path, safe_mode=True)
+    except Exception as exc:  # Keras raises many types for a bad file; all mean the same to the user
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TextclfError(f"{path}: cannot load model ({reason[:300]})") from None
+
+
+def class_names(run_dir: Path) -> list[str]:
+    return list(rundir.read_json(Path(run_dir) / rundir.RUN_FILE).get("class_names") or [])
+
+
+def _padding_layer(model: keras.Model) -> SequencePadding | None:
+    return next((layer for layer in model.layers if isinstance(layer, SequencePadding)), None)
+
+
+def _widths(model: keras.Model, texts: list[str]) -> np.ndarray:
+    """Each text's padded width, so that texts padded alike are predicted together."""
+    padding = _padding_layer(model)
+    if padding is None:
+        return np.zeros(len(texts), dtype=np.int64)
+    lengths = model.get_layer("vectorizer")(tf.constant(texts)).row_lengths()
+    return bucket_width(lengths, padding.maxlen).numpy()
+
+
+def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -> np.ndarray:
+    """Class probabilities for raw texts, in the order given.
+
+    Texts of one padded width are batched together, so each text is padded as
+    it was in training and its prediction does not depend on its neighbours.
+    """
+    if not texts:
+        return np.zeros((0, _num_classes(model)), dtype=np.float32)
+    widths = _widths(model, texts)
+    order = np.argsort(widths, kind="stable")
+    probabilities = np.zeros((len(texts), model.output.shape[-1]), dtype=np.float32)
+    start = 0
+    while start < len(order):
+        stop = min(start + batch_size, len(order))
+        stop = start + int(np.sum(widths[order[start:stop]] == widths[order[start]]))
+        batch = order[start:stop]
+        probabilities[batch] = model.predict_on_batch(tf.constant([texts[i] for i in batch]))
+        start = stop
+    return _as_class_probabilities(probabilities)
+
+
+def _num_classes(model: keras.Model) -> int:
+    return max(2, int(model.output.shape[-1]))
+
+
+def _as_class_probabilities(raw: np.ndarray) -> np.ndarray:
+    """(n, 1) sigmoid outputs become (n, 2) [negative, positive] columns."""
+    return np.concatenate([1.0 - raw, raw], axis=1) if raw.shape[1] == 1 else raw
+
+
+@dataclass(frozen=True)
+class Prediction:
+    text: str
+    label: str
+    probability: float
+    top: list[tuple[str, float]]
+
+
+def label_predictions(texts: list[str], probabilities: np.ndarray, names: list[str], top_k: int = 1):
+    names = names or [str(i) for i in range(probabilities.shape[1])]
+    for text, row in zip(texts, probabilities, strict=True):
+        ranked = np.argsort(-row)[: max(1, top_k)]
+        top = [(names[i], float(row[i])) for i in ranked]
+        yield Prediction(text, top[0][0], top[0][1], top)
+
+
+def chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
+    """Group a stream of texts into lists of at most ``size``, without reading it all."""
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
