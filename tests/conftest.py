@@ -67,3 +67,17 @@ def tiny_config(tmp_path: Path, data_path: Path, model: dict, **sections) -> Pat
     path = tmp_path / f"{cfg['name']}.yaml"
     path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory, imdb_dir) -> Path:
+    """One tiny finished LSTM run under ``<tmp>/outputs``, shared by the read-only tests."""
+    from textclf import rundir, train
+    from textclf.config import load_config
+
+    root = tmp_path_factory.mktemp("trained")
+    cfg = load_config(tiny_config(root, imdb_dir, {"type": "lstm", "units": 8, "embedding_dim": 8},
+                                  train={"epochs": 3}))
+    run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
+    train.run(cfg, run_dir)
+    return run_dir

@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,61 @@ def test_train_prints_the_run_directory_last_and_never_reuses_it(tmp_path, imdb_
     assert first_dir != second_dir
     assert (first_dir / "model.keras").is_file() and (second_dir / "model.keras").is_file()
     assert first_dir.parent == tmp_path / "outputs"
+
+
+@pytest.fixture
+def in_outputs_parent(trained_run, monkeypatch):
+    """Work from the folder whose outputs/ holds the trained run, as a user would."""
+    monkeypatch.chdir(trained_run.parent.parent)
+    return trained_run
+
+
+def test_evaluate_without_argument_uses_the_newest_run(in_outputs_parent):
+    result = invoke("evaluate", "--errors", "2")
+    assert result.exit_code == 0, result.output
+    assert in_outputs_parent.name in result.output and "accuracy" in result.output
+    assert (in_outputs_parent / "evaluation" / "metrics.json").is_file()
+
+
+def test_predict_texts_file_stdin_and_json(in_outputs_parent, tmp_path):
+    texts = tmp_path / "reviews.txt"
+    texts.write_text("superb loved it\nawful waste\n\n")
+    plain = invoke("predict", "superb loved it", "awful waste")
+    assert plain.exit_code == 0, plain.output
+    assert len(plain.stdout.strip().splitlines()) == 2
+    as_json = invoke("predict", in_outputs_parent, "--file", texts, "--json", "--top-k", "2")
+    lines = [json.loads(line) for line in as_json.stdout.strip().splitlines()]
+    assert [line["text"] for line in lines] == ["superb loved it", "awful waste", ""]
+    assert all(len(line["top"]) == 2 and line["label"] in ("neg", "pos") for line in lines)
+    piped = runner.invoke(app, ["predict", "--file", "-"], input="superb\nawful\n")
+    assert piped.exit_code == 0 and len(piped.stdout.strip().splitlines()) == 2
+
+
+def test_runs_plot_history_and_export(in_outputs_parent, tmp_path):
+    table = invoke("runs", "--sort", "test_accuracy")
+    assert table.exit_code == 0 and in_outputs_parent.name in table.stdout and "completed" in table.stdout
+    single = invoke("plot-history", "--out", tmp_path / "h.png")
+    assert single.exit_code == 0 and (tmp_path / "h.png").is_file()
+    both = invoke("plot-history", in_outputs_parent, in_outputs_parent, "--out", tmp_path / "c.png")
+    assert both.exit_code == 0 and (tmp_path / "c.png").is_file()
+    exported = invoke("export", "--out", tmp_path / "served")
+    assert exported.exit_code == 0, exported.output
+    assert "largest difference" in exported.stdout and (tmp_path / "served" / "saved_model.pb").is_file()
+
+
+def test_train_draws_its_own_history_plot(trained_run):
+    assert (trained_run / "plots" / "history.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("command", ["evaluate", "plot-history", "export", "predict"])
+def test_missing_or_broken_run_directory_exits_2(tmp_path, command, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    extra = ["some text"] if command == "predict" else []
+    assert_user_error(invoke(command, *extra), "outputs", "no finished runs")
+    assert_user_error(invoke(command, tmp_path / "nope", *extra) if command != "predict"
+                      else invoke(command, "--dir", tmp_path / "nope", *extra), "nope")
+    broken = tmp_path / "outputs" / "broken"
+    broken.mkdir(parents=True)
+    (broken / "run.json").write_text("{}")
+    (broken / "model.keras").write_bytes(b"garbage")
+    assert_user_error(invoke(command, broken, *extra), "broken")

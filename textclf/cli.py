@@ -199,7 +199,7 @@ def _cell(value) -> str:
 @user_errors
 def export(
     run_dir: RunDirArg = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="SavedModel folder (default RUN_DIR/saved_model).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="SavedModel folder [RUN_DIR/saved_model].")] = None,
     outputs: OutputsOpt = Path("outputs"),
 ) -> None:
     """Export a TensorFlow SavedModel (string input 'text') and check it matches model.keras."""

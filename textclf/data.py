@@ -91,7 +91,7 @@ class _Collector:
 def _read_imdb_tar(path: Path) -> dict[str, Split]:
     collector = _Collector(str(path))
     try:
-        with tarfile.open(path, "r|*") as archive:
+        with tarfile.open(path, "r:*") as archive:  # GzipFile: a cut-off archive raises EOFError
             for member in archive:
                 match = _IMDB_MEMBER.search(member.name)
                 if member.isfile() and match:

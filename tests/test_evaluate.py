@@ -1,0 +1,55 @@
+import json
+
+import numpy as np
+import pytest
+
+from textclf.evaluate import classification_metrics, confident_mistakes, evaluate_run, roc_auc
+
+
+def test_metrics_on_a_hand_checked_binary_example():
+    labels = np.array([0, 0, 1, 1, 1])
+    positive = np.array([0.1, 0.6, 0.7, 0.8, 0.4])
+    report = classification_metrics(labels, np.stack([1 - positive, positive], axis=1), ["neg", "pos"])
+    assert report["confusion_matrix"] == [[1, 1], [1, 2]]
+    assert report["accuracy"] == pytest.approx(3 / 5)
+    assert report["precision"] == pytest.approx(2 / 3) and report["recall"] == pytest.approx(2 / 3)
+    assert report["roc_auc"] == pytest.approx(5 / 6)  # 5 of the 6 (pos, neg) pairs are ordered right
+    expected_loss = -np.mean(np.log([0.9, 0.4, 0.7, 0.8, 0.4]))
+    assert report["loss"] == pytest.approx(expected_loss, rel=1e-6)
+
+
+def test_multi_class_metrics_have_per_class_and_averages():
+    labels = np.array([0, 1, 2, 2])
+    probabilities = np.eye(3)[[0, 1, 2, 1]] * 0.8 + 0.2 / 3
+    report = classification_metrics(labels, probabilities, ["a", "b", "c"])
+    assert set(report["per_class"]) == {"a", "b", "c"}
+    assert report["per_class"]["c"]["recall"] == pytest.approx(0.5)
+    assert report["per_class"]["b"]["precision"] == pytest.approx(0.5)
+    assert report["macro"]["f1"] == pytest.approx(np.mean([1.0, 2 / 3, 2 / 3]))
+    assert report["weighted"]["recall"] == pytest.approx(0.75)
+
+
+def test_roc_auc_handles_ties_and_perfect_ranking():
+    assert roc_auc(np.array([0, 1]), np.array([0.2, 0.9])) == pytest.approx(1.0)
+    assert roc_auc(np.array([0, 1, 0, 1]), np.array([0.5, 0.5, 0.5, 0.5])) == pytest.approx(0.5)
+
+
+def test_confident_mistakes_come_surest_first():
+    labels = np.array([0, 1, 0])
+    positive = np.array([0.7, 0.2, 0.99])
+    mistakes = confident_mistakes(np.array(["a", "b", "c"]), labels, np.stack([1 - positive, positive], 1),
+                                  ["neg", "pos"], count=5)
+    assert [m["text"] for m in mistakes] == ["c", "b", "a"]
+    assert mistakes[0]["true_label"] == "neg" and mistakes[0]["predicted_label"] == "pos"
+
+
+def test_evaluate_reproduces_the_test_accuracy_of_training(trained_run):
+    report = evaluate_run(trained_run, errors=3)
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    assert report["examples"] == 80
+    assert report["accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-9)
+    assert report["loss"] == pytest.approx(metrics["test_loss"], rel=1e-3)
+    written = json.loads((trained_run / "evaluation" / "metrics.json").read_text())
+    assert written["accuracy"] == report["accuracy"] and len(written["mistakes"]) <= 3
+    for picture in ("confusion_matrix.png", "roc.png"):
+        assert (trained_run / "evaluation" / picture).read_bytes()[:4] == b"\x89PNG"
