@@ -35,6 +35,8 @@ def write_imdb_tree(root: Path, per_class: int = 40, seed: int = 0) -> Path:
             for index in range(per_class):
                 rating = rng.randint(7, 10) if label == "pos" else rng.randint(1, 4)
                 text = synthetic_review(rng, positive=label == "pos")
+                if index % 5 == 0:  # IMDB has U+0085 ("next line") inside reviews
+                    text = text.replace(" ", "\x85", 1).replace(" ", "\u2028", 1)
                 (folder / f"{index}_{rating}.txt").write_text(text, encoding="utf-8")
     return root / "aclImdb"
 

@@ -15,8 +15,14 @@ from textclf.errors import TextclfError
 HELD_OUT = ["Superb and moving, loved it", "Awful dull waste of time", "", "!!!"]
 
 
-def test_training_leaves_a_complete_self_describing_run(tmp_path, imdb_tar):
-    cfg = load_config(tiny_config(tmp_path, imdb_tar, {"type": "gru", "units": 8, "embedding_dim": 8}))
+@pytest.mark.parametrize(
+    "model, data",
+    [({"type": "gru", "units": 8, "embedding_dim": 8}, {}),
+     ({"type": "dense_bow", "hidden_units": [8]}, {"ngrams": 2, "output_mode": "tf_idf"})],
+    ids=["sequence", "bag"],
+)
+def test_training_leaves_a_complete_self_describing_run(tmp_path, imdb_tar, model, data):
+    cfg = load_config(tiny_config(tmp_path, imdb_tar, model, data=data))
     run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
     result = train.run(cfg, run_dir, command_line="textclf train tiny.yaml")
 
@@ -42,7 +48,7 @@ def test_training_leaves_a_complete_self_describing_run(tmp_path, imdb_tar):
     assert info["data"]["sizes"] == {"train": 64, "validation": 16, "test": 80}
     assert len(info["data"]["fingerprint"]) == 64
     assert info["class_names"] == ["neg", "pos"]
-    assert "gru" in (run_dir / "summary.txt").read_text().lower()
+    assert model["type"] in (run_dir / "summary.txt").read_text().lower()
 
     # The saved model gives, in a fresh process, the probabilities the model had in training.
     in_training = result.model.predict(tf.constant(HELD_OUT), verbose=0)

@@ -184,7 +184,7 @@ def make_vectorizer(cfg: DataConfig, input_kind: str):
             standardize=standardize,
             output_mode=cfg.output_mode,
             ngrams=cfg.ngrams if cfg.ngrams > 1 else None,
-            sparse=True,
+            sparse=cfg.output_mode != "tf_idf",  # Keras fails on sparse tf_idf output
             name="vectorizer",
         )
     return keras.layers.TextVectorization(
@@ -207,7 +207,7 @@ def encode(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str):
 
     features = vectorizer(tf.constant(texts.astype(str)))
     if input_kind == "bag":
-        return features
+        return features if isinstance(features, tf.SparseTensor) else tf.sparse.from_dense(features)
     return truncate(tf.cast(features, tf.int32), cfg.maxlen, cfg.truncating)
 
 

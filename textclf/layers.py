@@ -14,9 +14,14 @@ PUNCTUATION = r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]"""
 
 @keras.saving.register_keras_serializable(package="textclf", name="standardize")
 def standardize(text):
-    """Lowercase, turn ``<br />`` into a space, strip punctuation."""
+    """Lowercase, turn ``<br />`` into a space, strip punctuation.
+
+    Control characters and Unicode separators (IMDB has U+0085, "next line")
+    become spaces too: a token holding one would break the vocabulary file
+    that ``model.keras`` stores one token per line.
+    """
     text = tf.strings.lower(text)
-    text = tf.strings.regex_replace(text, r"<br\s*/?>", " ")
+    text = tf.strings.regex_replace(text, r"<br\s*/?>|[\p{Cc}\p{Cf}\p{Z}]", " ")
     return tf.strings.regex_replace(text, PUNCTUATION, " ")
 
 
