@@ -89,7 +89,7 @@ def test_overrides_are_parsed_as_yaml_and_validated(tmp_path):
     path = write(tmp_path, "name: x\nmodel: {type: lstm}\n")
     cfg = load_config(path, ["train.epochs=3", "model.bidirectional=true"], data_path="d", output_dir="o")
     assert cfg.train.epochs == 3 and cfg.model.bidirectional is True
-    assert cfg.data.path == "d" and cfg.output_dir == "o"
+    assert cfg.data.path == str((Path.cwd() / "d").resolve()) and cfg.output_dir == "o"
     assert "train.epochz" in error_of(tmp_path, "name: x\nmodel: {type: lstm}\n", "train.epochz=3")
     assert "train.epochs" in error_of(tmp_path, "name: x\nmodel: {type: lstm}\n", "train.epochs=lots")
 

@@ -248,7 +248,7 @@ def load_config(
     for assignment in overrides:
         apply_override(raw, assignment)
     if data_path is not None:
-        _assign(raw, "data.path", data_path, "--data")
+        _assign(raw, "data.path", str(Path(data_path).expanduser().resolve()), "--data")
     if output_dir is not None:
         raw["output_dir"] = output_dir
     return validate(raw, origin=str(path))
