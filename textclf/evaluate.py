@@ -101,5 +101,10 @@ def evaluate_run(run_dir: Path, data_path: str | None = None, split: str = "test
     out.mkdir(exist_ok=True)
     rundir.write_json(out / "metrics.json", report)
     plots.confusion_matrix(np.array(report["confusion_matrix"]), names, out / "confusion_matrix.png")
-    plots.roc(chosen.labels, probabilities, names, roc_curve, out / "roc.png")
+    shown = [1] if len(names) == 2 else range(len(names))  # the positive class, or one-vs-rest
+    curves = {}
+    for index in shown:
+        fpr, tpr = roc_curve((chosen.labels == index).astype(int), probabilities[:, index])
+        curves[names[index]] = (fpr, tpr, report["per_class"][names[index]]["roc_auc"])
+    plots.roc(curves, out / "roc.png")
     return report

@@ -115,14 +115,11 @@ def confusion_matrix(matrix: np.ndarray, names: list[str], out: Path) -> None:
     plt.close(fig)
 
 
-def roc(labels: np.ndarray, probabilities: np.ndarray, names: list[str], curve, out: Path) -> None:
-    """ROC of the positive class (two classes) or one-vs-rest per class."""
+def roc(curves: dict[str, tuple[np.ndarray, np.ndarray, float]], out: Path) -> None:
+    """ROC curves, one per class name: (false positive rates, true positive rates, AUC)."""
     fig, ax = plt.subplots(figsize=(5.5, 5))
-    classes = [1] if len(names) == 2 else range(len(names))
-    for index in classes:
-        fpr, tpr = curve((labels == index).astype(int), probabilities[:, index])
-        auc = float(np.trapezoid(tpr, fpr))
-        ax.plot(fpr, tpr, label=f"{names[index]} (AUC {auc:.3f})")
+    for name, (fpr, tpr, auc) in curves.items():
+        ax.plot(fpr, tpr, label=f"{name} (AUC {auc:.3f})")
     ax.plot([0, 1], [0, 1], color="gray", linestyle="--", linewidth=1)
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
