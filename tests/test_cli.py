@@ -1,13 +1,16 @@
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import tiny_config
+from conftest import tiny_config, write_imdb_tree
 from typer.testing import CliRunner
 
 from textclf.cli import app
+from textclf.config import to_yaml, validate
 
 runner = CliRunner()
 
@@ -50,24 +53,96 @@ def test_dry_run_prints_every_resolved_default(tmp_path, imdb_dir):
         assert key in result.output
 
 
-@pytest.mark.parametrize(
-    "overrides, words",
-    [
-        (["--set", "train.epocs=3"], ["train.epocs", "epochs"]),
-        (["--set", "model.type=rnnn"], ["model.type", "simple_rnn", "conv1d_bilstm"]),
-        (["--set", "train.batch_size=big"], ["train.batch_size"]),
-        (["--set", "nonsense"], ["--set"]),
-    ],
-)
-def test_bad_config_exits_2_naming_the_field(tmp_path, imdb_dir, overrides, words):
-    config = tiny_config(tmp_path, imdb_dir, {"type": "lstm"})
-    assert_user_error(invoke("train", config, *overrides), *words)
+GOOD = "name: tiny\nmodel: {type: lstm}\n"
+
+# Every config mistake docs/reliability.md lists: (YAML text, extra arguments, words the message must hold).
+BAD_CONFIGS = {
+    "empty file": ("", [], ["c.yaml", "empty"]),
+    "not a mapping": ("- name\n- model\n", [], ["c.yaml", "mapping", "list"]),
+    "syntax error": ("name: tiny\nmodel: {type: lstm\n", [], ["c.yaml", "line 3"]),
+    "duplicate key": ("name: tiny\nmodel: {type: lstm}\nname: again\n", [], ["duplicate key 'name'", "line 3"]),
+    "unknown key": ("name: tiny\nmodle: {type: lstm}\n", [], ["modle", "did you mean 'model'"]),
+    "unknown section key": (GOOD + "train: {epocs: 3}\n", [], ["train.epocs", "did you mean 'epochs'"]),
+    "unknown model type": ("name: tiny\nmodel: {type: lstmm}\n", [], ["model.type", "'lstmm'", "conv1d_bilstm"]),
+    "wrong type": (GOOD.replace("lstm}", "lstm, units: many}"), [], ["model.units", "'many'"]),
+    "epochs 0": (GOOD + "train: {epochs: 0}\n", [], ["train.epochs", "0"]),
+    "negative learning rate": (GOOD + "train: {learning_rate: -0.1}\n", [], ["train.learning_rate", "-0.1"]),
+    "NaN learning rate": (GOOD + "train: {learning_rate: .nan}\n", [], ["train.learning_rate", "finite"]),
+    "validation_split 0": (GOOD + "data: {validation_split: 0}\n", [], ["data.validation_split"]),
+    "validation_split 1": (GOOD + "data: {validation_split: 1.0}\n", [], ["data.validation_split"]),
+    "maxlen 0": (GOOD + "data: {maxlen: 0}\n", [], ["data.maxlen"]),
+    "--set unknown key": (GOOD, ["--set", "train.epocs=3"], ["train.epocs", "epochs"]),
+    "--set bad value": (GOOD, ["--set", "train.batch_size=big"], ["train.batch_size", "'big'"]),
+    "--set without =": (GOOD, ["--set", "nonsense"], ["--set", "KEY=VALUE"]),
+    "--set bad YAML": (GOOD, ["--set", "train.epochs=[1"], ["--set", "not valid YAML"]),
+}
 
 
-def test_missing_config_and_data_exit_2(tmp_path, imdb_dir):
+@pytest.mark.parametrize("case", BAD_CONFIGS)
+def test_bad_config_exits_2_naming_the_field(tmp_path, case):
+    text, extra, words = BAD_CONFIGS[case]
+    (tmp_path / "c.yaml").write_text(text)
+    assert_user_error(invoke("train", tmp_path / "c.yaml", "--dry-run", *extra), *words)
+
+
+def test_missing_or_unreadable_config_exits_2(tmp_path):
     assert_user_error(invoke("train", tmp_path / "nope.yaml"), "nope.yaml", "not found")
+    assert_user_error(invoke("train", tmp_path), str(tmp_path), "cannot read")
+    (tmp_path / "binary.yaml").write_bytes(b"\xff\xfe\x00")
+    assert_user_error(invoke("train", tmp_path / "binary.yaml"), "binary.yaml", "cannot read")
+
+
+def _broken_tree(root: Path, change) -> Path:
+    tree = write_imdb_tree(root, per_class=6)
+    change(tree)
+    return tree
+
+
+def _truncated(tar: Path, folder: Path) -> Path:
+    cut = folder / "cut.tar.gz"
+    cut.write_bytes(tar.read_bytes()[: tar.stat().st_size // 2])
+    return cut
+
+
+BAD_DATA = {
+    "path does not exist": (lambda tmp, tar: tmp / "missing", ["missing", "does not exist"]),
+    "corrupt tarball": (lambda tmp, tar: _write(tmp / "bad.tar.gz", b"not an archive" * 50),
+                        ["bad.tar.gz", "corrupt or truncated"]),
+    "truncated tarball": (lambda tmp, tar: _truncated(tar, tmp), ["cut.tar.gz", "corrupt or truncated"]),
+    "folder without train/pos": (
+        lambda tmp, tar: _broken_tree(tmp, lambda t: shutil.rmtree(t / "train" / "pos")),
+        ["train/pos", "missing folder"]),
+    "split with one class": (
+        lambda tmp, tar: _broken_tree(tmp, lambda t: [f.unlink() for f in (t / "test" / "neg").iterdir()]),
+        ["test split has no neg reviews"]),
+    "empty review": (
+        lambda tmp, tar: _broken_tree(tmp, lambda t: _write(t / "train" / "neg" / "3_1.txt", b"  \n")),
+        ["empty review", "train/neg/3_1.txt"]),
+    "binary file": (
+        lambda tmp, tar: _broken_tree(tmp, lambda t: _write(t / "train" / "pos" / "2_9.txt", b"\x00\x01PK")),
+        ["train/pos/2_9.txt", "not text"]),
+}
+
+
+def _write(path: Path, payload: bytes) -> Path:
+    path.write_bytes(payload)
+    return path
+
+
+@pytest.mark.parametrize("case", BAD_DATA)
+def test_bad_data_exits_2_naming_the_file(tmp_path, imdb_dir, imdb_tar, case):
+    make, words = BAD_DATA[case]
     config = tiny_config(tmp_path, imdb_dir, {"type": "lstm"})
-    assert_user_error(invoke("train", config, "--data", tmp_path / "missing"), "missing", "does not exist")
+    assert_user_error(invoke("train", config, "--data", make(tmp_path, imdb_tar)), *words)
+
+
+def test_files_that_are_not_utf8_are_decoded_with_replacement_and_counted(tmp_path):
+    tree = _broken_tree(tmp_path, lambda t: [_write(t / "train" / "pos" / f"{i}_9.txt", b"great \xff\xfe film")
+                                             for i in range(2)])
+    config = tiny_config(tmp_path, tree, {"type": "dense_bow", "hidden_units": [4]}, train={"epochs": 1})
+    result = invoke("train", config)
+    assert result.exit_code == 0, result.output
+    assert "warning: 2 files" in result.stderr and "not valid UTF-8" in result.stderr
 
 
 def test_train_prints_the_run_directory_last_and_never_reuses_it(tmp_path, imdb_dir):
@@ -139,3 +214,57 @@ def test_missing_or_broken_run_directory_exits_2(tmp_path, command, monkeypatch)
     (broken / "run.json").write_text("{}")
     (broken / "model.keras").write_bytes(b"garbage")
     assert_user_error(invoke(command, broken, *extra), "broken")
+
+
+def test_a_model_holding_a_lambda_layer_is_refused(tmp_path, imdb_dir):
+    import keras
+
+    run = tmp_path / "lambda-run"
+    run.mkdir()
+    (run / "config.yaml").write_text(to_yaml(validate({"name": "lambda", "model": {"type": "lstm"},
+                                                       "data": {"path": str(imdb_dir)}})))
+    (run / "run.json").write_text('{"status": "completed", "class_names": ["neg", "pos"]}')
+    inputs = keras.Input(shape=(), dtype="string")
+    outputs = keras.layers.Lambda(lambda texts: keras.ops.zeros_like(keras.ops.ones((1,))))(inputs)
+    keras.Model(inputs, outputs).save(run / "model.keras")
+    for command in (["predict", run, "some text"], ["evaluate", run], ["export", run]):
+        assert_user_error(invoke(*command), "model.keras", "Lambda", "safe mode")
+
+
+def test_resume_refuses_what_it_cannot_resume(tmp_path, trained_run):
+    assert_user_error(invoke("train", "--resume", tmp_path / "gone"), "gone", "does not exist")
+    assert_user_error(invoke("train", "--resume", tmp_path), str(tmp_path), "not a textclf run")
+    assert_user_error(invoke("train", "--resume", trained_run), "already completed")
+    assert_user_error(invoke("train", "--resume", trained_run, "--set", "train.epochs=9"), "--set")
+    assert_user_error(invoke("train"), "CONFIG", "--resume")
+
+
+ODD_TEXTS = {
+    "empty": "",
+    "punctuation only": "?!... ,;:'\"()",
+    "1 MB": "great film " * 100_000,
+    "non-English": "Ein großartiger Film, 素晴らしい映画, фильм отличный",
+    "emoji": "😍🎬👍🏽🔥",
+    "control characters": "bad\x00\x85\u2028movie\tand\x1b[31m worse",
+}
+
+
+def test_odd_text_gets_a_valid_prediction(in_outputs_parent):
+    result = runner.invoke(app, ["predict", "--json", "--file", "-"],
+                           input="".join(text.replace("\n", " ") + "\n" for text in ODD_TEXTS.values()))
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.strip().splitlines()]  # also splits at U+2028
+    assert [line["text"] for line in lines] == list(ODD_TEXTS.values())
+    for line in lines:
+        assert line["label"] in ("neg", "pos") and 0.0 <= line["probability"] <= 1.0
+
+
+def test_resume_refuses_a_live_run_and_different_data(tmp_path, imdb_dir):
+    config = tiny_config(tmp_path, imdb_dir, {"type": "dense_bow", "hidden_units": [4]}, train={"epochs": 1})
+    run = Path(invoke("train", config).stdout.strip().splitlines()[-1])
+    info = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps({**info, "status": "running", "pid": os.getpid()}))
+    assert_user_error(invoke("train", "--resume", run), "still training", str(os.getpid()))
+    (run / "run.json").write_text(json.dumps({**info, "status": "failed"}))
+    other = write_imdb_tree(tmp_path / "other", per_class=10, seed=5)
+    assert_user_error(invoke("train", "--resume", run, "--data", other), "data differs", str(run))

@@ -1,14 +1,21 @@
+import csv
 import json
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 import yaml
-from conftest import tiny_config
+from conftest import tiny_config, write_imdb_tree
+from typer.testing import CliRunner
 
 from textclf import rundir, train
+from textclf.cli import app
 from textclf.config import load_config, validate
 from textclf.errors import TextclfError
 
@@ -29,6 +36,7 @@ def test_training_leaves_a_complete_self_describing_run(tmp_path, imdb_tar, mode
     expected = {"config.yaml", "model.keras", "history.csv", "history.json", "metrics.json",
                 "summary.txt", "run.json", "checkpoints"}
     assert expected <= {p.name for p in run_dir.iterdir()}
+    assert not (run_dir / "backup").exists()  # the resume state goes once the run is complete
     assert validate(yaml.safe_load((run_dir / "config.yaml").read_text())) == cfg
 
     metrics = json.loads((run_dir / "metrics.json").read_text())
@@ -68,3 +76,108 @@ def test_a_failing_run_is_marked_failed(tmp_path):
         train.run(cfg, run_dir)
     info = json.loads((run_dir / "run.json").read_text())
     assert info["status"] == "failed" and "does not exist" in info["error"]
+
+
+def _start_training(config, tmp_path) -> tuple[subprocess.Popen, Path]:
+    """``textclf train CONFIG`` in its own process; returns it once its first epoch is logged.
+
+    Two epochs are logged before returning, so the kill lands inside a later epoch.
+    """
+    process = subprocess.Popen([sys.executable, "-m", "textclf", "train", str(config)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        logged = list((tmp_path / "outputs").glob("*/history.csv"))
+        if logged and len(logged[0].read_text().splitlines()) >= 3:  # header + 2 epochs
+            time.sleep(0.1)
+            return process, logged[0].parent
+        time.sleep(0.02)
+    process.kill()
+    raise AssertionError(f"training never logged two epochs: {process.communicate()}")
+
+
+@pytest.fixture
+def slow_config(tmp_path):
+    """Five epochs of about a second each: long enough to be killed in the middle of one."""
+    data = write_imdb_tree(tmp_path / "data", per_class=300)
+    return tiny_config(tmp_path, data, {"type": "lstm", "units": 16, "embedding_dim": 16},
+                       train={"epochs": 5, "batch_size": 4, "early_stopping": {"enabled": False}})
+
+
+def _assert_resumed_to_completion(run_dir):
+    result = CliRunner().invoke(app, ["train", "--resume", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == str(run_dir)
+    with open(run_dir / "history.csv", newline="") as handle:
+        assert [int(row["epoch"]) for row in csv.DictReader(handle)] == [0, 1, 2, 3, 4]
+    assert json.loads((run_dir / "history.json").read_text())["epoch"] == [1, 2, 3, 4, 5]
+    assert json.loads((run_dir / "metrics.json").read_text())["epochs_run"] == 5
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "completed" and len(info["resumed"]) == 1
+    assert keras.models.load_model(run_dir / "model.keras").predict(tf.constant(HELD_OUT), verbose=0).shape == (4, 1)
+    assert (run_dir / "plots" / "history.png").is_file() and not (run_dir / "backup").exists()
+    again = CliRunner().invoke(app, ["train", "--resume", str(run_dir)])
+    assert again.exit_code == 2 and "already completed" in again.stderr
+
+
+def test_a_run_killed_mid_epoch_resumes_with_every_epoch_once(slow_config, tmp_path):
+    process, run_dir = _start_training(slow_config, tmp_path)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "running"
+    assert rundir.status_of(json.loads((run_dir / "run.json").read_text())) == "killed"
+    assert not (run_dir / "model.keras").exists()
+    _assert_resumed_to_completion(run_dir)
+
+
+def test_ctrl_c_saves_marks_interrupted_and_prints_the_resume_command(slow_config, tmp_path):
+    process, run_dir = _start_training(slow_config, tmp_path)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert f"textclf train --resume {run_dir}" in stderr and "Traceback" not in stderr
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
+    _assert_resumed_to_completion(run_dir)
+
+
+def test_a_diverging_loss_stops_training_and_marks_the_run_failed(tmp_path, imdb_dir):
+    config = tiny_config(tmp_path, imdb_dir, {"type": "dense_bow", "hidden_units": [256, 256, 256]},
+                         data={"output_mode": "count"},
+                         train={"optimizer": "sgd", "learning_rate": 10.0, "epochs": 3, "batch_size": 32})
+    result = CliRunner().invoke(app, ["train", str(config)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "diverged" in result.stderr and "learning_rate" in result.stderr
+    run_dir = next((tmp_path / "outputs").iterdir())
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "failed" and "NaN" in info["error"]
+    epochs_done = len((run_dir / "history.csv").read_text().splitlines()[1:])
+    assert (run_dir / "backup").is_dir() == (epochs_done > 0)  # the state before the bad epoch is kept
+
+
+def test_same_config_and_seed_give_identical_history_and_metrics(tmp_path, imdb_dir):
+    def train_once(folder):
+        cfg = load_config(tiny_config(tmp_path, imdb_dir, {"type": "gru", "units": 8, "embedding_dim": 8},
+                                      train={"epochs": 3}), output_dir=str(tmp_path / folder))
+        run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
+        metrics = train.run(cfg, run_dir).metrics
+        history = rundir.read_history(run_dir)
+        timing = ("epoch_seconds", "train_seconds", "seconds_per_epoch")
+        return ({k: v for k, v in metrics.items() if k not in timing},
+                {k: v for k, v in history.items() if k not in timing})
+
+    assert train_once("first") == train_once("second")
+
+
+def test_deterministic_switches_on_tensorflow_op_determinism(tmp_path, imdb_dir):
+    config = tiny_config(tmp_path, imdb_dir, {"type": "dense_bow", "hidden_units": [4]},
+                         train={"epochs": 1, "deterministic": True})
+    script = (  # its own process: op determinism cannot be switched off again
+        "from tensorflow.python.framework import config as tf_config\n"
+        "from textclf import rundir, train\n"
+        "from textclf.config import load_config\n"
+        f"cfg = load_config({str(config)!r})\n"
+        "assert not tf_config.is_op_determinism_enabled()\n"
+        "train.run(cfg, rundir.create_run_dir(cfg.output_dir, cfg.name))\n"
+        "assert tf_config.is_op_determinism_enabled()\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)

@@ -7,8 +7,10 @@ TensorFlow is imported inside the commands that need it, so ``--help`` and
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shlex
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -42,7 +44,7 @@ def user_errors(command):
         try:
             return command(*args, **kwargs)
         except TextclfError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo("error: " + "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()), err=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -51,24 +53,45 @@ def user_errors(command):
 @app.command()
 @user_errors
 def train(
-    config: Annotated[Path, typer.Argument(help="YAML config file.")],
+    config: Annotated[Optional[Path], typer.Argument(help="YAML config file.", show_default=False)] = None,
     overrides: Annotated[
         Optional[list[str]],
         typer.Option("--set", help="Override a config value, e.g. --set train.epochs=3 (repeatable; YAML values)."),
     ] = None,
     data: Annotated[Optional[str], typer.Option("--data", help="Data path (sets data.path).")] = None,
     output_dir: Annotated[Optional[str], typer.Option("--output-dir", help="Parent folder of the run.")] = None,
+    resume: Annotated[
+        Optional[Path], typer.Option("--resume", help="Continue the interrupted run in this folder.")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate the config, print it resolved, exit.")] = False,
 ) -> None:
     """Train a model from CONFIG; the last line printed is the run directory."""
+    if (config is None) == (resume is None):
+        raise TextclfError("train: give either a CONFIG file or --resume RUN_DIR")
+    if resume is not None:
+        if overrides or output_dir:
+            raise TextclfError("--resume: the run keeps its own config.yaml; --set and --output-dir cannot change it")
+        rundir.check_resumable(resume)
+        config = resume / "config.yaml"
     cfg = load_config(config, overrides or [], data_path=data, output_dir=output_dir)
     if dry_run:
         typer.echo(to_yaml(cfg), nl=False)
         return
     from textclf import train as training
 
-    run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
-    metrics = training.run(cfg, run_dir, command_line=shlex.join(["textclf", *sys.argv[1:]])).metrics
+    run_dir = resume or rundir.create_run_dir(cfg.output_dir, cfg.name)
+    command_line = shlex.join(["textclf", *sys.argv[1:]])
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
+    try:
+        metrics = training.run(cfg, run_dir, command_line=command_line, resume=resume is not None).metrics
+    except KeyboardInterrupt:
+        from textclf.callbacks import resume_epoch
+
+        typer.echo(f"interrupted: the state after epoch {resume_epoch(run_dir)} is saved; resume with:\n"
+                   f"  textclf train --resume {shlex.quote(str(run_dir))}", err=True)
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     typer.echo(f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs_run']} epochs")
     typer.echo(str(run_dir))
 
@@ -133,8 +156,6 @@ def predict(
     outputs: OutputsOpt = Path("outputs"),
 ) -> None:
     """Label raw texts with a run's model (the newest run when RUN_DIR is left out)."""
-    import json
-
     from textclf import predict as prediction
 
     texts = list(args or [])
@@ -147,12 +168,18 @@ def predict(
         probabilities = prediction.predict_texts(model, chunk, batch_size=batch_size)
         for result in prediction.label_predictions(chunk, probabilities, names, top_k):
             if as_json:
-                typer.echo(json.dumps({"label": result.label, "probability": result.probability,
-                                       "top": [{"label": n, "probability": p} for n, p in result.top],
-                                       "text": result.text}, ensure_ascii=False))
+                record = {"label": result.label, "probability": result.probability,
+                          "top": [{"label": n, "probability": p} for n, p in result.top], "text": result.text}
+                typer.echo(_json_line(record))
             else:
                 shown = "  ".join(f"{n} {p:.4f}" for n, p in result.top)
                 typer.echo(f"{shown}\t{result.text[:80]}")
+
+
+def _json_line(record: dict) -> str:
+    """JSON on one line, readable but safe for tools that split lines at U+0085/U+2028/U+2029 too."""
+    text = json.dumps(record, ensure_ascii=False)
+    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _text_source(texts: list[str], file: str | None):

@@ -119,6 +119,7 @@ class TrainConfig(Strict):
     early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
     reduce_lr_on_plateau: ReduceLROnPlateauConfig = ReduceLROnPlateauConfig()
     checkpoint_monitor: Monitor = "val_loss"
+    deterministic: bool = False  # TensorFlow op determinism: reproducible to the bit, somewhat slower
 
 
 class Config(Strict):
@@ -216,7 +217,7 @@ def _describe(error: dict, raw: dict[str, Any]) -> str:
     field = ".".join(str(p) for p in loc) or "config"
     kind = error["type"]
     if kind == "union_tag_invalid":
-        return f"model.type: unknown model type {error['input']!r}; valid types: {', '.join(MODEL_CONFIGS)}"
+        return f"model.type: unknown model type {error['ctx']['tag']!r}; valid types: {', '.join(MODEL_CONFIGS)}"
     if kind == "union_tag_not_found":
         return f"model.type: missing; valid types: {', '.join(MODEL_CONFIGS)}"
     if kind == "extra_forbidden":
@@ -234,7 +235,9 @@ def validate(raw: dict[str, Any], origin: str = "config") -> Config:
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
-        raise TextclfError(f"{origin}: {_describe(exc.errors()[0], raw)}") from None
+        errors = exc.errors()
+        misspelt = [e for e in errors if e["type"] == "extra_forbidden"]  # explains a "missing" key too
+        raise TextclfError(f"{origin}: {_describe((misspelt or errors)[0], raw)}") from None
 
 
 def load_config(

@@ -63,7 +63,9 @@ class _Collector:
             text = raw.decode("utf-8", errors="replace")
             self.undecodable += 1
         if not text.strip():
-            raise TextclfError(f"{self.origin}: empty review {split}/{label}/{name}")
+            raise TextclfError(f"{self.origin}: empty review {split}/{label}/{name}.txt")
+        if "\x00" in text:
+            raise TextclfError(f"{self.origin}: {split}/{label}/{name}.txt is not text (it holds NUL bytes)")
         self.items.setdefault(split, {}).setdefault(label, []).append((name, text))
 
     def splits(self) -> dict[str, Split]:
@@ -76,8 +78,8 @@ class _Collector:
             missing = [label for label in IMDB_CLASSES if not per_label.get(label)]
             if missing:
                 raise TextclfError(
-                    f"{self.origin}: no reviews in aclImdb/{split}/{missing[0]} "
-                    "(expected aclImdb/{train,test}/{neg,pos}/*.txt)"
+                    f"{self.origin}: the {split} split has no {missing[0]} reviews (aclImdb/{split}/{missing[0]} "
+                    "is empty or absent); a classifier needs examples of both classes"
                 )
             texts, labels = [], []
             for index, label in enumerate(IMDB_CLASSES):
@@ -98,7 +100,8 @@ def _read_imdb_tar(path: Path) -> dict[str, Split]:
                     split, label, stem = match.groups()
                     collector.add(split, label, stem, archive.extractfile(member).read())
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise TextclfError(f"{path}: cannot read archive, corrupt or truncated ({exc})") from None
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0].rstrip(":")
+        raise TextclfError(f"{path}: cannot read archive, corrupt or truncated ({reason})") from None
     return collector.splits()
 
 
@@ -246,4 +249,8 @@ def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig,
     )
     if cfg.padding == "pre":
         dataset = dataset.map(lambda ids, label: (move_padding_first(ids), label))
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    # Every bucket ends with one partial batch whatever the shuffle, so the number of
+    # batches is fixed; telling tf.data gives Keras a progress-bar total from epoch 1.
+    buckets = np.searchsorted(boundaries, features.row_lengths().numpy(), side="right")
+    batches = int(sum(-(-count // batch_size) for count in np.bincount(buckets)))
+    return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(tf.data.AUTOTUNE)

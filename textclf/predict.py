@@ -22,9 +22,17 @@ def load_model(run_dir: Path) -> keras.Model:
         raise TextclfError(f"{run_dir}: not a finished run (no {rundir.MODEL_FILE})")
     try:
         return keras.models.load_model(path, safe_mode=True)
+    except ValueError as exc:
+        if "Lambda" not in str(exc) and "unsafe" not in str(exc):
+            raise TextclfError(f"{path}: cannot load model ({_first_line(exc)})") from None
+        raise TextclfError(f"{path}: refused: the model holds a Lambda layer (arbitrary Python code), "
+                           "which Keras safe mode will not load") from None
     except Exception as exc:  # Keras raises many types for a bad file; all mean the same to the user
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TextclfError(f"{path}: cannot load model ({reason[:300]})") from None
+        raise TextclfError(f"{path}: cannot load model ({_first_line(exc)})") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
 def class_names(run_dir: Path) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import socket
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,43 @@ def update_run_info(run_dir: Path, **fields: Any) -> dict[str, Any]:
     return info
 
 
+def process_info() -> dict[str, Any]:
+    """Who is training: lets a later command tell a live run from a killed one."""
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def _process_alive(info: dict[str, Any]) -> bool:
+    if info.get("host") != socket.gethostname() or not isinstance(info.get("pid"), int):
+        return True  # trained on another machine: no way to tell, so assume it is alive
+    try:
+        os.kill(info["pid"], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def status_of(info: dict[str, Any]) -> str:
+    """The recorded status, except that a ``running`` run whose process is gone was killed."""
+    status = info.get("status") or "unknown"
+    return "killed" if status == "running" and not _process_alive(info) else status
+
+
+def check_resumable(run_dir: Path) -> None:
+    """Refuse to resume what is not a run, is still training, or is complete (never changed again)."""
+    if not run_dir.is_dir():
+        raise TextclfError(f"--resume: run directory {run_dir} does not exist")
+    if not (run_dir / RUN_FILE).is_file() or not (run_dir / "config.yaml").is_file():
+        raise TextclfError(f"--resume: {run_dir} is not a textclf run (no {RUN_FILE} or config.yaml)")
+    info = read_json(run_dir / RUN_FILE)
+    status = status_of(info)
+    if status == "completed":
+        raise TextclfError(f"--resume: {run_dir} is already completed; a finished run is never changed")
+    if status == "running":
+        raise TextclfError(f"--resume: {run_dir} is still training (process {info.get('pid')})")
+
+
 RUN_COLUMNS = ("run", "model", "started", "status", "epochs", "test_accuracy", "train_seconds", "parameters")
 
 
@@ -118,7 +156,7 @@ def list_runs(output_dir: str | Path, sort: str = "started") -> list[dict[str, A
             info, metrics = {"status": "unreadable"}, {}
         rows.append({
             "run": path.name, "model": info.get("model_type"), "started": (info.get("started_at") or "")[:19],
-            "status": info.get("status"), "epochs": metrics.get("epochs_run"),
+            "status": status_of(info), "epochs": metrics.get("epochs_run"),
             "test_accuracy": metrics.get("test_accuracy"), "train_seconds": metrics.get("train_seconds"),
             "parameters": metrics.get("parameters"),
         })

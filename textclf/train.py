@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
-import time
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +14,11 @@ import tensorflow as tf
 
 import textclf
 from textclf import data, models, rundir
+from textclf.callbacks import BACKUP, CHECKPOINT, make_callbacks, read_state, restore_history, resume_epoch
 from textclf.config import Config, to_yaml
+from textclf.errors import TextclfError
 from textclf.plots import history_marks, history_plot
 
-CHECKPOINT = Path("checkpoints") / "best.keras"
 OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
     "adamw": keras.optimizers.AdamW,
@@ -29,49 +31,6 @@ OPTIMIZERS = {
 class TrainResult:
     metrics: dict
     model: keras.Model  # the end-to-end model, raw strings in, as saved to model.keras
-
-
-class EpochLog(keras.callbacks.Callback):
-    """Adds each epoch's wall-clock seconds and learning rate to the logs.
-
-    Placed before ``CSVLogger`` so both columns land in ``history.csv``.
-    """
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["epoch_seconds"] = time.perf_counter() - self._start
-            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-
-
-def _callbacks(cfg: Config, run_dir: Path) -> list[keras.callbacks.Callback]:
-    train = cfg.train
-    callbacks = [
-        EpochLog(),
-        keras.callbacks.ModelCheckpoint(
-            run_dir / CHECKPOINT, monitor=train.checkpoint_monitor, save_best_only=True
-        ),
-    ]
-    if train.early_stopping.enabled:
-        stop = train.early_stopping
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta,
-                restore_best_weights=True, verbose=1,
-            )
-        )
-    if train.reduce_lr_on_plateau.enabled:
-        plateau = train.reduce_lr_on_plateau
-        callbacks.append(
-            keras.callbacks.ReduceLROnPlateau(
-                monitor=plateau.monitor, factor=plateau.factor, patience=plateau.patience,
-                min_lr=plateau.min_lr, verbose=1,
-            )
-        )
-    callbacks.append(keras.callbacks.CSVLogger(run_dir / "history.csv", append=True))
-    return callbacks
 
 
 def _summary(model: keras.Model, run_dir: Path) -> None:
@@ -93,22 +52,56 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _fit(cfg: Config, run_dir: Path) -> TrainResult:
+def _data_info(cfg: Config, corpus: data.Corpus, vocabulary: list[str]) -> dict:
+    return {
+        "source": cfg.data.source,
+        "location": corpus.location,
+        "fingerprint": corpus.fingerprint,
+        "vocabulary_sha256": hashlib.sha256("\n".join(vocabulary).encode("utf-8")).hexdigest(),
+        "sizes": {"train": len(corpus.train), "validation": len(corpus.validation), "test": len(corpus.test)},
+    }
+
+
+def _check_same_data(run_dir: Path, info: dict) -> None:
+    """A resumed run must see the texts and vocabulary it started with."""
+    before = rundir.read_json(run_dir / rundir.RUN_FILE).get("data", {})
+    for key, what in (("fingerprint", "data"), ("vocabulary_sha256", "vocabulary")):
+        if before.get(key) != info[key]:
+            raise TextclfError(f"{info['location']}: the {what} differs from the one {run_dir} was trained on; "
+                               "cannot resume")
+
+
+def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path) -> None:
+    """``model.fit`` from wherever the run's backup left off (epoch 0 for a new run)."""
+    state = read_state(run_dir)
+    if state.get("fit_finished"):
+        return  # stopped after training, while testing or saving: only those steps are left
+    restore_history(run_dir, state, resume_epoch(run_dir))
+    try:
+        model.fit(
+            train_ds, validation_data=val_ds, epochs=cfg.train.epochs,
+            callbacks=make_callbacks(cfg, run_dir), shuffle=False,  # train_ds shuffles itself
+        )
+    except RuntimeError as exc:
+        if "NaN" not in str(exc):  # TerminateOnNaN(raise_error=True) says "NaN or Inf loss encountered ..."
+            raise
+        epoch = len(read_state(run_dir)["logs"]) + 1
+        raise TextclfError(f"training diverged in epoch {epoch}: {exc} Try a lower train.learning_rate.") from None
+
+
+def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
+    if cfg.train.deterministic:
+        tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(cfg.seed)
     corpus = data.load_corpus(cfg.data, cfg.seed)
-    rundir.update_run_info(
-        run_dir,
-        data={
-            "source": cfg.data.source,
-            "location": corpus.location,
-            "fingerprint": corpus.fingerprint,
-            "sizes": {"train": len(corpus.train), "validation": len(corpus.validation), "test": len(corpus.test)},
-        },
-        class_names=list(corpus.class_names),
-    )
     input_kind = cfg.model.input_kind
     vectorizer = data.make_vectorizer(cfg.data, input_kind)
     data.adapt(vectorizer, corpus.train.texts)
+    info = _data_info(cfg, corpus, vectorizer.get_vocabulary())
+    if resuming:
+        _check_same_data(run_dir, info)
+    else:
+        rundir.update_run_info(run_dir, data=info, class_names=list(corpus.class_names))
 
     def dataset(split, shuffle_seed=None):
         features = data.encode(vectorizer, split.texts, cfg.data, input_kind)
@@ -123,13 +116,7 @@ def _fit(cfg: Config, run_dir: Path) -> TrainResult:
         metrics=["accuracy"],
     )
     _summary(model, run_dir)
-
-    started = time.perf_counter()
-    model.fit(
-        train_ds, validation_data=val_ds, epochs=cfg.train.epochs,
-        callbacks=_callbacks(cfg, run_dir), shuffle=False,  # train_ds shuffles itself
-    )
-    train_seconds = time.perf_counter() - started
+    _fit_epochs(model, train_ds, val_ds, cfg, run_dir)
 
     best = keras.models.load_model(run_dir / CHECKPOINT)
     test = best.evaluate(test_ds, return_dict=True, verbose=0)
@@ -141,7 +128,7 @@ def _fit(cfg: Config, run_dir: Path) -> TrainResult:
     metrics = {
         "test_accuracy": float(test["accuracy"]),
         "test_loss": float(test["loss"]),
-        "train_seconds": round(train_seconds, 3),
+        "train_seconds": round(float(np.sum(history["epoch_seconds"])), 3),
         "seconds_per_epoch": round(float(np.mean(history["epoch_seconds"])), 3),
         "epochs_run": len(history["epoch"]),
         "best_epoch": history_marks(history, cfg.train.checkpoint_monitor, cfg.train.epochs).best_epoch,
@@ -154,28 +141,33 @@ def _fit(cfg: Config, run_dir: Path) -> TrainResult:
     return TrainResult(metrics, end_to_end)
 
 
-def run(cfg: Config, run_dir: Path, command_line: str = "") -> TrainResult:
-    """Train ``cfg`` into the (new, empty) ``run_dir``; return its metrics and model.
+def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False) -> TrainResult:
+    """Train ``cfg`` into the new, empty ``run_dir``, or, with ``resume``, finish an interrupted one.
 
     ``run.json`` says ``running`` while training, then ``completed``, or
-    ``failed`` / ``interrupted`` with the reason if anything goes wrong.
+    ``failed`` / ``interrupted`` with the reason if anything goes wrong; the
+    training state in ``backup/`` is kept until the run completes.
     """
-    rundir.write_atomic(run_dir / "config.yaml", to_yaml(cfg))
-    rundir.update_run_info(
-        run_dir,
-        status="running",
-        name=cfg.name,
-        model_type=cfg.model.type,
-        seed=cfg.seed,
-        command=command_line,
-        started_at=rundir.utc_now().isoformat(),
-        versions=_versions(),
-    )
+    now = rundir.utc_now().isoformat()
+    if resume:
+        resumes = rundir.read_json(run_dir / rundir.RUN_FILE).get("resumed", [])
+        rundir.update_run_info(run_dir, status="running", error=None, **rundir.process_info(),
+                               resumed=[*resumes, {"at": now, "command": command_line}])
+    else:
+        rundir.write_atomic(run_dir / "config.yaml", to_yaml(cfg))
+        rundir.update_run_info(
+            run_dir, status="running", name=cfg.name, model_type=cfg.model.type, seed=cfg.seed,
+            command=command_line, started_at=now, versions=_versions(), **rundir.process_info(),
+        )
     try:
-        result = _fit(cfg, run_dir)
+        result = _fit(cfg, run_dir, resuming=resume)
     except BaseException as exc:
-        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        rundir.update_run_info(run_dir, status=status, finished_at=rundir.utc_now().isoformat(), error=str(exc))
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        rundir.update_run_info(run_dir, status="interrupted" if interrupted else "failed",
+                               finished_at=rundir.utc_now().isoformat(),
+                               error="interrupted by the user" if interrupted else str(exc))
         raise
     rundir.update_run_info(run_dir, status="completed", finished_at=rundir.utc_now().isoformat())
+    shutil.rmtree(run_dir / BACKUP, ignore_errors=True)
     return result
+

@@ -1,0 +1,187 @@
+"""Training callbacks: the Keras ones a run uses, plus what resuming needs.
+
+Keras' ``BackupAndRestore`` saves the weights, the optimizer (its step count
+and learning rate included) and the epoch counter. It leaves out the counters
+of early stopping, learning-rate plateaus and the best checkpoint, so a resumed
+run would forget its patience and overwrite a better checkpoint with a worse
+one. ``CallbackState`` keeps those, next to the backup, one file per epoch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from textclf import rundir
+from textclf.config import Config
+from textclf.errors import TextclfError
+
+CHECKPOINT = Path("checkpoints") / "best.keras"
+BACKUP = Path("backup")  # the training state for --resume; deleted once the run is complete
+KERAS_BACKUP = "keras"  # BackupAndRestore's own folder inside BACKUP
+STATE_FILE = "callbacks.json"
+BEST_WEIGHTS_FILE = "early_stopping_best.npz"
+_STATE_FIELDS = {
+    keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
+    keras.callbacks.ReduceLROnPlateau: ("wait", "cooldown_counter", "best"),
+    keras.callbacks.ModelCheckpoint: ("best",),
+}
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Adds each epoch's wall-clock seconds and learning rate to the logs.
+
+    Placed before ``CSVLogger`` so both columns land in ``history.csv``.
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["epoch_seconds"] = time.perf_counter() - self._start
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+
+def _plain(value):
+    """JSON-ready Python number (Keras keeps some as NumPy scalars)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def resume_epoch(run_dir: Path) -> int:
+    """How many epochs the Keras backup holds (0 when there is none)."""
+    path = run_dir / BACKUP / KERAS_BACKUP / "training_metadata.json"
+    return int(json.loads(path.read_text(encoding="utf-8"))["epoch"]) if path.exists() else 0
+
+
+def read_state(run_dir: Path) -> dict:
+    """The saved callback state: ``{"epochs": {N: state after N epochs}, "logs": [...], "fit_finished": bool}``."""
+    path = run_dir / BACKUP / STATE_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"epochs": {}, "logs": []}
+
+
+def restore_history(run_dir: Path, state: dict, epochs: int) -> None:
+    """Make ``history.csv`` hold exactly the first ``epochs`` epochs, as ``CSVLogger`` writes them.
+
+    ``CSVLogger`` appends only after the backup is saved, so a kill between the
+    two can leave out the last row; it is refilled from the saved logs.
+    """
+    path = run_dir / "history.csv"
+    with open(path, newline="", encoding="utf-8") if path.exists() else io.StringIO() as handle:
+        rows = list(csv.DictReader(handle))
+    if len(rows) == epochs:
+        return
+    if epochs == 0:
+        raise TextclfError(f"{run_dir}: {len(rows)} epochs logged but no saved training state ({BACKUP}/); "
+                           "cannot resume")
+    logs = state["logs"][:epochs]
+    if len(logs) < epochs:
+        raise TextclfError(f"{path}: {len(rows)} epochs logged, the backup holds {epochs}; cannot resume")
+    keys = sorted(logs[0]) if logs else []
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["epoch", *keys])
+    writer.writerows([index, *(log[k] for k in keys)] for index, log in enumerate(logs))
+    rundir.write_atomic(path, out.getvalue() if logs else "")
+
+
+class CallbackState(keras.callbacks.Callback):
+    """Saves the stateful callbacks' counters and every epoch's logs; restores them on resume.
+
+    Saved at each epoch end, before ``BackupAndRestore`` saves the weights of
+    that epoch; the last two epochs are kept, so whichever backup Keras
+    restores finds its match. Restored when the first epoch of a resumed fit
+    begins, which is when Keras has set the epoch it resumes from.
+    """
+
+    def __init__(self, run_dir: Path, tracked: list[keras.callbacks.Callback]):
+        super().__init__()
+        self.folder = run_dir / BACKUP
+        self.tracked = tracked
+        self.state = read_state(run_dir)
+        self._restored = False
+
+    def _fields(self, callback) -> tuple[str, ...]:
+        return next(fields for kind, fields in _STATE_FIELDS.items() if isinstance(callback, kind))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._restored:
+            return
+        self._restored = True
+        if epoch == 0:
+            return
+        saved = self.state["epochs"].get(str(epoch))
+        if saved is None:
+            raise TextclfError(f"{self.folder}: no saved callback state for epoch {epoch}; cannot resume")
+        for callback, values in zip(self.tracked, saved, strict=True):
+            for field in self._fields(callback):
+                setattr(callback, field, values[field])
+            if isinstance(callback, keras.callbacks.EarlyStopping) and (self.folder / BEST_WEIGHTS_FILE).exists():
+                with np.load(self.folder / BEST_WEIGHTS_FILE) as weights:
+                    callback.best_weights = [weights[f"w{i}"] for i in range(len(weights.files))]
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.folder.mkdir(exist_ok=True)
+        done = epoch + 1
+        self.state["logs"] = self.state["logs"][:epoch] + [{k: _plain(v) for k, v in (logs or {}).items()}]
+        self.state["epochs"] = {
+            **{k: v for k, v in self.state["epochs"].items() if int(k) == epoch},
+            str(done): [{f: _plain(getattr(c, f)) for f in self._fields(c)} for c in self.tracked],
+        }
+        for callback in self.tracked:
+            if isinstance(callback, keras.callbacks.EarlyStopping) and callback.best_epoch == epoch:
+                if callback.best_weights is not None:
+                    self._save_weights(callback.best_weights)
+        rundir.write_json(self.folder / STATE_FILE, self.state)
+
+    def on_train_end(self, logs=None):
+        self.state["fit_finished"] = True
+        self.folder.mkdir(exist_ok=True)
+        rundir.write_json(self.folder / STATE_FILE, self.state)
+
+    def _save_weights(self, weights: list[np.ndarray]) -> None:
+        tmp = self.folder / f".{BEST_WEIGHTS_FILE}.tmp.npz"
+        np.savez(tmp, **{f"w{i}": w for i, w in enumerate(weights)})
+        tmp.replace(self.folder / BEST_WEIGHTS_FILE)
+
+
+def make_callbacks(cfg: Config, run_dir: Path) -> list[keras.callbacks.Callback]:
+    """The run's callbacks, in the order that makes resuming exact.
+
+    ``CallbackState`` and ``BackupAndRestore`` come after the callbacks that
+    change state at an epoch's end (so a learning-rate cut is in the backup);
+    ``CSVLogger`` comes last, so ``history.csv`` never holds an epoch whose
+    backup was not written.
+    """
+    train = cfg.train
+    tracked: list[keras.callbacks.Callback] = [
+        keras.callbacks.ModelCheckpoint(run_dir / CHECKPOINT, monitor=train.checkpoint_monitor, save_best_only=True)
+    ]
+    if train.early_stopping.enabled:
+        stop = train.early_stopping
+        tracked.append(keras.callbacks.EarlyStopping(
+            monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta,
+            restore_best_weights=True, verbose=1,
+        ))
+    if train.reduce_lr_on_plateau.enabled:
+        plateau = train.reduce_lr_on_plateau
+        tracked.append(keras.callbacks.ReduceLROnPlateau(
+            monitor=plateau.monitor, factor=plateau.factor, patience=plateau.patience,
+            min_lr=plateau.min_lr, verbose=1,
+        ))
+    return [
+        keras.callbacks.TerminateOnNaN(raise_error=True),
+        EpochLog(),
+        *tracked,
+        CallbackState(run_dir, tracked),
+        keras.callbacks.BackupAndRestore(
+            run_dir / BACKUP / KERAS_BACKUP, double_checkpoint=True, delete_checkpoint=False  # deleted on completion
+        ),
+        keras.callbacks.CSVLogger(run_dir / "history.csv", append=True),
+    ]
