@@ -1,7 +1,7 @@
 """Command line: parse, load the config, call the stage, print. Intentionally kept short.
 
-TensorFlow is imported inside the commands that need it, so ``--help`` and
-``train --dry-run`` answer instantly.
+TensorFlow (and pydantic) are imported inside the commands that need them, so
+``--help`` and ``train --dry-run`` answer instantly.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Annotated, Optional
 import typer
 
 from textclf import rundir
-from textclf.config import load_config, to_yaml
 from textclf.errors import TextclfError
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
@@ -66,6 +65,8 @@ def train(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate the config, print it resolved, exit.")] = False,
 ) -> None:
     """Train a model from CONFIG; the last line printed is the run directory."""
+    from textclf.config import load_config, to_yaml  # pydantic: not needed by --help
+
     if (config is None) == (resume is None):
         raise TextclfError("train: give either a CONFIG file or --resume RUN_DIR")
     if resume is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
@@ -120,6 +120,8 @@ class TrainConfig(Strict):
     reduce_lr_on_plateau: ReduceLROnPlateauConfig = ReduceLROnPlateauConfig()
     checkpoint_monitor: Monitor = "val_loss"
     deterministic: bool = False  # TensorFlow op determinism: reproducible to the bit, somewhat slower
+    distribute: Literal["none", "mirrored", "multi_worker"] = "none"
+    devices: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # mirrored: e.g. ["/gpu:0", "/gpu:1"]
 
 
 class Config(Strict):

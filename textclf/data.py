@@ -222,8 +222,15 @@ def bucket_boundaries(maxlen: int) -> list[int]:
     return [k * step + 1 for k in range(1, -(-maxlen // step))] + [maxlen + 1]
 
 
-def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
+def make_dataset(
+    features, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None,
+    dense_batches: bool = False,
+):
     """Batches of already-vectorized examples, reshuffled each epoch when a seed is given.
+
+    ``dense_batches`` turns each sparse bag-of-words batch dense as it is served
+    (``tf.distribute`` cannot split sparse batches between devices); the whole
+    matrix stays sparse in memory.
 
     Token sequences are batched with others of similar length and padded to
     their bucket's width (pre- or post- as configured), exactly as the saved
@@ -238,7 +245,10 @@ def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig,
     if shuffle_seed is not None:
         dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
     if not isinstance(features, tf.RaggedTensor):
-        return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        dataset = dataset.batch(batch_size)
+        if dense_batches and isinstance(features, tf.SparseTensor):
+            dataset = dataset.map(lambda bag, label: (tf.sparse.to_dense(bag), label))
+        return dataset.prefetch(tf.data.AUTOTUNE)
     boundaries = bucket_boundaries(cfg.maxlen)
     dataset = dataset.map(lambda ids, label: (tf.identity(ids), label))  # ragged rows → tensors
     dataset = dataset.bucket_by_sequence_length(

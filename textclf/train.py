@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 import textclf
-from textclf import data, models, rundir
+from textclf import data, distribute, models, rundir
 from textclf.callbacks import BACKUP, CHECKPOINT, make_callbacks, read_state, restore_history, resume_epoch
 from textclf.config import Config, to_yaml
 from textclf.errors import TextclfError
@@ -90,6 +90,7 @@ def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path) -> None:
 
 
 def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
+    strategy = distribute.make_strategy(cfg.train)  # first: a multi-worker strategy must precede other TF work
     if cfg.train.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(cfg.seed)
@@ -102,19 +103,23 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
         _check_same_data(run_dir, info)
     else:
         rundir.update_run_info(run_dir, data=info, class_names=list(corpus.class_names))
+    rundir.update_run_info(run_dir, distribute={"strategy": cfg.train.distribute,
+                                                "replicas": strategy.num_replicas_in_sync})
 
     def dataset(split, shuffle_seed=None):
         features = data.encode(vectorizer, split.texts, cfg.data, input_kind)
-        return data.make_dataset(features, split.labels, cfg.train.batch_size, cfg.data, shuffle_seed)
+        return data.make_dataset(features, split.labels, cfg.train.batch_size, cfg.data, shuffle_seed,
+                                 dense_batches=cfg.train.distribute != "none")
 
     train_ds, val_ds, test_ds = dataset(corpus.train, cfg.seed), dataset(corpus.validation), dataset(corpus.test)
     num_classes = len(corpus.class_names)
-    model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=num_classes)
-    model.compile(
-        optimizer=OPTIMIZERS[cfg.train.optimizer](learning_rate=cfg.train.learning_rate),
-        loss="binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    with strategy.scope():
+        model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=num_classes)
+        model.compile(
+            optimizer=OPTIMIZERS[cfg.train.optimizer](learning_rate=cfg.train.learning_rate),
+            loss="binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
     _summary(model, run_dir)
     _fit_epochs(model, train_ds, val_ds, cfg, run_dir)
 
