@@ -1,8 +1,11 @@
 """train.distribute on two logical CPU devices, configured before TensorFlow starts."""
 
 import json
+import os
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -47,3 +50,49 @@ def test_mirrored_on_two_devices_trains_like_one_device(tmp_path, imdb_dir, mode
     mirrored, single = (np.array(results[k]["predictions"]).ravel() for k in ("mirrored", "none"))
     np.testing.assert_allclose(mirrored, single, atol=0.02)
     assert mirrored[0] > 0.5 > mirrored[1] and single[0] > 0.5 > single[1]
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_on_localhost_finish_with_the_same_weights(tmp_path, imdb_dir):
+    config = tiny_config(tmp_path, imdb_dir, {"type": "gru", "units": 8, "embedding_dim": 8},
+                         train={"epochs": 2, "distribute": "multi_worker"})
+    workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "textclf", "train", str(config)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env={**os.environ, "TF_CONFIG": json.dumps(
+                {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})},
+        )
+        for index in range(2)
+    ]
+    (chief_out, chief_err), (worker_out, worker_err) = (p.communicate(timeout=240) for p in processes)
+    assert processes[0].returncode == 0, chief_err[-3000:]
+    assert processes[1].returncode == 0, worker_err[-3000:]
+
+    run_dir = Path(chief_out.strip().splitlines()[-1])
+    assert list((tmp_path / "outputs").iterdir()) == [run_dir]  # only the chief keeps a run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert worker_out.strip().splitlines()[-1].endswith(f"weights sha256 {metrics['weights_sha256']}")
+    assert json.loads((run_dir / "history.json").read_text())["epoch"] == [1, 2]
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "completed" and info["distribute"] == {"strategy": "multi_worker", "replicas": 2}
+
+
+def test_multi_worker_without_tf_config_is_a_user_error(tmp_path, imdb_dir, monkeypatch):
+    from typer.testing import CliRunner
+
+    from textclf.cli import app
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    config = tiny_config(tmp_path, imdb_dir, {"type": "gru"}, train={"distribute": "multi_worker"})
+    result = CliRunner().invoke(app, ["train", str(config)])
+    assert result.exit_code == 2 and "TF_CONFIG" in result.stderr and "Traceback" not in result.output

@@ -75,11 +75,17 @@ def train(
         rundir.check_resumable(resume)
         config = resume / "config.yaml"
     cfg = load_config(config, overrides or [], data_path=data, output_dir=output_dir)
+    if resume is not None and cfg.train.distribute == "multi_worker":
+        raise TextclfError("--resume: a multi_worker run cannot be resumed (only the chief kept its state)")
     if dry_run:
         typer.echo(to_yaml(cfg), nl=False)
         return
+    from textclf import distribute
     from textclf import train as training
 
+    if cfg.train.distribute == "multi_worker" and not distribute.is_chief():
+        _train_as_worker(cfg)
+        return
     run_dir = resume or rundir.create_run_dir(cfg.output_dir, cfg.name)
     command_line = shlex.join(["textclf", *sys.argv[1:]])
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
@@ -95,6 +101,21 @@ def train(
         signal.signal(signal.SIGTERM, previous)
     typer.echo(f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs_run']} epochs")
     typer.echo(str(run_dir))
+
+
+def _train_as_worker(cfg) -> None:
+    """A non-chief worker trains in step with the chief but keeps nothing: the chief writes the run."""
+    import shutil
+    import tempfile
+
+    from textclf import train as training
+
+    scratch = Path(tempfile.mkdtemp(prefix="textclf-worker-"))
+    try:
+        metrics = training.run(cfg, scratch, command_line=shlex.join(["textclf", *sys.argv[1:]])).metrics
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    typer.echo(f"worker done: test accuracy {metrics['test_accuracy']:.4f}, weights sha256 {metrics['weights_sha256']}")
 
 
 RunDirArg = Annotated[Optional[Path], typer.Argument(help="Run directory (default: the newest under outputs/).")]

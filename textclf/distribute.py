@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 
+import keras
 import tensorflow as tf
 
 from textclf.config import TrainConfig
@@ -55,3 +56,59 @@ def is_chief() -> bool:
     if task.get("type") == "chief":
         return True
     return task.get("type") == "worker" and task.get("index") == 0 and "chief" not in config.get("cluster", {})
+
+
+def _replica_mean(strategy: tf.distribute.Strategy, per_replica: dict) -> dict:
+    return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in per_replica.items()}
+
+
+def _even_batches(dataset: tf.data.Dataset, workers: int) -> tf.data.Dataset:
+    """Drop the last few batches so every worker gets as many (a collective step needs all of them)."""
+    batches = int(dataset.cardinality())
+    return dataset.take(batches - batches % workers) if batches > 0 else dataset
+
+
+def fit_multi_worker(model, train_ds, val_ds, *, epochs: int, initial_epoch: int, callbacks: list,
+                     strategy: tf.distribute.Strategy) -> None:
+    """``model.fit``'s epoch loop, run step by step under ``MultiWorkerMirroredStrategy``.
+
+    Keras 3's own ``fit`` fails under this strategy (keras-team/keras#20585,
+    tensorflow/tensorflow#72388: it reduces a nested batch, then scalar logs,
+    along axes that do not exist), so the loop runs Keras's ``train_step`` and
+    ``test_step`` through ``strategy.run`` itself and drives the same callbacks.
+    Training batches are shared out between workers (a remainder of fewer
+    batches than workers is skipped each epoch); every worker validates on the
+    whole validation set.
+    """
+    workers = strategy.cluster_resolver.cluster_spec().num_tasks("worker") if strategy.cluster_resolver else 1
+    train_dist = strategy.experimental_distribute_dataset(_even_batches(train_ds, workers))
+    whole = tf.data.Options()
+    whole.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
+    val_dist = strategy.experimental_distribute_dataset(val_ds.with_options(whole))
+
+    @tf.function(reduce_retracing=True)
+    def train_step(batch):
+        return _replica_mean(strategy, strategy.run(model.train_step, args=(batch,)))
+
+    @tf.function(reduce_retracing=True)
+    def test_step(batch):
+        return _replica_mean(strategy, strategy.run(model.test_step, args=(batch,)))
+
+    callback_list = keras.callbacks.CallbackList(callbacks, model=model, epochs=epochs)
+    callback_list.on_train_begin()
+    model.stop_training = False
+    for epoch in range(initial_epoch, epochs):
+        model.reset_metrics()
+        callback_list.on_epoch_begin(epoch)
+        logs = {}
+        for step, batch in enumerate(train_dist):
+            logs = {k: float(v) for k, v in train_step(batch).items()}
+            callback_list.on_train_batch_end(step, logs)
+        model.reset_metrics()
+        for batch in val_dist:
+            val_logs = test_step(batch)
+        logs.update({f"val_{k}": float(v) for k, v in val_logs.items()})
+        callback_list.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    callback_list.on_train_end()

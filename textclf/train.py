@@ -71,17 +71,20 @@ def _check_same_data(run_dir: Path, info: dict) -> None:
                                "cannot resume")
 
 
-def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path) -> None:
+def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy) -> None:
     """``model.fit`` from wherever the run's backup left off (epoch 0 for a new run)."""
     state = read_state(run_dir)
     if state.get("fit_finished"):
         return  # stopped after training, while testing or saving: only those steps are left
     restore_history(run_dir, state, resume_epoch(run_dir))
+    callbacks = make_callbacks(cfg, run_dir)
     try:
-        model.fit(
-            train_ds, validation_data=val_ds, epochs=cfg.train.epochs,
-            callbacks=make_callbacks(cfg, run_dir), shuffle=False,  # train_ds shuffles itself
-        )
+        if cfg.train.distribute == "multi_worker":
+            distribute.fit_multi_worker(model, train_ds, val_ds, epochs=cfg.train.epochs,
+                                        initial_epoch=resume_epoch(run_dir), callbacks=callbacks, strategy=strategy)
+        else:
+            model.fit(train_ds, validation_data=val_ds, epochs=cfg.train.epochs, callbacks=callbacks,
+                      shuffle=False)  # train_ds shuffles itself
     except RuntimeError as exc:
         if "NaN" not in str(exc):  # TerminateOnNaN(raise_error=True) says "NaN or Inf loss encountered ..."
             raise
@@ -121,7 +124,7 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
             metrics=["accuracy"],
         )
     _summary(model, run_dir)
-    _fit_epochs(model, train_ds, val_ds, cfg, run_dir)
+    _fit_epochs(model, train_ds, val_ds, cfg, run_dir, strategy)
 
     best = keras.models.load_model(run_dir / CHECKPOINT)
     test = best.evaluate(test_ds, return_dict=True, verbose=0)
@@ -138,6 +141,7 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
         "epochs_run": len(history["epoch"]),
         "best_epoch": history_marks(history, cfg.train.checkpoint_monitor, cfg.train.epochs).best_epoch,
         "parameters": int(best.count_params()),
+        "weights_sha256": hashlib.sha256(b"".join(w.tobytes() for w in best.get_weights())).hexdigest(),
         "vocabulary_size": int(vectorizer.vocabulary_size()),
         "num_classes": num_classes,
     }
