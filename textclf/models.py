@@ -30,7 +30,7 @@ def _token_input() -> keras.KerasTensor:
 
 def build_dense_bow(*, vocab_size, num_classes, hidden_units, dropout) -> keras.Model:
     """The classic Keras IMDB model: bag-of-words vector → Dense(16) → Dense(16) → output."""
-    inputs = keras.Input(shape=(vocab_size,), sparse=True, name="bag_of_words")
+    inputs = keras.Input(shape=(vocab_size,), name="bag_of_words")
     x = inputs
     for units in hidden_units:
         x = layers.Dense(units, activation="relu")(x)

@@ -111,8 +111,7 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
 
     def dataset(split, shuffle_seed=None):
         features = data.encode(vectorizer, split.texts, cfg.data, input_kind)
-        return data.make_dataset(features, split.labels, cfg.train.batch_size, cfg.data, shuffle_seed,
-                                 dense_batches=cfg.train.distribute != "none")
+        return data.make_dataset(features, split.labels, cfg.train.batch_size, cfg.data, shuffle_seed)
 
     train_ds, val_ds, test_ds = dataset(corpus.train, cfg.seed), dataset(corpus.validation), dataset(corpus.test)
     num_classes = len(corpus.class_names)
