@@ -20,9 +20,9 @@ def standardize(text):
     become spaces too: a token holding one would break the vocabulary file
     that ``model.keras`` stores one token per line.
     """
-    text = tf.strings.lower(text)
-    text = tf.strings.regex_replace(text, r"<br\s*/?>|[\p{Cc}\p{Cf}\p{Z}]", " ")
-    return tf.strings.regex_replace(text, PUNCTUATION, " ")
+    # One pass; "[^\P{Z} ]" is every separator but the plain space, which would
+    # otherwise be replaced by itself at every word (three times slower).
+    return tf.strings.regex_replace(tf.strings.lower(text), r"<br\s*/?>|[^\P{Z} ]|[\p{Cc}\p{Cf}]|" + PUNCTUATION, " ")
 
 
 def truncate(ragged, maxlen, truncating="post"):
