@@ -233,7 +233,7 @@ def _bag_dataset(bags, labels: np.ndarray, batch_size: int, shuffle_seed: int | 
 
     rows, width = bags.indices[:, 0], bags.dense_shape[1]
     columns = tf.RaggedTensor.from_value_rowids(bags.indices[:, 1], rows, nrows=bags.dense_shape[0])
-    values = tf.RaggedTensor.from_value_rowids(bags.values, rows, nrows=bags.dense_shape[0])
+    values = tf.RaggedTensor.from_value_rowids(tf.cast(bags.values, tf.float32), rows, nrows=bags.dense_shape[0])
 
     def densify(columns, values, label):
         index = tf.stack([columns.value_rowids(), columns.flat_values], axis=1)
