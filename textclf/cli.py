@@ -83,11 +83,11 @@ def train(
     from textclf import distribute
     from textclf import train as training
 
+    command_line = shlex.join(["textclf", *sys.argv[1:]])
     if cfg.train.distribute == "multi_worker" and not distribute.is_chief():
-        _train_as_worker(cfg)
+        _train_as_worker(cfg, command_line)
         return
     run_dir = resume or rundir.create_run_dir(cfg.output_dir, cfg.name)
-    command_line = shlex.join(["textclf", *sys.argv[1:]])
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
     try:
         metrics = training.run(cfg, run_dir, command_line=command_line, resume=resume is not None).metrics
@@ -103,7 +103,7 @@ def train(
     typer.echo(str(run_dir))
 
 
-def _train_as_worker(cfg) -> None:
+def _train_as_worker(cfg, command_line: str) -> None:
     """A non-chief worker trains in step with the chief but keeps nothing: the chief writes the run."""
     import shutil
     import tempfile
@@ -112,7 +112,7 @@ def _train_as_worker(cfg) -> None:
 
     scratch = Path(tempfile.mkdtemp(prefix="textclf-worker-"))
     try:
-        metrics = training.run(cfg, scratch, command_line=shlex.join(["textclf", *sys.argv[1:]])).metrics
+        metrics = training.run(cfg, scratch, command_line=command_line).metrics
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     typer.echo(f"worker done: test accuracy {metrics['test_accuracy']:.4f}, weights sha256 {metrics['weights_sha256']}")

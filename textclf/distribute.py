@@ -22,7 +22,7 @@ def make_strategy(train: TrainConfig) -> tf.distribute.Strategy:
     if train.distribute == "none":
         return tf.distribute.get_strategy()
     if train.distribute == "mirrored":
-        available = {device.name.lower().replace("/device:", "/") for device in tf.config.list_logical_devices()}
+        available = {_short(device.name) for device in tf.config.list_logical_devices()}
         missing = [d for d in train.devices or [] if _short(d) not in available]
         if missing:
             raise TextclfError(f"train.devices: no device {missing[0]!r} here; "

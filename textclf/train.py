@@ -76,12 +76,13 @@ def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy) -
     state = read_state(run_dir)
     if state.get("fit_finished"):
         return  # stopped after training, while testing or saving: only those steps are left
-    restore_history(run_dir, state, resume_epoch(run_dir))
+    done = resume_epoch(run_dir)
+    restore_history(run_dir, state, done)
     callbacks = make_callbacks(cfg, run_dir)
     try:
         if cfg.train.distribute == "multi_worker":
             distribute.fit_multi_worker(model, train_ds, val_ds, epochs=cfg.train.epochs,
-                                        initial_epoch=resume_epoch(run_dir), callbacks=callbacks, strategy=strategy)
+                                        initial_epoch=done, callbacks=callbacks, strategy=strategy)
         else:
             model.fit(train_ds, validation_data=val_ds, epochs=cfg.train.epochs, callbacks=callbacks,
                       shuffle=False)  # train_ds shuffles itself
