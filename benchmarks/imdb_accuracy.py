@@ -18,7 +18,8 @@ from results import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = Path(__file__).with_name("imdb_accuracy.json")  # the latest row of every config, kept between runs
-TARGETS = {"dense_bow": 0.885, "simple_rnn": 0.84, "lstm": 0.875, "gru": 0.875, "bilstm": 0.885}
+TARGETS = {"dense_bow": 0.885, "simple_rnn": 0.84, "lstm": 0.875, "gru": 0.875, "bilstm": 0.885,
+           "nbsvm": 0.915, "bow_ngram": None, "embedding_bag": None, "cnn": None, "transformer": None}
 
 
 def train(config: str, data: str, output_dir: Path) -> dict:
@@ -49,7 +50,7 @@ def table(rows: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("configs", nargs="*", default=list(TARGETS))
+    parser.add_argument("configs", nargs="*", default=[name for name, target in TARGETS.items() if target])
     parser.add_argument("--data", required=True, help="aclImdb folder or .tar.gz")
     parser.add_argument("--output-dir", default=str(ROOT / "benchmarks" / "runs"))
     args = parser.parse_args()
@@ -60,8 +61,8 @@ def main() -> None:
         ROWS.write_text(json.dumps(latest, indent=2) + "\n")
     rows = [latest[name] for name in TARGETS if name in latest]
     body = (
-        "Full IMDB: 20,000 train / 5,000 validation reviews (from the official train split), "
-        "25,000 test reviews. Seconds per epoch is the mean over all epochs run, the first included. "
+        "Full IMDB: 25,000 test reviews; the official train split gives 20,000 train / 5,000 validation "
+        "reviews (22,500 / 2,500 where a config sets `validation_split: 0.1`). Seconds per epoch is the mean over all epochs run, the first included. "
         "Rows rerun one by one keep their own time stamp (`measured at`, UTC).\n\n"
         + table(rows)
     )

@@ -27,8 +27,13 @@ class Strict(BaseModel):
 
 
 class DataConfig(Strict):
-    source: Literal["imdb"] = "imdb"
+    source: Literal["imdb", "csv", "directory"] = "imdb"
     path: str | None = None
+    test_path: str | None = None
+    test_split: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
+    text_column: Annotated[str, Field(min_length=1)] = "text"
+    label_column: Annotated[str, Field(min_length=1)] = "label"
+    split: Literal["word", "character"] = "word"
     vocab_size: Annotated[int, Field(ge=3)] = 10_000
     maxlen: PositiveInt = 200
     padding: Literal["pre", "post"] = "pre"
@@ -37,6 +42,18 @@ class DataConfig(Strict):
     ngrams: Annotated[int, Field(ge=1, le=3)] = 1
     validation_split: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
     limit: PositiveInt | None = None
+
+
+class EmbeddingConfig(Strict):
+    pretrained: str | None = None  # a GloVe / word2vec text file: "word v1 v2 ..." per line
+    trainable: bool = True
+
+
+class EmbeddingModel(Strict):
+    """A model whose first layer is a table of token embeddings, optionally pretrained."""
+
+    embedding_dim: PositiveInt = 32
+    embedding: EmbeddingConfig = EmbeddingConfig()
 
 
 class DenseBowConfig(Strict):
@@ -48,11 +65,37 @@ class DenseBowConfig(Strict):
     dropout: Fraction = 0.0
 
 
-class RecurrentConfig(Strict):
+class BowNgramConfig(DenseBowConfig):
+    """N-gram bag with a large vocabulary → one wide hidden layer; ``input_dropout`` drops whole n-grams."""
+
+    type: Literal["bow_ngram"]
+    hidden_units: tuple[PositiveInt, ...] = (64,)
+    dropout: Fraction = 0.5
+    input_dropout: Fraction = 0.0
+
+
+class NBSVMConfig(Strict):
+    """Naive-Bayes log-count ratios × binarized n-gram bag → a linear (logistic) layer."""
+
+    input_kind: ClassVar[str] = "bag"
+    type: Literal["nbsvm"]
+    alpha: Annotated[float, Field(gt=0.0)] = 1.0  # smoothing of the n-gram counts
+    nb_weight: Annotated[float, Field(ge=0.0)] = 0.04  # scale of the Naive Bayes part of the weights
+
+
+class EmbeddingBagConfig(EmbeddingModel):
+    """fastText: the average of token and n-gram embeddings → output."""
+
+    input_kind: ClassVar[str] = "bag"
+    type: Literal["embedding_bag"]
+    embedding_dim: PositiveInt = 64
+    dropout: Fraction = 0.0
+
+
+class RecurrentConfig(EmbeddingModel):
     """Embedding → stacked recurrent layers → Dense."""
 
     input_kind: ClassVar[str] = "sequence"
-    embedding_dim: PositiveInt = 32
     units: PositiveInt = 32
     num_layers: PositiveInt = 1
     bidirectional: bool = False
@@ -73,7 +116,7 @@ class GRUConfig(RecurrentConfig):
     type: Literal["gru"]
 
 
-class Conv1DBiLSTMConfig(Strict):
+class Conv1DBiLSTMConfig(EmbeddingModel):
     """Embedding → Conv1D → MaxPooling1D → stacked bidirectional LSTMs → Dense."""
 
     input_kind: ClassVar[str] = "sequence"
@@ -86,14 +129,35 @@ class Conv1DBiLSTMConfig(Strict):
     lstm_units: tuple[PositiveInt, ...] = Field((64, 32), min_length=1)
 
 
-ModelConfig = Annotated[
-    Union[DenseBowConfig, SimpleRNNConfig, LSTMConfig, GRUConfig, Conv1DBiLSTMConfig],
-    Field(discriminator="type"),
-]
-MODEL_CONFIGS: dict[str, type[BaseModel]] = {
-    cls.model_fields["type"].annotation.__args__[0]: cls
-    for cls in (DenseBowConfig, SimpleRNNConfig, LSTMConfig, GRUConfig, Conv1DBiLSTMConfig)
-}
+class CNNConfig(EmbeddingModel):
+    """Embedding → parallel Conv1D of several widths → global max pooling → Dense (Kim, 2014)."""
+
+    input_kind: ClassVar[str] = "sequence"
+    type: Literal["cnn"]
+    embedding_dim: PositiveInt = 128
+    filters: PositiveInt = 128
+    kernel_sizes: tuple[PositiveInt, ...] = Field((3, 4, 5), min_length=1)
+    hidden_units: Annotated[int, Field(ge=0)] = 0
+    dropout: Fraction = 0.5
+
+
+class TransformerConfig(EmbeddingModel):
+    """Embedding + sinusoidal positions → Transformer encoder blocks → average pooling → Dense."""
+
+    input_kind: ClassVar[str] = "sequence"
+    type: Literal["transformer"]
+    embedding_dim: PositiveInt = 64
+    num_heads: PositiveInt = 2
+    ff_dim: PositiveInt = 128
+    num_layers: PositiveInt = 1
+    dropout: Fraction = 0.1
+
+
+MODEL_CLASSES = (DenseBowConfig, BowNgramConfig, NBSVMConfig, EmbeddingBagConfig, SimpleRNNConfig, LSTMConfig,
+                 GRUConfig, Conv1DBiLSTMConfig, CNNConfig, TransformerConfig)
+ModelConfig = Annotated[Union[MODEL_CLASSES], Field(discriminator="type")]
+MODEL_CONFIGS: dict[str, type[BaseModel]] = {cls.model_fields["type"].annotation.__args__[0]: cls
+                                             for cls in MODEL_CLASSES}
 
 
 class EarlyStoppingConfig(Strict):
@@ -119,6 +183,7 @@ class TrainConfig(Strict):
     early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
     reduce_lr_on_plateau: ReduceLROnPlateauConfig = ReduceLROnPlateauConfig()
     checkpoint_monitor: Monitor = "val_loss"
+    class_weight: Literal["none", "balanced"] = "none"  # balanced: weight each class by n / (classes × count)
     deterministic: bool = False  # TensorFlow op determinism: reproducible to the bit, somewhat slower
     distribute: Literal["none", "mirrored", "multi_worker"] = "none"
     devices: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # mirrored: e.g. ["/gpu:0", "/gpu:1"]

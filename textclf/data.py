@@ -1,36 +1,24 @@
-"""Data stage: read raw texts, split them, vectorize once, serve tf.data pipelines.
+"""Data stage: split the labeled texts, vectorize them once, serve tf.data pipelines.
 
-Reading (``load_corpus``) is pure Python and NumPy; the TensorFlow half
-(``make_vectorizer`` and friends) is imported only by the commands that train.
+Reading and splitting (``load_corpus``) is pure Python and NumPy; the
+TensorFlow half (``make_vectorizer`` and friends) is imported only by the
+commands that train.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import sys
-import tarfile
-import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from textclf import sources
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
+from textclf.progress import Progress
+from textclf.sources import Split
 
-IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
-IMDB_CLASSES = ("neg", "pos")
-_IMDB_MEMBER = re.compile(r"(?:^|/)aclImdb/(train|test)/(neg|pos)/([^/]+)\.txt$")
-
-
-@dataclass(frozen=True)
-class Split:
-    texts: np.ndarray  # object array of str
-    labels: np.ndarray  # int32 class indices
-
-    def __len__(self) -> int:
-        return len(self.labels)
+ENCODE_CHUNK = 2048  # texts vectorized per call: bounds memory for dense tf-idf rows, paces the progress line
 
 
 @dataclass(frozen=True)
@@ -41,99 +29,6 @@ class Corpus:
     class_names: tuple[str, ...]
     fingerprint: str  # sha256 of every text and label, whatever the container
     location: str
-
-
-def _sort_key(name: str) -> tuple[int, str]:
-    stem = name.split("_", 1)[0]
-    return (int(stem), name) if stem.isdigit() else (sys.maxsize, name)
-
-
-class _Collector:
-    """Gathers (split, label, file name, bytes) and decodes them leniently."""
-
-    def __init__(self, origin: str):
-        self.origin = origin
-        self.items: dict[str, dict[str, list[tuple[str, str]]]] = {}
-        self.undecodable = 0
-
-    def add(self, split: str, label: str, name: str, raw: bytes) -> None:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("utf-8", errors="replace")
-            self.undecodable += 1
-        if not text.strip():
-            raise TextclfError(f"{self.origin}: empty review {split}/{label}/{name}.txt")
-        if "\x00" in text:
-            raise TextclfError(f"{self.origin}: {split}/{label}/{name}.txt is not text (it holds NUL bytes)")
-        self.items.setdefault(split, {}).setdefault(label, []).append((name, text))
-
-    def splits(self) -> dict[str, Split]:
-        if self.undecodable:
-            print(f"warning: {self.undecodable} files in {self.origin} are not valid UTF-8; "
-                  "undecodable bytes were replaced", file=sys.stderr)
-        result = {}
-        for split in ("train", "test"):
-            per_label = self.items.get(split, {})
-            missing = [label for label in IMDB_CLASSES if not per_label.get(label)]
-            if missing:
-                raise TextclfError(
-                    f"{self.origin}: the {split} split has no {missing[0]} reviews (aclImdb/{split}/{missing[0]} "
-                    "is empty or absent); a classifier needs examples of both classes"
-                )
-            texts, labels = [], []
-            for index, label in enumerate(IMDB_CLASSES):
-                for _, text in sorted(per_label[label], key=lambda item: _sort_key(item[0])):
-                    texts.append(text)
-                    labels.append(index)
-            result[split] = Split(np.array(texts, dtype=object), np.array(labels, dtype=np.int32))
-        return result
-
-
-def _read_imdb_tar(path: Path) -> dict[str, Split]:
-    collector = _Collector(str(path))
-    try:
-        with tarfile.open(path, "r:*") as archive:  # GzipFile: a cut-off archive raises EOFError
-            for member in archive:
-                match = _IMDB_MEMBER.search(member.name)
-                if member.isfile() and match:
-                    split, label, stem = match.groups()
-                    collector.add(split, label, stem, archive.extractfile(member).read())
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0].rstrip(":")
-        raise TextclfError(f"{path}: cannot read archive, corrupt or truncated ({reason})") from None
-    return collector.splits()
-
-
-def _read_imdb_dir(path: Path) -> dict[str, Split]:
-    root = path / "aclImdb" if (path / "aclImdb").is_dir() else path
-    collector = _Collector(str(path))
-    for split in ("train", "test"):
-        for label in IMDB_CLASSES:
-            folder = root / split / label
-            if not folder.is_dir():
-                raise TextclfError(f"{path}: missing folder {split}/{label} (expected the aclImdb layout)")
-            for file in folder.glob("*.txt"):
-                collector.add(split, label, file.stem, file.read_bytes())
-    return collector.splits()
-
-
-def _imdb_archive(path: str | None) -> Path:
-    if path is not None:
-        return Path(path).expanduser()
-    import keras  # only when downloading: keeps reading a local copy TensorFlow-free
-
-    return Path(keras.utils.get_file("aclImdb_v1.tar.gz", IMDB_URL, cache_subdir="datasets"))
-
-
-def read_imdb(path: str | None) -> tuple[dict[str, Split], str]:
-    """Read IMDB's labeled reviews from a folder or archive (downloaded when no path)."""
-    location = _imdb_archive(path)
-    if not location.exists():
-        raise TextclfError(f"data.path: {location} does not exist")
-    if location.is_dir():
-        return _read_imdb_dir(location), str(location)
-    return _read_imdb_tar(location), str(location)
 
 
 def _balanced_head(split: Split, limit: int, rng: np.random.Generator) -> Split:
@@ -162,56 +57,122 @@ def fingerprint(splits: dict[str, Split]) -> str:
     return digest.hexdigest()
 
 
+def read_source(cfg: DataConfig) -> sources.Labeled:
+    """The configured source's labeled texts."""
+    if cfg.source == "imdb":
+        if cfg.test_path is not None:
+            raise TextclfError("data.test_path: only for source csv or directory (IMDB has its own test split)")
+        return sources.read_imdb(cfg.path)
+    if cfg.source == "csv":
+        return sources.read_table(cfg.path, cfg.test_path, cfg.text_column, cfg.label_column)
+    return sources.read_class_directory(cfg.path, cfg.test_path)
+
+
 def load_corpus(cfg: DataConfig, seed: int) -> Corpus:
-    """Read the configured source and split it into train / validation / test."""
-    splits, location = read_imdb(cfg.path)
+    """Read the configured source and split it into train / validation / test.
+
+    A source without test data gives up ``data.test_split`` of its examples
+    for testing; validation examples are then taken from the rest.
+    """
+    labeled = read_source(cfg)
+    splits = dict(labeled.splits)
     rng = np.random.default_rng(seed)
+    if "test" not in splits:
+        splits["train"], splits["test"] = _divide(splits["train"], cfg.test_split, rng)
     if cfg.limit is not None:
         splits = {name: _balanced_head(split, cfg.limit, rng) for name, split in splits.items()}
-    for name, split in splits.items():
-        if len(np.unique(split.labels)) < 2:
-            raise TextclfError(f"{location}: the {name} split has only one class")
+    if len(np.unique(splits["train"].labels)) < 2:
+        raise TextclfError(f"{labeled.location}: the train split has only one class")
     train, validation = _divide(splits["train"], cfg.validation_split, rng)
-    return Corpus(train, validation, splits["test"], IMDB_CLASSES, fingerprint(splits), location)
+    return Corpus(train, validation, splits["test"], labeled.class_names, fingerprint(splits), labeled.location)
+
+
+def class_weights(labels: np.ndarray, num_classes: int) -> dict[int, float]:
+    """``balanced`` weights, n / (classes × count), as scikit-learn computes them."""
+    counts = np.bincount(labels, minlength=num_classes)
+    return {c: float(len(labels) / (num_classes * counts[c])) if counts[c] else 0.0 for c in range(num_classes)}
 
 
 def make_vectorizer(cfg: DataConfig, input_kind: str):
-    """A TextVectorization layer: sparse bag vectors or ragged token ids."""
+    """A TextVectorization layer: sparse bag vectors or ragged token ids, of words or characters."""
     import keras
 
     from textclf.layers import standardize
 
+    split = "character" if cfg.split == "character" else "whitespace"
     if input_kind == "bag":
         return keras.layers.TextVectorization(
             max_tokens=cfg.vocab_size,
             standardize=standardize,
+            split=split,
             output_mode=cfg.output_mode,
             ngrams=cfg.ngrams if cfg.ngrams > 1 else None,
             sparse=cfg.output_mode != "tf_idf",  # Keras fails on sparse tf_idf output
             name="vectorizer",
         )
     return keras.layers.TextVectorization(
-        max_tokens=cfg.vocab_size, standardize=standardize, ragged=True, name="vectorizer"
+        max_tokens=cfg.vocab_size, standardize=standardize, split=split, ragged=True, name="vectorizer"
     )
 
 
-def adapt(vectorizer, texts: np.ndarray) -> None:
-    """Learn the vocabulary (and idf weights) from the training texts only."""
+def _chunks(texts: np.ndarray):
     import tensorflow as tf
 
-    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(texts.astype(str)).batch(1024))
+    for start in range(0, len(texts), ENCODE_CHUNK):
+        yield start + len(texts[start:start + ENCODE_CHUNK]), tf.constant(texts[start:start + ENCODE_CHUNK].astype(str))
 
 
-def encode(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str):
+def adapt(vectorizer, texts: np.ndarray) -> None:
+    """Learn the vocabulary (and idf weights) from the training texts only.
+
+    What ``TextVectorization.adapt`` does (reset, ``update_state`` per batch,
+    ``finalize_state``), with a progress line.
+    """
+    progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
+    vectorizer.reset_state()
+    for done, chunk in _chunks(texts):
+        vectorizer.update_state(chunk)
+        progress.update(done)
+    vectorizer.finalize_state()
+    progress.done(f"{vectorizer.vocabulary_size():,} tokens from {len(texts):,} texts")
+
+
+def encode(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str, label: str = "vectorizing"):
     """Vectorize texts once: a SparseTensor of bag vectors or ragged, truncated token ids."""
     import tensorflow as tf
 
     from textclf.layers import truncate
 
-    features = vectorizer(tf.constant(texts.astype(str)))
+    progress = Progress(label, total=len(texts), unit="texts")
+    parts = []
+    for done, chunk in _chunks(texts):
+        features = vectorizer(chunk)
+        if input_kind == "bag":
+            parts.append(features if isinstance(features, tf.SparseTensor) else tf.sparse.from_dense(features))
+        else:
+            parts.append(truncate(tf.cast(features, tf.int32), cfg.maxlen, cfg.truncating))
+        progress.update(done)
+    progress.done(f"{len(texts):,} texts")
     if input_kind == "bag":
-        return features if isinstance(features, tf.SparseTensor) else tf.sparse.from_dense(features)
-    return truncate(tf.cast(features, tf.int32), cfg.maxlen, cfg.truncating)
+        return tf.sparse.concat(0, parts) if len(parts) > 1 else parts[0]
+    return tf.concat(parts, axis=0)
+
+
+def log_count_ratios(bags, labels: np.ndarray, num_classes: int, alpha: float) -> np.ndarray:
+    """NBSVM's log-count ratios, log((p / |p|) / (q / |q|)), from binarized training bags.
+
+    One column per class against the rest; a single column (the positive
+    class) for two classes, matching the sigmoid output.
+    """
+    rows, columns = bags.indices.numpy().T
+    present = bags.values.numpy() > 0
+    rows, columns = rows[present], columns[present]
+    width = int(bags.dense_shape[1])
+    counts = np.stack([np.bincount(columns[labels[rows] == c], minlength=width) for c in range(num_classes)], 1)
+    positive = counts + alpha
+    negative = counts.sum(axis=1, keepdims=True) - counts + alpha
+    ratios = np.log(positive / positive.sum(axis=0)) - np.log(negative / negative.sum(axis=0))
+    return (ratios[:, 1:] if num_classes == 2 else ratios).astype(np.float32)
 
 
 def bucket_boundaries(maxlen: int) -> list[int]:
@@ -223,27 +184,24 @@ def bucket_boundaries(maxlen: int) -> list[int]:
 
 
 def _bag_dataset(bags, labels: np.ndarray, batch_size: int, shuffle_seed: int | None):
-    """Bag vectors kept sparse in memory (as ragged rows), each batch made dense as it is served.
+    """Bag vectors as (ids, values) of their non-zero entries, padded per batch.
 
-    Dense batches let the first layer run as a plain (XLA-compiled) matrix
-    product, faster here than a sparse one and than slicing a SparseTensor row
-    by row; the whole matrix is never dense.
+    The bag models' first layer (``layers.BagDense``) sums the rows of its
+    weight matrix that the ids pick, weighted by the values: what a Dense layer
+    does to the full vector, without ever forming it (a 25,000 × 800,000
+    trigram matrix would not fit in memory).
     """
     import tensorflow as tf
 
-    rows, width = bags.indices[:, 0], bags.dense_shape[1]
-    columns = tf.RaggedTensor.from_value_rowids(bags.indices[:, 1], rows, nrows=bags.dense_shape[0])
-    values = tf.RaggedTensor.from_value_rowids(tf.cast(bags.values, tf.float32), rows, nrows=bags.dense_shape[0])
+    from textclf.layers import ragged_bag
 
-    def densify(columns, values, label):
-        index = tf.stack([columns.value_rowids(), columns.flat_values], axis=1)
-        shape = tf.stack([tf.shape(label, out_type=tf.int64)[0], width])
-        return tf.scatter_nd(index, values.flat_values, shape), label
-
-    dataset = tf.data.Dataset.from_tensor_slices((columns, values, labels))
+    ids, values = ragged_bag(bags)
+    dataset = tf.data.Dataset.from_tensor_slices((ids, values, labels))
     if shuffle_seed is not None:
         dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).map(densify, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size).map(lambda ids, values, label: ((ids.to_tensor(), values.to_tensor()), label),
+                                            num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):

@@ -87,3 +87,125 @@ class SequencePadding(keras.layers.Layer):
             "padding": self.padding,
             "truncating": self.truncating,
         }
+
+
+def ragged_bag(bags):
+    """Sparse bag vectors → ragged (ids, values) of each row's non-zero entries."""
+    rows, count = bags.indices[:, 0], bags.dense_shape[0]
+    ids = tf.RaggedTensor.from_value_rowids(tf.cast(bags.indices[:, 1], tf.int32), rows, nrows=count)
+    values = tf.RaggedTensor.from_value_rowids(tf.cast(bags.values, tf.float32), rows, nrows=count)
+    return ids, values
+
+
+def bag_ids(bags):
+    """Bag vectors (sparse, or dense as tf-idf comes) → padded (ids, values) of their non-zero entries."""
+    if not isinstance(bags, tf.SparseTensor):
+        bags = tf.sparse.from_dense(bags)
+    ids, values = ragged_bag(bags)
+    return ids.to_tensor(), values.to_tensor()
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="BagIds")
+class BagIds(keras.layers.Layer):
+    """The vectorizer's bag vectors → the (ids, values) pair the bag models take."""
+
+    def call(self, bags):
+        return bag_ids(bags)
+
+    def compute_output_spec(self, bags):
+        batch = bags.shape[0]
+        return (keras.KerasTensor((batch, None), dtype="int32"), keras.KerasTensor((batch, None), dtype="float32"))
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="BagDense")
+class BagDense(keras.layers.Layer):
+    """A Dense layer over a bag given as (ids, values): Σ values_j · kernel[ids_j] (+ bias).
+
+    The same result as ``Dense`` on the full bag vector, computed from its
+    non-zero entries only. ``combiner="mean"`` divides by Σ values: the
+    averaged token embeddings of fastText when the kernel is an embedding table.
+    """
+
+    def __init__(self, input_dim, units, activation=None, use_bias=True, combiner="sum",
+                 kernel_initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.units, self.use_bias, self.combiner = input_dim, units, use_bias, combiner
+        self.activation = keras.activations.get(activation)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(self.input_dim, self.units), initializer=self.kernel_initializer,
+                                      name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias") if self.use_bias else None
+
+    def call(self, inputs):
+        ids, values = inputs
+        x = tf.einsum("bn,bnu->bu", values, tf.gather(self.kernel, ids))
+        if self.combiner == "mean":
+            x = x / tf.maximum(tf.reduce_sum(values, axis=1, keepdims=True), 1e-9)
+        if self.bias is not None:
+            x = x + self.bias
+        return self.activation(x)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "units": self.units,
+                "activation": keras.activations.serialize(self.activation), "use_bias": self.use_bias,
+                "combiner": self.combiner, "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="NaiveBayesLinear")
+class NaiveBayesLinear(keras.layers.Layer):
+    """NBSVM (Wang & Manning, 2012) as a layer: logits = Σ values_j · r_j · (nb_weight + w_j) + b.
+
+    ``r`` holds the log-count ratios of the training split (set with
+    ``set_ratios``, never trained); ``w`` starts at zero, so training starts
+    from the Naive Bayes classifier scaled by ``nb_weight`` and moves towards
+    a logistic regression on the NB-scaled features.
+    """
+
+    def __init__(self, input_dim, units, nb_weight, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.units, self.nb_weight = input_dim, units, nb_weight
+
+    def build(self, input_shape):
+        shape = (self.input_dim, self.units)
+        self.ratios = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="ratios")
+        self.kernel = self.add_weight(shape=shape, initializer="zeros", name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def set_ratios(self, ratios):
+        self.ratios.assign(ratios)
+
+    def call(self, inputs):
+        ids, values = inputs
+        scaled = tf.gather(self.ratios, ids) * (self.nb_weight + tf.gather(self.kernel, ids))
+        return tf.einsum("bn,bnu->bu", values, scaled) + self.bias
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "units": self.units, "nb_weight": self.nb_weight}
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="PositionEncoding")
+class PositionEncoding(keras.layers.Layer):
+    """Token embeddings × √dim plus sinusoidal position encodings (Vaswani et al., 2017).
+
+    No weights and no length limit, so it fits batches of any padded width.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, embeddings):
+        length, dim = tf.shape(embeddings)[1], embeddings.shape[-1]
+        positions = tf.cast(tf.range(length), self.compute_dtype)[:, None]
+        rates = tf.pow(10000.0, -tf.cast(2 * (tf.range(dim) // 2), self.compute_dtype) / dim)
+        angles = positions * rates[None, :]
+        encoding = tf.where(tf.range(dim) % 2 == 0, tf.sin(angles), tf.cos(angles))
+        return embeddings * tf.sqrt(tf.cast(dim, self.compute_dtype)) + encoding[None, :, :]

@@ -2,7 +2,8 @@
 
 Each builder takes the vocabulary size and number of classes (computed from
 the data) plus its own config fields by name, and returns an uncompiled
-``keras.Model`` over vectorized input.
+``keras.Model`` over vectorized input: token ids for the sequence models, a
+bag as (ids, values) of its non-zero entries for the bag models.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from keras import layers
 
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
-from textclf.layers import SequencePadding
+from textclf.layers import BagDense, BagIds, NaiveBayesLinear, PositionEncoding, SequencePadding
 
 
 def _classifier_head(num_classes: int) -> layers.Layer:
@@ -28,16 +29,60 @@ def _token_input() -> keras.KerasTensor:
     return keras.Input(shape=(None,), dtype="int32", name="token_ids")
 
 
-def build_dense_bow(*, vocab_size, num_classes, hidden_units, dropout) -> keras.Model:
-    """The classic Keras IMDB model: bag-of-words vector → Dense(16) → Dense(16) → output."""
-    inputs = keras.Input(shape=(vocab_size,), name="bag_of_words")
-    x = inputs
-    for units in hidden_units:
+def _bag_inputs() -> list[keras.KerasTensor]:
+    """A bag vector as the ids of its non-zero entries and their values (see ``layers.BagDense``)."""
+    return [keras.Input(shape=(None,), dtype="int32", name="bag_ids"),
+            keras.Input(shape=(None,), dtype="float32", name="bag_values")]
+
+
+def _embedding(vocab_size, embedding_dim, embedding_trainable, mask_zero=False) -> layers.Embedding:
+    """The token table, named ``embedding`` so that pretrained vectors can be loaded into it."""
+    return layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero, trainable=embedding_trainable,
+                            name="embedding")
+
+
+def build_bag_mlp(*, vocab_size, num_classes, hidden_units, dropout, input_dropout=0.0, name) -> keras.Model:
+    """Bag-of-words (or n-grams) vector → Dense layers → output: the Keras book's IMDB model.
+
+    ``input_dropout`` zeroes whole features (n-grams) of each training example.
+    """
+    ids, values = inputs = _bag_inputs()
+    if input_dropout:
+        values = layers.Dropout(input_dropout, name="feature_dropout")(values)
+    x = BagDense(vocab_size, hidden_units[0], activation="relu", name="bag_dense")([ids, values])
+    if dropout:
+        x = layers.Dropout(dropout)(x)
+    for units in hidden_units[1:]:
         x = layers.Dense(units, activation="relu")(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
     outputs = _classifier_head(num_classes)(x)
-    return keras.Model(inputs, outputs, name="dense_bow")
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_nbsvm(*, vocab_size, num_classes, alpha, nb_weight) -> keras.Model:
+    """Binarized n-gram bag → ``NaiveBayesLinear`` → sigmoid / softmax.
+
+    ``alpha`` smooths the log-count ratios, which ``train`` computes from the
+    training split (``data.log_count_ratios``) and sets after building.
+    """
+    del alpha
+    inputs = _bag_inputs()
+    logits = NaiveBayesLinear(vocab_size, 1 if num_classes == 2 else num_classes, nb_weight, name="nb_linear")(inputs)
+    outputs = layers.Activation("sigmoid" if num_classes == 2 else "softmax", dtype="float32",
+                                name="predictions")(logits)
+    return keras.Model(inputs, outputs, name="nbsvm")
+
+
+def build_embedding_bag(*, vocab_size, num_classes, embedding_dim, embedding_trainable, dropout) -> keras.Model:
+    """fastText (Joulin et al., 2016): the mean of the token and n-gram embeddings → output."""
+    inputs = _bag_inputs()
+    x = BagDense(vocab_size, embedding_dim, use_bias=False, combiner="mean", kernel_initializer="uniform",
+                 trainable=embedding_trainable, name="embedding")(inputs)
+    if dropout:
+        x = layers.Dropout(dropout)(x)
+    outputs = _classifier_head(num_classes)(x)
+    return keras.Model(inputs, outputs, name="embedding_bag")
 
 
 def build_recurrent(
@@ -46,6 +91,7 @@ def build_recurrent(
     vocab_size,
     num_classes,
     embedding_dim,
+    embedding_trainable,
     units,
     num_layers,
     bidirectional,
@@ -55,7 +101,7 @@ def build_recurrent(
 ) -> keras.Model:
     """Embedding → ``num_layers`` stacked recurrent layers of ``layer_class`` → output."""
     inputs = _token_input()
-    x = layers.Embedding(vocab_size, embedding_dim, mask_zero=mask_zero, name="embedding")(inputs)
+    x = _embedding(vocab_size, embedding_dim, embedding_trainable, mask_zero)(inputs)
     for index in range(num_layers):
         recurrent = layer_class(
             units,
@@ -69,11 +115,12 @@ def build_recurrent(
 
 
 def build_conv1d_bilstm(
-    *, vocab_size, num_classes, embedding_dim, dropout, filters, kernel_size, pool_size, lstm_units
+    *, vocab_size, num_classes, embedding_dim, embedding_trainable, dropout, filters, kernel_size, pool_size,
+    lstm_units,
 ) -> keras.Model:
     """Embedding → Dropout → Conv1D → MaxPooling1D → BiLSTMs with dropout → output."""
     inputs = _token_input()
-    x = layers.Embedding(vocab_size, embedding_dim, name="embedding")(inputs)
+    x = _embedding(vocab_size, embedding_dim, embedding_trainable)(inputs)
     x = layers.Dropout(dropout)(x)
     x = layers.Conv1D(filters, kernel_size, activation="relu", padding="same")(x)
     x = layers.MaxPooling1D(pool_size, padding="same")(x)
@@ -86,21 +133,75 @@ def build_conv1d_bilstm(
     return keras.Model(inputs, outputs, name="conv1d_bilstm")
 
 
+def build_cnn(
+    *, vocab_size, num_classes, embedding_dim, embedding_trainable, filters, kernel_sizes, hidden_units, dropout
+) -> keras.Model:
+    """Embedding → one Conv1D per kernel size, each max-pooled over time → concatenated → output (Kim, 2014)."""
+    inputs = _token_input()
+    x = _embedding(vocab_size, embedding_dim, embedding_trainable)(inputs)
+    x = layers.Dropout(dropout / 2)(x)
+    pooled = []
+    for size in kernel_sizes:
+        conv = layers.Conv1D(filters, size, activation="relu", padding="same", name=f"conv_{size}")(x)
+        pooled.append(layers.GlobalMaxPooling1D(name=f"max_pool_{size}")(conv))
+    x = layers.Concatenate()(pooled) if len(pooled) > 1 else pooled[0]
+    x = layers.Dropout(dropout)(x)
+    if hidden_units:
+        x = layers.Dense(hidden_units, activation="relu")(x)
+        x = layers.Dropout(dropout)(x)
+    outputs = _classifier_head(num_classes)(x)
+    return keras.Model(inputs, outputs, name="cnn")
+
+
+def _encoder_block(x, *, embedding_dim, num_heads, ff_dim, dropout, index):
+    """Self-attention, then a feed-forward layer, each added back to its input and layer-normalized."""
+    attention = layers.MultiHeadAttention(num_heads, max(1, embedding_dim // num_heads), dropout=dropout,
+                                          name=f"attention_{index}")(x, x)
+    x = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, layers.Dropout(dropout)(attention)]))
+    feed_forward = layers.Dense(ff_dim, activation="relu")(x)
+    feed_forward = layers.Dense(embedding_dim)(feed_forward)
+    return layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, layers.Dropout(dropout)(feed_forward)]))
+
+
+def build_transformer(
+    *, vocab_size, num_classes, embedding_dim, embedding_trainable, num_heads, ff_dim, num_layers, dropout
+) -> keras.Model:
+    """Embedding (padding masked) + sinusoidal positions → encoder blocks → masked average → output."""
+    inputs = _token_input()
+    x = _embedding(vocab_size, embedding_dim, embedding_trainable, mask_zero=True)(inputs)
+    x = PositionEncoding(name="positions")(x)
+    x = layers.Dropout(dropout)(x)
+    for index in range(num_layers):
+        x = _encoder_block(x, embedding_dim=embedding_dim, num_heads=num_heads, ff_dim=ff_dim, dropout=dropout,
+                           index=index)
+    x = layers.GlobalAveragePooling1D()(x)
+    x = layers.Dropout(dropout)(x)
+    outputs = _classifier_head(num_classes)(x)
+    return keras.Model(inputs, outputs, name="transformer")
+
+
 REGISTRY = {
-    "dense_bow": build_dense_bow,
+    "dense_bow": partial(build_bag_mlp, name="dense_bow"),
+    "bow_ngram": partial(build_bag_mlp, name="bow_ngram"),
+    "nbsvm": build_nbsvm,
+    "embedding_bag": build_embedding_bag,
     "simple_rnn": partial(build_recurrent, layers.SimpleRNN),
     "lstm": partial(build_recurrent, layers.LSTM),
     "gru": partial(build_recurrent, layers.GRU),
     "conv1d_bilstm": build_conv1d_bilstm,
+    "cnn": build_cnn,
+    "transformer": build_transformer,
 }
 
 
 def build(model_cfg, *, vocab_size: int, num_classes: int) -> keras.Model:
-    """Build the model that ``model_cfg.type`` names."""
+    """Build the model that ``model_cfg.type`` names (``train`` then sets pretrained vectors and NB ratios)."""
     builder = REGISTRY.get(model_cfg.type)
     if builder is None:
         raise TextclfError(f"model.type: unknown model type {model_cfg.type!r}; valid types: {', '.join(REGISTRY)}")
-    params = model_cfg.model_dump(exclude={"type"})
+    params = model_cfg.model_dump(exclude={"type", "embedding"})
+    if "embedding" in type(model_cfg).model_fields:
+        params["embedding_trainable"] = model_cfg.embedding.trainable
     return builder(**params, vocab_size=vocab_size, num_classes=num_classes)
 
 
@@ -110,5 +211,7 @@ def end_to_end(vectorizer, model: keras.Model, data_cfg: DataConfig, input_kind:
     x = vectorizer(texts)
     if input_kind == "sequence":
         x = SequencePadding(data_cfg.maxlen, data_cfg.padding, data_cfg.truncating, name="padding")(x)
+    else:
+        x = BagIds(name="bag_ids")(x)
     outputs = model(x)
     return keras.Model(texts, outputs, name=f"{model.name}_end_to_end")

@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from textclf import rundir
 from textclf.errors import TextclfError
-from textclf.layers import SequencePadding, bucket_width
+from textclf.layers import SequencePadding, bag_ids, bucket_width
 
 
 def load_model(run_dir: Path) -> keras.Model:
@@ -48,16 +48,14 @@ def _classifier(model: keras.Model) -> keras.Model:
     return next(layer for layer in model.layers if isinstance(layer, keras.Model))
 
 
-def _vectorize(vectorizer, texts: list[str], chunk: int, dense: bool = False) -> tf.data.Dataset:
+def _vectorize(vectorizer, texts: list[str], chunk: int, bags: bool = False) -> tf.data.Dataset:
     """The vectorizer's output for each chunk of texts, chunks worked on in parallel by tf.data.
 
-    ``dense`` turns sparse bag vectors into float32 rows as the trained network expects them.
+    ``bags`` turns bag vectors into the (ids, values) pairs the bag models take.
     """
     def vectorize(batch):
         vectors = vectorizer(batch)
-        if dense and isinstance(vectors, tf.SparseTensor):  # scatter_nd: much faster than tf.sparse.to_dense
-            return tf.scatter_nd(vectors.indices, tf.cast(vectors.values, tf.float32), vectors.dense_shape)
-        return vectors
+        return bag_ids(vectors) if bags else vectors
 
     chunks = tf.data.Dataset.from_tensor_slices(tf.constant(texts)).batch(chunk)
     return chunks.map(vectorize, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(1)
@@ -76,7 +74,7 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -
     classifier, padding = _classifier(model), _padding_layer(model)
     vectorizer = model.get_layer("vectorizer")
     if padding is None:
-        bags = _vectorize(vectorizer, texts, batch_size, dense=True)
+        bags = _vectorize(vectorizer, texts, batch_size, bags=True)
         return _as_class_probabilities(np.concatenate([classifier.predict_on_batch(bag) for bag in bags]))
     ids = tf.concat(list(_vectorize(vectorizer, texts, batch_size)), axis=0)
     widths = bucket_width(ids.row_lengths(), padding.maxlen).numpy()

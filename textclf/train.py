@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 import textclf
-from textclf import data, distribute, models, rundir
+from textclf import data, distribute, embeddings, models, rundir
 from textclf.callbacks import BACKUP, CHECKPOINT, make_callbacks, read_state, restore_history, resume_epoch
 from textclf.config import Config, to_yaml
 from textclf.errors import TextclfError
@@ -71,7 +71,7 @@ def _check_same_data(run_dir: Path, info: dict) -> None:
                                "cannot resume")
 
 
-def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy) -> None:
+def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy, class_weight: dict | None) -> None:
     """``model.fit`` from wherever the run's backup left off (epoch 0 for a new run)."""
     state = read_state(run_dir)
     if state.get("fit_finished"):
@@ -85,7 +85,7 @@ def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy) -
                                         initial_epoch=done, callbacks=callbacks, strategy=strategy)
         else:
             model.fit(train_ds, validation_data=val_ds, epochs=cfg.train.epochs, callbacks=callbacks,
-                      shuffle=False)  # train_ds shuffles itself
+                      class_weight=class_weight, shuffle=False)  # train_ds shuffles itself
     except RuntimeError as exc:
         if "NaN" not in str(exc):  # TerminateOnNaN(raise_error=True) says "NaN or Inf loss encountered ..."
             raise
@@ -93,7 +93,19 @@ def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy) -
         raise TextclfError(f"training diverged in epoch {epoch}: {exc} Try a lower train.learning_rate.") from None
 
 
+def _initialize_from_data(model, cfg: Config, vocabulary: list[str], train_features, corpus, run_dir: Path) -> None:
+    """Weights that come from the data rather than from training: NB ratios, pretrained vectors."""
+    if cfg.model.type == "nbsvm":
+        ratios = data.log_count_ratios(train_features, corpus.train.labels, len(corpus.class_names), cfg.model.alpha)
+        model.get_layer("nb_linear").set_ratios(ratios)
+    pretrained = embeddings.load_into(model, cfg.model, vocabulary)
+    if pretrained is not None:
+        rundir.update_run_info(run_dir, pretrained_embedding=pretrained)
+
+
 def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
+    if cfg.train.class_weight != "none" and cfg.train.distribute == "multi_worker":
+        raise TextclfError("train.class_weight: not supported with train.distribute: multi_worker")
     strategy = distribute.make_strategy(cfg.train)  # first: a multi-worker strategy must precede other TF work
     if cfg.train.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -110,11 +122,13 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
     rundir.update_run_info(run_dir, distribute={"strategy": cfg.train.distribute,
                                                 "replicas": strategy.num_replicas_in_sync})
 
-    def dataset(split, shuffle_seed=None):
-        features = data.encode(vectorizer, split.texts, cfg.data, input_kind)
-        return data.make_dataset(features, split.labels, cfg.train.batch_size, cfg.data, shuffle_seed)
+    def features(split, name):
+        return data.encode(vectorizer, split.texts, cfg.data, input_kind, label=f"vectorizing {name}")
 
-    train_ds, val_ds, test_ds = dataset(corpus.train, cfg.seed), dataset(corpus.validation), dataset(corpus.test)
+    train_features = features(corpus.train, "train")
+    train_ds = data.make_dataset(train_features, corpus.train.labels, cfg.train.batch_size, cfg.data, cfg.seed)
+    val_ds, test_ds = (data.make_dataset(features(split, name), split.labels, cfg.train.batch_size, cfg.data)
+                       for split, name in ((corpus.validation, "validation"), (corpus.test, "test")))
     num_classes = len(corpus.class_names)
     with strategy.scope():
         model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=num_classes)
@@ -123,8 +137,10 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
             loss="binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
+        _initialize_from_data(model, cfg, vectorizer.get_vocabulary(), train_features, corpus, run_dir)
+    class_weight = data.class_weights(corpus.train.labels, num_classes) if cfg.train.class_weight == "balanced" else None
     _summary(model, run_dir)
-    _fit_epochs(model, train_ds, val_ds, cfg, run_dir, strategy)
+    _fit_epochs(model, train_ds, val_ds, cfg, run_dir, strategy, class_weight)
 
     best = keras.models.load_model(run_dir / CHECKPOINT)
     test = best.evaluate(test_ds, return_dict=True, verbose=0)

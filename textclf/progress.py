@@ -1,0 +1,41 @@
+"""Progress on stderr for the steps a user waits on (reading files, learning the vocabulary).
+
+On a terminal the line is redrawn in place at most every 0.2 s; otherwise (a
+log file, CI) only the final line is written, so logs stay short.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+class Progress:
+    def __init__(self, label: str, total: int | None = None, unit: str = "items", stream=None):
+        self.label = label
+        self.total = total
+        self.unit = unit
+        self.stream = stream or sys.stderr
+        self.started = self.shown = time.monotonic()
+        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def _amount(self, done: int) -> str:
+        if self.unit == "bytes":
+            text = f"{done / 2**20:,.1f} MiB"
+            return f"{text} of {self.total / 2**20:,.1f} MiB" if self.total else text
+        return f"{done:,} of {self.total:,} {self.unit}" if self.total else f"{done:,} {self.unit}"
+
+    def update(self, done: int) -> None:
+        now = time.monotonic()
+        if not self.live or now - self.shown < 0.2:
+            return
+        self.shown = now
+        percent = f" ({100 * done / self.total:.0f}%)" if self.total else ""
+        self.stream.write(f"\r{self.label}: {self._amount(done)}{percent}   ")
+        self.stream.flush()
+
+    def done(self, summary: str) -> None:
+        """Replace the live line with ``label: summary in N s``."""
+        elapsed = time.monotonic() - self.started
+        self.stream.write(f"{chr(13) if self.live else ''}{self.label}: {summary} in {elapsed:.1f} s\n")
+        self.stream.flush()

@@ -1,0 +1,262 @@
+"""Reading labeled texts: the IMDB archive, a CSV/TSV/JSONL table, or a folder per class.
+
+Pure Python and NumPy (no TensorFlow), so reading errors surface before any
+model is built. Every reader returns :class:`Labeled`: splits of texts with
+integer labels indexing ``class_names``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+import tarfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from textclf.errors import TextclfError
+from textclf.progress import Progress
+
+IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+IMDB_CLASSES = ("neg", "pos")
+_IMDB_MEMBER = re.compile(r"(?:^|/)aclImdb/(train|test)/(neg|pos)/([^/]+)\.txt$")
+TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+
+
+@dataclass(frozen=True)
+class Split:
+    texts: np.ndarray  # object array of str
+    labels: np.ndarray  # int32 class indices
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class Labeled:
+    splits: dict[str, Split]  # "train", and "test" when the source has one
+    class_names: tuple[str, ...]
+    location: str
+
+
+def _sort_key(name: str) -> tuple[int, str]:
+    stem = name.split("_", 1)[0]
+    return (int(stem), name) if stem.isdigit() else (sys.maxsize, name)
+
+
+def sorted_labels(labels) -> tuple[str, ...]:
+    """Class names in a stable order: numerically when every label is an integer."""
+    labels = set(labels)
+    if all(re.fullmatch(r"-?\d+", label) for label in labels):
+        return tuple(sorted(labels, key=int))
+    return tuple(sorted(labels))
+
+
+class _Collector:
+    """Gathers (split, label, name, text) and checks each text is real text."""
+
+    def __init__(self, origin: str, class_names: tuple[str, ...] | None = None):
+        self.origin = origin
+        self.class_names = class_names
+        self.items: dict[str, dict[str, list[tuple[str, str]]]] = {}
+        self.undecodable = 0
+
+    def add(self, split: str, label: str, name: str, raw: bytes | str) -> None:
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raw = raw.decode("utf-8", errors="replace")
+                self.undecodable += 1
+        if not raw.strip():
+            raise TextclfError(f"{self.origin}: empty text {name}")
+        if "\x00" in raw:
+            raise TextclfError(f"{self.origin}: {name} is not text (it holds NUL bytes)")
+        self.items.setdefault(split, {}).setdefault(label, []).append((name, raw))
+
+    def result(self) -> Labeled:
+        if self.undecodable:
+            print(f"warning: {self.undecodable} files in {self.origin} are not valid UTF-8; "
+                  "undecodable bytes were replaced", file=sys.stderr)
+        names = self.class_names or sorted_labels(self.items.get("train", {}))
+        splits = {}
+        for split, per_label in self.items.items():
+            unknown = sorted(set(per_label) - set(names))
+            if unknown:
+                raise TextclfError(f"{self.origin}: label {unknown[0]!r} of the {split} split does not occur "
+                                   f"in the training data (labels: {', '.join(names)})")
+            texts, labels = [], []
+            for index, label in enumerate(names):
+                for _, text in sorted(per_label.get(label, []), key=lambda item: _sort_key(item[0])):
+                    texts.append(text)
+                    labels.append(index)
+            splits[split] = Split(np.array(texts, dtype=object), np.array(labels, dtype=np.int32))
+        if len(names) < 2:
+            raise TextclfError(f"{self.origin}: only one class ({', '.join(names) or 'none'}); "
+                               "a classifier needs examples of at least two")
+        return Labeled(splits, tuple(names), self.origin)
+
+
+def _require_both_imdb_classes(collector: _Collector) -> None:
+    for split in ("train", "test"):
+        per_label = collector.items.get(split, {})
+        missing = [label for label in IMDB_CLASSES if not per_label.get(label)]
+        if missing:
+            raise TextclfError(
+                f"{collector.origin}: the {split} split has no {missing[0]} reviews (aclImdb/{split}/{missing[0]} "
+                "is empty or absent); a classifier needs examples of both classes"
+            )
+
+
+def _read_imdb_tar(path: Path) -> Labeled:
+    collector = _Collector(str(path), IMDB_CLASSES)
+    progress = Progress(f"reading {path.name}", total=path.stat().st_size, unit="bytes")
+    try:
+        with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r:*") as archive:
+            for member in archive:  # a cut-off gzip stream raises EOFError
+                match = _IMDB_MEMBER.search(member.name)
+                if member.isfile() and match:
+                    split, label, stem = match.groups()
+                    collector.add(split, label, f"{split}/{label}/{stem}.txt", archive.extractfile(member).read())
+                    progress.update(raw.tell())
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0].rstrip(":")
+        raise TextclfError(f"{path}: cannot read archive, corrupt or truncated ({reason})") from None
+    progress.done(f"{sum(map(len, _texts_by_split(collector).values()))} reviews")
+    _require_both_imdb_classes(collector)
+    return collector.result()
+
+
+def _texts_by_split(collector: _Collector) -> dict[str, list]:
+    return {split: [item for items in labels.values() for item in items] for split, labels in collector.items.items()}
+
+
+def _read_imdb_dir(path: Path) -> Labeled:
+    root = path / "aclImdb" if (path / "aclImdb").is_dir() else path
+    collector = _Collector(str(path), IMDB_CLASSES)
+    for split in ("train", "test"):
+        for label in IMDB_CLASSES:
+            if not (root / split / label).is_dir():
+                raise TextclfError(f"{path}: missing folder {split}/{label} (expected the aclImdb layout)")
+    _read_class_folders(collector, {split: root / split for split in ("train", "test")}, IMDB_CLASSES)
+    _require_both_imdb_classes(collector)
+    return collector.result()
+
+
+def _read_class_folders(collector: _Collector, roots: dict[str, Path], classes) -> None:
+    files = [(split, label, file) for split, root in roots.items() for label in classes
+             for file in sorted((root / label).glob("*.txt")) if (root / label).is_dir()]
+    progress = Progress(f"reading {collector.origin}", total=len(files), unit="files")
+    for count, (split, label, file) in enumerate(files, 1):
+        collector.add(split, label, f"{split}/{label}/{file.name}", file.read_bytes())
+        progress.update(count)
+    progress.done(f"{len(files)} files")
+
+
+def _imdb_archive(path: str | None) -> Path:
+    if path is not None:
+        return Path(path).expanduser()
+    import keras  # only when downloading: keeps reading a local copy TensorFlow-free
+
+    return Path(keras.utils.get_file("aclImdb_v1.tar.gz", IMDB_URL, cache_subdir="datasets"))
+
+
+def _existing(path: str | None, field: str = "data.path") -> Path:
+    if path is None:
+        raise TextclfError(f"{field}: required for this data.source (a file or folder of labeled texts)")
+    location = Path(path).expanduser()
+    if not location.exists():
+        raise TextclfError(f"{field}: {location} does not exist")
+    return location
+
+
+def read_imdb(path: str | None) -> Labeled:
+    """IMDB's labeled reviews from a folder or archive (the official archive is downloaded when no path)."""
+    location = _existing(str(_imdb_archive(path)))
+    return _read_imdb_dir(location) if location.is_dir() else _read_imdb_tar(location)
+
+
+def _rows(path: Path):
+    """(line number, row mapping) for each record of a .csv, .tsv or .jsonl file."""
+    suffix = path.suffix.lower()
+    if suffix not in (*TABLE_DELIMITERS, ".jsonl"):
+        raise TextclfError(f"{path}: unsupported file type {suffix or '(none)'!r}; use .csv, .tsv or .jsonl")
+    with open(path, encoding="utf-8", errors="replace", newline="") as file:
+        if suffix == ".jsonl":
+            for number, line in enumerate(file, 1):
+                if line.strip():
+                    try:
+                        record = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise TextclfError(f"{path} line {number}: not valid JSON ({exc.msg})") from None
+                    if not isinstance(record, dict):
+                        raise TextclfError(f"{path} line {number}: expected a JSON object")
+                    yield number, record
+            return
+        reader = csv.DictReader(file, delimiter=TABLE_DELIMITERS[suffix])
+        try:
+            for record in reader:
+                yield reader.line_num, record
+        except csv.Error as exc:
+            raise TextclfError(f"{path} line {reader.line_num}: {exc}") from None
+
+
+def _read_table_into(collector: _Collector, split: str, path: Path, text_column: str, label_column: str) -> None:
+    count = 0
+    for number, record in _rows(path):
+        for column, field in ((text_column, "data.text_column"), (label_column, "data.label_column")):
+            if column not in record:
+                raise TextclfError(f"{path} line {number}: no column {column!r} (columns: "
+                                   f"{', '.join(map(str, record))}); set {field}")
+        label = record[label_column]
+        if label is None or not str(label).strip():
+            raise TextclfError(f"{path} line {number}: empty label in column {label_column!r}")
+        collector.add(split, str(label).strip(), f"line {number}", str(record[text_column] or ""))
+        count += 1
+    if not count:
+        raise TextclfError(f"{path}: no rows")
+
+
+def read_table(path: str | None, test_path: str | None, text_column: str, label_column: str) -> Labeled:
+    """Labeled texts from a .csv, .tsv or .jsonl file, and optionally a separate test file."""
+    location = _existing(path)
+    collector = _Collector(str(location))
+    _read_table_into(collector, "train", location, text_column, label_column)
+    if test_path is not None:
+        _read_table_into(collector, "test", _existing(test_path, "data.test_path"), text_column, label_column)
+    return collector.result()
+
+
+def read_class_directory(path: str | None, test_path: str | None) -> Labeled:
+    """One subfolder of ``.txt`` files per class; ``train/`` and ``test/`` subfolders are optional.
+
+    The layout ``keras.utils.text_dataset_from_directory`` reads; classes in
+    alphanumeric order of their folder names.
+    """
+    location = _existing(path)
+    if not location.is_dir():
+        raise TextclfError(f"data.path: {location} is not a folder (source: directory expects one subfolder per class)")
+    roots = {"train": location / "train", "test": location / "test"} if (location / "train").is_dir() else {
+        "train": location}
+    if test_path is not None:
+        roots["test"] = _existing(test_path, "data.test_path")
+    classes = sorted_labels(child.name for child in roots["train"].iterdir() if child.is_dir())
+    if not classes:
+        raise TextclfError(f"{roots['train']}: no class subfolders (expected e.g. {roots['train']}/<class>/*.txt)")
+    collector = _Collector(str(location), classes)
+    _read_class_folders(collector, roots, [*classes, *_extra_classes(roots.get("test"), classes)])
+    empty = [name for name in classes if not collector.items.get("train", {}).get(name)]
+    if empty:
+        raise TextclfError(f"{roots['train'] / empty[0]}: no .txt files in this class folder")
+    return collector.result()
+
+
+def _extra_classes(test_root: Path | None, classes) -> list[str]:
+    """Test subfolders with no training counterpart: read so the error can name them."""
+    if test_root is None or not test_root.is_dir():
+        return []
+    return [child.name for child in test_root.iterdir() if child.is_dir() and child.name not in classes]
