@@ -21,8 +21,9 @@ def invoke(*args: str):
 
 def assert_user_error(result, *words: str) -> None:
     assert result.exit_code == 2, result.output
-    message = result.stderr.strip()
-    assert message.startswith("error: ") and len(message.splitlines()) == 1, message
+    lines = result.stderr.strip().splitlines()  # progress lines ("reading …") may come first
+    message = lines[-1]
+    assert message.startswith("error: ") and sum(line.startswith("error") for line in lines) == 1, lines
     assert "Traceback" not in result.output
     for word in words:
         assert word in message
@@ -117,7 +118,7 @@ BAD_DATA = {
         ["test split has no neg reviews"]),
     "empty review": (
         lambda tmp, tar: _broken_tree(tmp, lambda t: _write(t / "train" / "neg" / "3_1.txt", b"  \n")),
-        ["empty review", "train/neg/3_1.txt"]),
+        ["empty text", "train/neg/3_1.txt"]),
     "binary file": (
         lambda tmp, tar: _broken_tree(tmp, lambda t: _write(t / "train" / "pos" / "2_9.txt", b"\x00\x01PK")),
         ["train/pos/2_9.txt", "not text"]),
@@ -268,3 +269,26 @@ def test_resume_refuses_a_live_run_and_different_data(tmp_path, imdb_dir):
     (run / "run.json").write_text(json.dumps({**info, "status": "failed"}))
     other = write_imdb_tree(tmp_path / "other", per_class=10, seed=5)
     assert_user_error(invoke("train", "--resume", run, "--data", other), "data differs", str(run))
+
+
+@pytest.mark.parametrize("layout", ["csv", "directory"])
+def test_four_topics_from_a_generated_csv_or_class_folders(tmp_path, layout):
+    from textclf import examples
+
+    writer = examples.write_csv if layout == "csv" else examples.write_directory
+    corpus = writer(tmp_path / ("topics.csv" if layout == "csv" else "topics"), rows=400)
+    config = Path(__file__).parent.parent / "configs" / "topics.yaml"
+    result = invoke("train", config, "--data", corpus, "--output-dir", tmp_path / "outputs",
+                    "--set", f"data.source={layout}", "--set", "train.epochs=12")
+    assert result.exit_code == 0, result.output
+    run_dir = Path(result.stdout.strip().splitlines()[-1])
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["class_names"] == ["food", "sports", "technology", "travel"]
+    result = invoke("evaluate", run_dir)
+    assert result.exit_code == 0, result.output
+    report = json.loads((run_dir / "evaluation" / "metrics.json").read_text())
+    assert set(report["per_class"]) == {"food", "sports", "technology", "travel"}
+    assert report["accuracy"] >= 0.9 and min(c["recall"] for c in report["per_class"].values()) >= 0.7
+    assert "travel" in result.stdout and "macro" in result.stdout.lower()
+    result = invoke("predict", run_dir, "the striker scored a late goal for the team", "--json")
+    assert json.loads(result.stdout)["label"] == "sports"

@@ -1,5 +1,3 @@
-import tarfile
-
 import keras
 import numpy as np
 import pytest
@@ -9,28 +7,6 @@ from textclf import data
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
 from textclf.layers import pad_and_truncate, standardize
-
-
-def test_reads_the_aclimdb_folder_and_tarball_identically(imdb_dir, imdb_tar):
-    from_dir, _ = data.read_imdb(str(imdb_dir.parent))
-    from_tar, _ = data.read_imdb(str(imdb_tar))
-    for split in ("train", "test"):
-        assert len(from_dir[split]) == 80
-        assert np.bincount(from_dir[split].labels).tolist() == [40, 40]
-        assert list(from_dir[split].texts) == list(from_tar[split].texts)
-    assert data.fingerprint(from_dir) == data.fingerprint(from_tar)
-
-
-def test_unsup_and_other_files_are_ignored(imdb_dir, tmp_path):
-    archive = tmp_path / "with_unsup.tar.gz"
-    extra = tmp_path / "unsup.txt"
-    extra.write_text("not labeled")
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(imdb_dir, arcname="aclImdb")
-        tar.add(extra, arcname="aclImdb/train/unsup/0_0.txt")
-        tar.add(extra, arcname="aclImdb/imdb.vocab")
-    splits, _ = data.read_imdb(str(archive))
-    assert len(splits["train"]) == 80
 
 
 def test_split_limit_and_seed(imdb_dir):
@@ -43,18 +19,6 @@ def test_split_limit_and_seed(imdb_dir):
     assert list(again.validation.texts) == list(corpus.validation.texts)
     other = data.load_corpus(cfg, seed=4)
     assert list(other.validation.texts) != list(corpus.validation.texts)
-
-
-def test_missing_and_broken_data_are_user_errors(tmp_path, imdb_tar):
-    with pytest.raises(TextclfError, match="does not exist"):
-        data.read_imdb(str(tmp_path / "nowhere"))
-    truncated = tmp_path / "truncated.tar.gz"
-    truncated.write_bytes(imdb_tar.read_bytes()[:2000])
-    with pytest.raises(TextclfError, match="corrupt or truncated"):
-        data.read_imdb(str(truncated))
-    (tmp_path / "empty" / "aclImdb" / "train").mkdir(parents=True)
-    with pytest.raises(TextclfError, match="train/neg"):
-        data.read_imdb(str(tmp_path / "empty"))
 
 
 def test_standardize_strips_markup_and_punctuation():
@@ -89,6 +53,43 @@ def test_bag_vectors_are_sparse_multi_hot_with_bigrams():
     vocabulary = vectorizer.get_vocabulary()
     dense = tf.sparse.to_dense(bags).numpy()[0]
     assert dense[vocabulary.index("good film")] == 1 and dense[vocabulary.index("film")] == 1
+    ((ids, values), _), = data.make_dataset(bags, np.array([1], dtype=np.int32), 4, cfg)
+    assert dict(zip(ids.numpy()[0], values.numpy()[0], strict=True)) == {i: v for i, v in enumerate(dense) if v}
+
+
+def test_tf_idf_bags_are_kept_sparse_and_match_the_vectorizer():
+    cfg = DataConfig(vocab_size=50, output_mode="tf_idf")
+    vectorizer = data.make_vectorizer(cfg, "bag")
+    data.adapt(vectorizer, np.array(["good film", "bad film", "good plot"], dtype=object))
+    texts = np.array(["good good film", "plot"] * (data.ENCODE_CHUNK // 2 + 1), dtype=object)
+    bags = data.encode(vectorizer, texts, cfg, "bag")
+    assert isinstance(bags, tf.SparseTensor) and bags.dense_shape[0] == len(texts)
+    np.testing.assert_allclose(tf.sparse.to_dense(bags).numpy()[-2:], vectorizer(tf.constant(texts[-2:])).numpy())
+
+
+def test_character_split_gives_one_token_per_character():
+    cfg = DataConfig(vocab_size=50, maxlen=10, split="character")
+    vectorizer = data.make_vectorizer(cfg, "sequence")
+    data.adapt(vectorizer, np.array(["ab c", "abd"], dtype=object))
+    ids = data.encode(vectorizer, np.array(["Ab!z"], dtype=object), cfg, "sequence").to_list()[0]
+    vocabulary = vectorizer.get_vocabulary()
+    assert [vocabulary[i] for i in ids] == ["a", "b", " ", "[UNK]"]  # "!" became a space
+
+
+def test_log_count_ratios_favour_the_class_a_feature_occurs_in():
+    # features: 0 in both classes, 1 only in class 1, 2 only in class 0
+    bags = tf.sparse.from_dense(tf.constant([[1, 0, 1], [1, 0, 2], [1, 1, 0], [1, 1, 0]], tf.float32))
+    labels = np.array([0, 0, 1, 1], dtype=np.int32)
+    binary = data.log_count_ratios(bags, labels, num_classes=2, alpha=1.0)
+    assert binary.shape == (3, 1)
+    assert binary[1, 0] > 0 > binary[2, 0] and abs(binary[0, 0]) < abs(binary[1, 0])
+    three = data.log_count_ratios(bags, np.array([0, 2, 1, 1], dtype=np.int32), num_classes=3, alpha=1.0)
+    assert three.shape == (3, 3) and three[1, 1] > 0 > three[1, 0]
+
+
+def test_balanced_class_weights():
+    weights = data.class_weights(np.array([0, 0, 0, 1], dtype=np.int32), 3)
+    assert weights == {0: 4 / 9, 1: 4 / 3, 2: 0.0}
 
 
 @pytest.mark.parametrize("padding", ["pre", "post"])

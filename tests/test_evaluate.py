@@ -47,7 +47,7 @@ def test_evaluate_reproduces_the_test_accuracy_of_training(trained_run):
     report = evaluate_run(trained_run, errors=3)
     metrics = json.loads((trained_run / "metrics.json").read_text())
     assert report["examples"] == 80
-    assert report["accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-9)
+    assert report["accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-6)  # Keras keeps float32
     assert report["loss"] == pytest.approx(metrics["test_loss"], rel=1e-3)
     written = json.loads((trained_run / "evaluation" / "metrics.json").read_text())
     assert written["accuracy"] == report["accuracy"] and len(written["mistakes"]) <= 3

@@ -12,6 +12,11 @@ from textclf.errors import TextclfError
 
 SMALL = {
     "dense_bow": {"hidden_units": [8]},
+    "bow_ngram": {"hidden_units": [8], "input_dropout": 0.1},
+    "nbsvm": {},
+    "embedding_bag": {"embedding_dim": 8},
+    "cnn": {"embedding_dim": 8, "filters": 8, "kernel_sizes": [2, 3], "hidden_units": 8},
+    "transformer": {"embedding_dim": 8, "num_heads": 2, "ff_dim": 16, "num_layers": 2},
     "simple_rnn": {"embedding_dim": 8, "units": 8},
     "lstm": {"embedding_dim": 8, "units": 8},
     "gru": {"embedding_dim": 8, "units": 8, "bidirectional": True, "num_layers": 2},
@@ -42,7 +47,9 @@ def prepared(model_type: str, seed: int = 0):
     def dataset(texts, labels, shuffle_seed=None):
         return data.make_dataset(data.encode(vectorizer, texts, cfg, kind), labels, 16, cfg, shuffle_seed)
 
-    return cfg, kind, vectorizer, dataset(train_texts, train_labels, seed), dataset(test_texts, test_labels)
+    train_bags = data.encode(vectorizer, train_texts, cfg, kind) if kind == "bag" else None
+    ratios = None if train_bags is None else data.log_count_ratios(train_bags, train_labels, 2, alpha=1.0)
+    return cfg, kind, vectorizer, dataset(train_texts, train_labels, seed), dataset(test_texts, test_labels), ratios
 
 
 def test_registry_matches_the_config_schemas():
@@ -67,8 +74,10 @@ def test_default_conv1d_bilstm_has_the_documented_layers():
 @pytest.mark.parametrize("model_type", sorted(models.REGISTRY))
 def test_builder_learns_a_synthetic_corpus(model_type):
     keras.utils.set_random_seed(0)
-    _, _, vectorizer, train_ds, test_ds = prepared(model_type)
+    _, _, vectorizer, train_ds, test_ds, ratios = prepared(model_type)
     model = models.build(model_config(model_type), vocab_size=vectorizer.vocabulary_size(), num_classes=2)
+    if model_type == "nbsvm":
+        model.get_layer("nb_linear").set_ratios(ratios)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
     before = [w.copy() for w in model.get_weights()]
     model.fit(train_ds, epochs=6, verbose=0)
@@ -78,7 +87,7 @@ def test_builder_learns_a_synthetic_corpus(model_type):
 
 @pytest.mark.parametrize("model_type", sorted(models.REGISTRY))
 def test_end_to_end_model_takes_raw_strings_even_odd_ones(model_type):
-    cfg, kind, vectorizer, _, _ = prepared(model_type)
+    cfg, kind, vectorizer, _, _, _ = prepared(model_type)
     model = models.build(model_config(model_type), vocab_size=vectorizer.vocabulary_size(), num_classes=4)
     assert model.output.shape[-1] == 4
     end_to_end = models.end_to_end(vectorizer, model, cfg, kind)
@@ -94,3 +103,34 @@ def test_unknown_type_lists_the_registry():
 
     with pytest.raises(TextclfError, match="dense_bow"):
         models.build(Fake(), vocab_size=10, num_classes=2)
+
+
+def test_bag_dense_equals_dense_on_the_full_vector():
+    from textclf.layers import BagDense, bag_ids
+
+    layer = BagDense(6, 3, activation="relu")
+    vectors = np.array([[0, 2, 0, 0, 1, 0], [1, 0, 0, 0, 0, 3], [0, 0, 0, 0, 0, 0]], dtype=np.float32)
+    ours = layer(bag_ids(tf.sparse.from_dense(vectors))).numpy()
+    kernel, bias = layer.get_weights()
+    np.testing.assert_allclose(ours, np.maximum(vectors @ kernel + bias, 0), rtol=1e-6)
+
+
+def test_nbsvm_starts_as_naive_bayes_and_keeps_its_ratios_fixed():
+    keras.utils.set_random_seed(0)
+    _, _, vectorizer, train_ds, test_ds, ratios = prepared("nbsvm")
+    model = models.build(model_config("nbsvm"), vocab_size=vectorizer.vocabulary_size(), num_classes=2)
+    model.get_layer("nb_linear").set_ratios(ratios)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
+    assert model.evaluate(test_ds, return_dict=True, verbose=0)["accuracy"] >= 0.9  # before any training
+    model.fit(train_ds, epochs=1, verbose=0)
+    np.testing.assert_array_equal(model.get_layer("nb_linear").ratios.numpy(), ratios)
+
+
+def test_transformer_ignores_post_padding():
+    keras.utils.set_random_seed(0)
+    model = models.build(model_config("transformer"), vocab_size=50, num_classes=2)
+    alone = model(tf.constant([[5, 7, 9]]), training=False).numpy()
+    padded = model(tf.constant([[5, 7, 9, 0, 0, 0, 0, 0]]), training=False).numpy()
+    other = model(tf.constant([[9, 7, 5]]), training=False).numpy()
+    np.testing.assert_allclose(padded, alone, rtol=1e-5)
+    assert not np.allclose(other, alone, rtol=1e-5)  # positions matter

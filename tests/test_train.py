@@ -142,8 +142,8 @@ def test_ctrl_c_saves_marks_interrupted_and_prints_the_resume_command(slow_confi
 
 def test_a_diverging_loss_stops_training_and_marks_the_run_failed(tmp_path, imdb_dir):
     config = tiny_config(tmp_path, imdb_dir, {"type": "dense_bow", "hidden_units": [256, 256, 256]},
-                         data={"output_mode": "count"},
-                         train={"optimizer": "sgd", "learning_rate": 10.0, "epochs": 3, "batch_size": 32})
+                         data={"output_mode": "tf_idf"},
+                         train={"optimizer": "sgd", "learning_rate": 10.0, "epochs": 8, "batch_size": 32})
     result = CliRunner().invoke(app, ["train", str(config)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "diverged" in result.stderr and "learning_rate" in result.stderr

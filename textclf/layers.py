@@ -198,10 +198,6 @@ class PositionEncoding(keras.layers.Layer):
     No weights and no length limit, so it fits batches of any padded width.
     """
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.supports_masking = True
-
     def call(self, embeddings):
         length, dim = tf.shape(embeddings)[1], embeddings.shape[-1]
         positions = tf.cast(tf.range(length), self.compute_dtype)[:, None]
@@ -209,3 +205,16 @@ class PositionEncoding(keras.layers.Layer):
         angles = positions * rates[None, :]
         encoding = tf.where(tf.range(dim) % 2 == 0, tf.sin(angles), tf.cos(angles))
         return embeddings * tf.sqrt(tf.cast(dim, self.compute_dtype)) + encoding[None, :, :]
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="PaddingMask")
+class PaddingMask(keras.layers.Layer):
+    """True at real tokens (id > 0). An empty text keeps every position: attention over
+    nothing, and an average over nothing, would be NaN."""
+
+    def call(self, ids):
+        mask = tf.not_equal(ids, 0)
+        return tf.logical_or(mask, tf.logical_not(tf.reduce_any(mask, axis=1, keepdims=True)))
+
+    def compute_output_spec(self, ids):
+        return keras.KerasTensor(ids.shape, dtype="bool")

@@ -15,7 +15,7 @@ from keras import layers
 
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
-from textclf.layers import BagDense, BagIds, NaiveBayesLinear, PositionEncoding, SequencePadding
+from textclf.layers import BagDense, BagIds, NaiveBayesLinear, PaddingMask, PositionEncoding, SequencePadding
 
 
 def _classifier_head(num_classes: int) -> layers.Layer:
@@ -153,10 +153,10 @@ def build_cnn(
     return keras.Model(inputs, outputs, name="cnn")
 
 
-def _encoder_block(x, *, embedding_dim, num_heads, ff_dim, dropout, index):
-    """Self-attention, then a feed-forward layer, each added back to its input and layer-normalized."""
+def _encoder_block(x, mask, *, embedding_dim, num_heads, ff_dim, dropout, index):
+    """Self-attention over the unmasked tokens, then a feed-forward layer, each added back and layer-normalized."""
     attention = layers.MultiHeadAttention(num_heads, max(1, embedding_dim // num_heads), dropout=dropout,
-                                          name=f"attention_{index}")(x, x)
+                                          name=f"attention_{index}")(x, x, query_mask=mask, value_mask=mask)
     x = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, layers.Dropout(dropout)(attention)]))
     feed_forward = layers.Dense(ff_dim, activation="relu")(x)
     feed_forward = layers.Dense(embedding_dim)(feed_forward)
@@ -166,15 +166,20 @@ def _encoder_block(x, *, embedding_dim, num_heads, ff_dim, dropout, index):
 def build_transformer(
     *, vocab_size, num_classes, embedding_dim, embedding_trainable, num_heads, ff_dim, num_layers, dropout
 ) -> keras.Model:
-    """Embedding (padding masked) + sinusoidal positions → encoder blocks → masked average → output."""
+    """Embedding + sinusoidal positions → encoder blocks → average over the tokens → output.
+
+    Padding is masked explicitly in attention and in the average, so a text's
+    prediction does not depend on how far it was padded (post-padding).
+    """
     inputs = _token_input()
-    x = _embedding(vocab_size, embedding_dim, embedding_trainable, mask_zero=True)(inputs)
+    mask = PaddingMask(name="padding_mask")(inputs)
+    x = _embedding(vocab_size, embedding_dim, embedding_trainable)(inputs)
     x = PositionEncoding(name="positions")(x)
     x = layers.Dropout(dropout)(x)
     for index in range(num_layers):
-        x = _encoder_block(x, embedding_dim=embedding_dim, num_heads=num_heads, ff_dim=ff_dim, dropout=dropout,
+        x = _encoder_block(x, mask, embedding_dim=embedding_dim, num_heads=num_heads, ff_dim=ff_dim, dropout=dropout,
                            index=index)
-    x = layers.GlobalAveragePooling1D()(x)
+    x = layers.GlobalAveragePooling1D()(x, mask=mask)
     x = layers.Dropout(dropout)(x)
     outputs = _classifier_head(num_classes)(x)
     return keras.Model(inputs, outputs, name="transformer")
