@@ -117,6 +117,19 @@ class BagIds(keras.layers.Layer):
         return (keras.KerasTensor((batch, None), dtype="int32"), keras.KerasTensor((batch, None), dtype="float32"))
 
 
+def sparse_bag(ids, values, width):
+    """Padded (ids, values) → the SparseTensor of the batch's bag vectors (padding has value 0).
+
+    A sparse × dense product reads only the non-zero entries, forward and
+    backward: on CPU several times faster than gathering the padded rows, and
+    than a dense product; XLA cannot compile it, hence ``supports_jit = False``.
+    """
+    where = tf.where(tf.not_equal(values, 0))
+    columns = tf.cast(tf.gather_nd(ids, where), tf.int64)
+    shape = tf.stack([tf.shape(ids, out_type=tf.int64)[0], tf.constant(width, tf.int64)])
+    return tf.SparseTensor(tf.stack([where[:, 0], columns], axis=1), tf.gather_nd(values, where), shape)
+
+
 @keras.saving.register_keras_serializable(package="textclf", name="BagDense")
 class BagDense(keras.layers.Layer):
     """A Dense layer over a bag given as (ids, values): Σ values_j · kernel[ids_j] (+ bias).
@@ -132,6 +145,7 @@ class BagDense(keras.layers.Layer):
         self.input_dim, self.units, self.use_bias, self.combiner = input_dim, units, use_bias, combiner
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.supports_jit = False
 
     def build(self, input_shape):
         self.kernel = self.add_weight(shape=(self.input_dim, self.units), initializer=self.kernel_initializer,
@@ -140,7 +154,7 @@ class BagDense(keras.layers.Layer):
 
     def call(self, inputs):
         ids, values = inputs
-        x = tf.einsum("bn,bnu->bu", values, tf.gather(self.kernel, ids))
+        x = tf.sparse.sparse_dense_matmul(sparse_bag(ids, values, self.input_dim), self.kernel)
         if self.combiner == "mean":
             x = x / tf.maximum(tf.reduce_sum(values, axis=1, keepdims=True), 1e-9)
         if self.bias is not None:
@@ -169,6 +183,7 @@ class NaiveBayesLinear(keras.layers.Layer):
     def __init__(self, input_dim, units, nb_weight, **kwargs):
         super().__init__(**kwargs)
         self.input_dim, self.units, self.nb_weight = input_dim, units, nb_weight
+        self.supports_jit = False
 
     def build(self, input_shape):
         shape = (self.input_dim, self.units)
@@ -181,8 +196,8 @@ class NaiveBayesLinear(keras.layers.Layer):
 
     def call(self, inputs):
         ids, values = inputs
-        scaled = tf.gather(self.ratios, ids) * (self.nb_weight + tf.gather(self.kernel, ids))
-        return tf.einsum("bn,bnu->bu", values, scaled) + self.bias
+        weights = self.ratios * (self.nb_weight + self.kernel)
+        return tf.sparse.sparse_dense_matmul(sparse_bag(ids, values, self.input_dim), weights) + self.bias
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0][0], self.units)
