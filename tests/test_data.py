@@ -5,7 +5,6 @@ import tensorflow as tf
 
 from textclf import data
 from textclf.config import DataConfig
-from textclf.errors import TextclfError
 from textclf.layers import pad_and_truncate, standardize
 
 

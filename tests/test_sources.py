@@ -50,7 +50,8 @@ def write_rows(path, rows):
     else:
         sep = "\t" if path.suffix == ".tsv" else ","
         keys = list(rows[0])
-        lines = [sep.join(keys)] + [sep.join(f'"{row[k]}"' if sep == "," else str(row[k]) for k in keys) for row in rows]
+        quote = '"' if sep == "," else ""
+        lines = [sep.join(keys)] + [sep.join(f"{quote}{row[k]}{quote}" for k in keys) for row in rows]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

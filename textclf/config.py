@@ -263,9 +263,9 @@ def apply_override(raw: dict[str, Any], assignment: str) -> None:
     _assign(raw, key, value, context)
 
 
-def _fields_at(loc: tuple) -> list[str]:
+def _fields_at(loc: tuple, root: type[BaseModel] = Config) -> list[str]:
     """The valid keys of the section a validation error points into."""
-    cls: type[BaseModel] | None = Config
+    cls: type[BaseModel] | None = root
     for part in loc:
         if cls is Config and part == "model":
             return []
@@ -288,7 +288,7 @@ def _describe(error: dict, raw: dict[str, Any]) -> str:
     if kind == "union_tag_not_found":
         return f"model.type: missing; valid types: {', '.join(MODEL_CONFIGS)}"
     if kind == "extra_forbidden":
-        valid = list(model_cls.model_fields) if model_cls else _fields_at(loc[:-1])
+        valid = _fields_at(loc[1:-1], model_cls) if model_cls else _fields_at(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(valid)}"
         return f"{field}: unknown key{hint}"

@@ -138,7 +138,8 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
             metrics=["accuracy"],
         )
         _initialize_from_data(model, cfg, vectorizer.get_vocabulary(), train_features, corpus, run_dir)
-    class_weight = data.class_weights(corpus.train.labels, num_classes) if cfg.train.class_weight == "balanced" else None
+    balanced = cfg.train.class_weight == "balanced"
+    class_weight = data.class_weights(corpus.train.labels, num_classes) if balanced else None
     _summary(model, run_dir)
     _fit_epochs(model, train_ds, val_ds, cfg, run_dir, strategy, class_weight)
 
