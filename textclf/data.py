@@ -175,14 +175,6 @@ def log_count_ratios(bags, labels: np.ndarray, num_classes: int, alpha: float) -
     return (ratios[:, 1:] if num_classes == 2 else ratios).astype(np.float32)
 
 
-def bucket_boundaries(maxlen: int) -> list[int]:
-    """Boundaries for ``bucket_by_sequence_length`` that reproduce ``layers.bucket_width``."""
-    from textclf.layers import bucket_step
-
-    step = bucket_step(maxlen)
-    return [k * step + 1 for k in range(1, -(-maxlen // step))] + [maxlen + 1]
-
-
 def _bag_dataset(bags, labels: np.ndarray, batch_size: int, shuffle_seed: int | None):
     """Bag vectors as (ids, values) of their non-zero entries, padded per batch.
 
@@ -207,32 +199,32 @@ def _bag_dataset(bags, labels: np.ndarray, batch_size: int, shuffle_seed: int | 
 def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
     """Batches of already-vectorized examples, reshuffled each epoch when a seed is given.
 
-    Token sequences are batched with others of similar length and padded to
-    their bucket's width (pre- or post- as configured), exactly as the saved
-    model's ``SequencePadding`` pads them, so recurrent layers do not step
-    through hundreds of padding positions.
+    Token sequences are batched with others of the same padded width (about 16
+    widths up to ``maxlen``) and padded (pre- or post- as configured) exactly
+    as the saved model's ``SequencePadding`` pads them, so recurrent layers do
+    not step through hundreds of padding positions. Each width's sequences are
+    padded once, before the first epoch; an epoch only shuffles indices: the
+    rows within each width, and the order in which the widths' batches come.
     """
     import tensorflow as tf
 
-    from textclf.layers import move_padding_first
+    from textclf.layers import bucket_width, pad_and_truncate
 
     if isinstance(features, tf.SparseTensor):
         return _bag_dataset(features, labels, batch_size, shuffle_seed)
-    dataset = tf.data.Dataset.from_tensor_slices((features, labels))
+    widths = bucket_width(features.row_lengths(), cfg.maxlen).numpy()
+    buckets, choices = [], []
+    for index, width in enumerate(np.unique(widths)):
+        rows = np.flatnonzero(widths == width)
+        padded = pad_and_truncate(tf.gather(features, rows), cfg.maxlen, cfg.padding, cfg.truncating)
+        targets = tf.constant(labels[rows])
+        picks = tf.data.Dataset.range(len(rows))
+        if shuffle_seed is not None:
+            picks = picks.shuffle(len(rows), seed=shuffle_seed + index, reshuffle_each_iteration=True)
+        buckets.append(picks.batch(batch_size).map(lambda at, x=padded, y=targets: (tf.gather(x, at), tf.gather(y, at))))
+        choices += [index] * -(-len(rows) // batch_size)
+    order = tf.data.Dataset.from_tensor_slices(tf.constant(choices, tf.int64))
     if shuffle_seed is not None:
-        dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
-    boundaries = bucket_boundaries(cfg.maxlen)
-    dataset = dataset.map(lambda ids, label: (tf.identity(ids), label))  # ragged rows → tensors
-    dataset = dataset.bucket_by_sequence_length(
-        lambda ids, label: tf.shape(ids)[0],
-        bucket_boundaries=boundaries,
-        bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
-        pad_to_bucket_boundary=True,
-    )
-    if cfg.padding == "pre":
-        dataset = dataset.map(lambda ids, label: (move_padding_first(ids), label))
-    # Every bucket ends with one partial batch whatever the shuffle, so the number of
-    # batches is fixed; telling tf.data gives Keras a progress-bar total from epoch 1.
-    buckets = np.searchsorted(boundaries, features.row_lengths().numpy(), side="right")
-    batches = int(sum(-(-count // batch_size) for count in np.bincount(buckets)))
-    return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(tf.data.AUTOTUNE)
+        order = order.shuffle(len(choices), seed=shuffle_seed, reshuffle_each_iteration=True)
+    dataset = tf.data.Dataset.choose_from_datasets(buckets, order)
+    return dataset.apply(tf.data.experimental.assert_cardinality(len(choices))).prefetch(tf.data.AUTOTUNE)
