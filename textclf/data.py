@@ -221,7 +221,8 @@ def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig,
         picks = tf.data.Dataset.range(len(rows))
         if shuffle_seed is not None:
             picks = picks.shuffle(len(rows), seed=shuffle_seed + index, reshuffle_each_iteration=True)
-        buckets.append(picks.batch(batch_size).map(lambda at, x=padded, y=targets: (tf.gather(x, at), tf.gather(y, at))))
+        gather = lambda at, x=padded, y=targets: (tf.gather(x, at), tf.gather(y, at))  # noqa: E731
+        buckets.append(picks.batch(batch_size).map(gather))
         choices += [index] * -(-len(rows) // batch_size)
     order = tf.data.Dataset.from_tensor_slices(tf.constant(choices, tf.int64))
     if shuffle_seed is not None:
