@@ -178,10 +178,10 @@ def log_count_ratios(bags, labels: np.ndarray, num_classes: int, alpha: float) -
 def _bag_dataset(bags, labels: np.ndarray, batch_size: int, shuffle_seed: int | None):
     """Bag vectors as (ids, values) of their non-zero entries, padded per batch.
 
-    The bag models' first layer (``layers.BagDense``) sums the rows of its
-    weight matrix that the ids pick, weighted by the values: what a Dense layer
-    does to the full vector, without ever forming it (a 25,000 × 800,000
-    trigram matrix would not fit in memory).
+    The bag models' first layer (``layers.BagDense``) turns them back into a
+    sparse batch and multiplies it by its weights: what a Dense layer does to
+    the full vectors, without ever forming them (a 25,000 × 800,000 trigram
+    matrix would not fit in memory).
     """
     import tensorflow as tf
 

@@ -37,5 +37,6 @@ class Progress:
     def done(self, summary: str) -> None:
         """Replace the live line with ``label: summary in N s``."""
         elapsed = time.monotonic() - self.started
-        self.stream.write(f"{chr(13) if self.live else ''}{self.label}: {summary} in {elapsed:.1f} s\n")
+        line = f"{self.label}: {summary} in {elapsed:.1f} s"
+        self.stream.write(f"\r{line}\033[K\n" if self.live else f"{line}\n")  # \033[K: clear the live line's rest
         self.stream.flush()

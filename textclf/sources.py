@@ -44,7 +44,8 @@ class Labeled:
 
 
 def _sort_key(name: str) -> tuple[int, str]:
-    stem = name.split("_", 1)[0]
+    """Numeric order of the leading number of a file name ("train/neg/12_3.txt") or row ("line 12")."""
+    stem = name.rsplit("/", 1)[-1].removeprefix("line ").split("_", 1)[0].split(".", 1)[0]
     return (int(stem), name) if stem.isdigit() else (sys.maxsize, name)
 
 
@@ -64,6 +65,7 @@ class _Collector:
         self.class_names = class_names
         self.items: dict[str, dict[str, list[tuple[str, str]]]] = {}
         self.undecodable = 0
+        self.count = 0
 
     def add(self, split: str, label: str, name: str, raw: bytes | str) -> None:
         if isinstance(raw, bytes):
@@ -77,6 +79,7 @@ class _Collector:
         if "\x00" in raw:
             raise TextclfError(f"{self.origin}: {name} is not text (it holds NUL bytes)")
         self.items.setdefault(split, {}).setdefault(label, []).append((name, raw))
+        self.count += 1
 
     def result(self) -> Labeled:
         if self.undecodable:
@@ -126,13 +129,9 @@ def _read_imdb_tar(path: Path) -> Labeled:
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0].rstrip(":")
         raise TextclfError(f"{path}: cannot read archive, corrupt or truncated ({reason})") from None
-    progress.done(f"{sum(map(len, _texts_by_split(collector).values()))} reviews")
+    progress.done(f"{collector.count:,} reviews")
     _require_both_imdb_classes(collector)
     return collector.result()
-
-
-def _texts_by_split(collector: _Collector) -> dict[str, list]:
-    return {split: [item for items in labels.values() for item in items] for split, labels in collector.items.items()}
 
 
 def _read_imdb_dir(path: Path) -> Labeled:
@@ -154,7 +153,7 @@ def _read_class_folders(collector: _Collector, roots: dict[str, Path], classes) 
     for count, (split, label, file) in enumerate(files, 1):
         collector.add(split, label, f"{split}/{label}/{file.name}", file.read_bytes())
         progress.update(count)
-    progress.done(f"{len(files)} files")
+    progress.done(f"{len(files):,} files")
 
 
 def _imdb_archive(path: str | None) -> Path:
