@@ -9,6 +9,7 @@ from conftest import synthetic_review
 from textclf import data, models
 from textclf.config import MODEL_CONFIGS, DataConfig, validate
 from textclf.errors import TextclfError
+from textclf.predict import predict_texts
 
 SMALL = {
     "dense_bow": {"hidden_units": [8]},
@@ -95,6 +96,8 @@ def test_end_to_end_model_takes_raw_strings_even_odd_ones(model_type):
     probabilities = end_to_end.predict(tf.constant(texts), verbose=0)
     assert probabilities.shape == (5, 4)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    alone = np.concatenate([end_to_end.predict(tf.constant([text]), verbose=0) for text in texts])
+    np.testing.assert_allclose(predict_texts(end_to_end, texts, batch_size=2), alone, rtol=1e-5, atol=1e-6)
 
 
 def test_unknown_type_lists_the_registry():

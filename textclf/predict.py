@@ -48,17 +48,10 @@ def _classifier(model: keras.Model) -> keras.Model:
     return next(layer for layer in model.layers if isinstance(layer, keras.Model))
 
 
-def _vectorize(vectorizer, texts: list[str], chunk: int, bags: bool = False) -> tf.data.Dataset:
-    """The vectorizer's output for each chunk of texts, chunks worked on in parallel by tf.data.
-
-    ``bags`` turns bag vectors into the (ids, values) pairs the bag models take.
-    """
-    def vectorize(batch):
-        vectors = vectorizer(batch)
-        return bag_ids(vectors) if bags else vectors
-
+def _map_chunks(function, texts: list[str], chunk: int) -> tf.data.Dataset:
+    """``function`` of each chunk of texts, in order, chunks worked on in parallel by tf.data."""
     chunks = tf.data.Dataset.from_tensor_slices(tf.constant(texts)).batch(chunk)
-    return chunks.map(vectorize, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(1)
+    return chunks.map(function, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(1)
 
 
 def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -> np.ndarray:
@@ -73,10 +66,12 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -
         return np.zeros((0, _num_classes(model)), dtype=np.float32)
     classifier, padding = _classifier(model), _padding_layer(model)
     vectorizer = model.get_layer("vectorizer")
-    if padding is None:
-        bags = _vectorize(vectorizer, texts, batch_size, bags=True)
-        return _as_class_probabilities(np.concatenate([classifier.predict_on_batch(bag) for bag in bags]))
-    ids = tf.concat(list(_vectorize(vectorizer, texts, batch_size)), axis=0)
+    if padding is None:  # a bag's prediction does not depend on its batch: the whole model runs in tf.data
+        def classify(batch):
+            return classifier(bag_ids(vectorizer(batch)), training=False)
+
+        return _as_class_probabilities(np.concatenate(list(_map_chunks(classify, texts, batch_size))))
+    ids = tf.concat(list(_map_chunks(vectorizer, texts, batch_size)), axis=0)
     widths = bucket_width(ids.row_lengths(), padding.maxlen).numpy()
     order = np.argsort(widths, kind="stable")
     probabilities = np.zeros((len(texts), model.output.shape[-1]), dtype=np.float32)
