@@ -87,6 +87,26 @@ def test_builder_learns_a_synthetic_corpus(model_type):
 
 
 @pytest.mark.parametrize("model_type", sorted(models.REGISTRY))
+def test_mixed_precision_computes_in_float16_and_answers_in_float32(model_type):
+    _, _, vectorizer, train_ds, _, _ = prepared(model_type)
+    model = models.build(model_config(model_type), vocab_size=vectorizer.vocabulary_size(), num_classes=2,
+                         mixed_precision=True)
+    assert keras.config.dtype_policy().name == "float32"  # set only while building
+    assert model.dtype_policy.name == "mixed_float16"
+    assert model.get_layer("predictions").compute_dtype == "float32"
+    assert {weight.dtype for weight in model.weights} == {"float32"}
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    before = [w.copy() for w in model.get_weights()]
+    model.fit(train_ds.take(3), verbose=0)
+    after = model.get_weights()
+    assert all(np.isfinite(w).all() for w in after)
+    assert any(not np.allclose(a, b) for a, b in zip(before, after, strict=True))
+    ids = next(iter(train_ds))[0]
+    assert model(ids).dtype == "float32"
+
+
+@pytest.mark.parametrize("model_type", sorted(models.REGISTRY))
 def test_end_to_end_model_takes_raw_strings_even_odd_ones(model_type):
     cfg, kind, vectorizer, _, _, _ = prepared(model_type)
     model = models.build(model_config(model_type), vocab_size=vectorizer.vocabulary_size(), num_classes=4)

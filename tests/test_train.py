@@ -23,13 +23,14 @@ HELD_OUT = ["Superb and moving, loved it", "Awful dull waste of time", "", "!!!"
 
 
 @pytest.mark.parametrize(
-    "model, data",
-    [({"type": "gru", "units": 8, "embedding_dim": 8}, {}),
-     ({"type": "dense_bow", "hidden_units": [8]}, {"ngrams": 2, "output_mode": "tf_idf"})],
-    ids=["sequence", "bag"],
+    "model, data, mixed_precision",
+    [({"type": "gru", "units": 8, "embedding_dim": 8}, {}, False),
+     ({"type": "dense_bow", "hidden_units": [8]}, {"ngrams": 2, "output_mode": "tf_idf"}, False),
+     ({"type": "lstm", "units": 8, "embedding_dim": 8}, {}, True)],
+    ids=["sequence", "bag", "mixed_precision"],
 )
-def test_training_leaves_a_complete_self_describing_run(tmp_path, imdb_tar, model, data):
-    cfg = load_config(tiny_config(tmp_path, imdb_tar, model, data=data))
+def test_training_leaves_a_complete_self_describing_run(tmp_path, imdb_tar, model, data, mixed_precision):
+    cfg = load_config(tiny_config(tmp_path, imdb_tar, model, data=data, train={"mixed_precision": mixed_precision}))
     run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
     result = train.run(cfg, run_dir, command_line="textclf train tiny.yaml")
 
@@ -67,6 +68,9 @@ def test_training_leaves_a_complete_self_describing_run(tmp_path, imdb_tar, mode
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     np.testing.assert_allclose(np.array(json.loads(out.strip().splitlines()[-1])), in_training, rtol=1e-6)
+    classifier = keras.models.load_model(run_dir / "checkpoints" / "best.keras")
+    assert classifier.get_layer("embedding" if mixed_precision else "predictions").compute_dtype == (
+        "float16" if mixed_precision else "float32")
 
 
 def test_a_failing_run_is_marked_failed(tmp_path):

@@ -185,6 +185,7 @@ class TrainConfig(Strict):
     checkpoint_monitor: Monitor = "val_loss"
     class_weight: Literal["none", "balanced"] = "none"  # balanced: weight each class by n / (classes × count)
     deterministic: bool = False  # TensorFlow op determinism: reproducible to the bit, somewhat slower
+    mixed_precision: bool = False  # float16 compute, float32 weights and output: for GPUs; slower on CPU
     distribute: Literal["none", "mirrored", "multi_worker"] = "none"
     devices: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # mirrored: e.g. ["/gpu:0", "/gpu:1"]
 

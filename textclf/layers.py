@@ -215,12 +215,14 @@ class PositionEncoding(keras.layers.Layer):
     """
 
     def call(self, embeddings):
+        # The angles are computed in float32 even under mixed precision: float16 would
+        # blur positions past a few hundred.
         length, dim = tf.shape(embeddings)[1], embeddings.shape[-1]
-        positions = tf.cast(tf.range(length), self.compute_dtype)[:, None]
-        rates = tf.pow(10000.0, -tf.cast(2 * (tf.range(dim) // 2), self.compute_dtype) / dim)
+        positions = tf.cast(tf.range(length), tf.float32)[:, None]
+        rates = tf.pow(10000.0, -tf.cast(2 * (tf.range(dim) // 2), tf.float32) / dim)
         angles = positions * rates[None, :]
-        encoding = tf.where(tf.range(dim) % 2 == 0, tf.sin(angles), tf.cos(angles))
-        return embeddings * tf.sqrt(tf.cast(dim, self.compute_dtype)) + encoding[None, :, :]
+        encoding = tf.cast(tf.where(tf.range(dim) % 2 == 0, tf.sin(angles), tf.cos(angles)), embeddings.dtype)
+        return embeddings * tf.cast(tf.sqrt(float(dim)), embeddings.dtype) + encoding[None, :, :]
 
 
 @keras.saving.register_keras_serializable(package="textclf", name="PaddingMask")

@@ -199,15 +199,26 @@ REGISTRY = {
 }
 
 
-def build(model_cfg, *, vocab_size: int, num_classes: int) -> keras.Model:
-    """Build the model that ``model_cfg.type`` names (``train`` then sets pretrained vectors and NB ratios)."""
+def build(model_cfg, *, vocab_size: int, num_classes: int, mixed_precision: bool = False) -> keras.Model:
+    """Build the model that ``model_cfg.type`` names (``train`` then sets pretrained vectors and NB ratios).
+
+    ``mixed_precision`` builds its layers under Keras' ``mixed_float16`` policy:
+    float16 computation, float32 variables; the output layer stays float32, and
+    ``compile`` then scales the loss. The policy is saved with each layer, so
+    it is set only while building and never left behind in the process.
+    """
     builder = REGISTRY.get(model_cfg.type)
     if builder is None:
         raise TextclfError(f"model.type: unknown model type {model_cfg.type!r}; valid types: {', '.join(REGISTRY)}")
     params = model_cfg.model_dump(exclude={"type", "embedding"})
     if "embedding" in type(model_cfg).model_fields:
         params["embedding_trainable"] = model_cfg.embedding.trainable
-    return builder(**params, vocab_size=vocab_size, num_classes=num_classes)
+    policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16" if mixed_precision else policy)
+    try:
+        return builder(**params, vocab_size=vocab_size, num_classes=num_classes)
+    finally:
+        keras.config.set_dtype_policy(policy)
 
 
 def end_to_end(vectorizer, model: keras.Model, data_cfg: DataConfig, input_kind: str) -> keras.Model:

@@ -137,7 +137,8 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
                        for split, name in ((corpus.validation, "validation"), (corpus.test, "test")))
     num_classes = len(corpus.class_names)
     with strategy.scope():
-        model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=num_classes)
+        model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=num_classes,
+                             mixed_precision=cfg.train.mixed_precision)
         model.compile(
             optimizer=OPTIMIZERS[cfg.train.optimizer](learning_rate=cfg.train.learning_rate),
             loss="binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy",
