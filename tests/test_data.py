@@ -91,43 +91,18 @@ def test_balanced_class_weights():
     assert weights == {0: 4 / 9, 1: 4 / 3, 2: 0.0}
 
 
-def _ragged_rows(maxlen):
+@pytest.mark.parametrize("padding", ["pre", "post"])
+def test_sequences_are_bucketed_and_padded_as_the_saved_model_pads_them(padding):
+    cfg = DataConfig(maxlen=50, padding=padding, truncating="pre")  # bucket step 8: widths 8, 16, .., 48, 50
     rng = np.random.default_rng(0)
     lengths = [0, 1, 8, 9, 16, 17, 47, 48, 49, 50, 80] * 3
     rows = [list(rng.integers(2, 9, size=n)) for n in lengths]
-    return rows, tf.ragged.constant(rows, dtype=tf.int32)[:, -maxlen:], np.arange(len(rows), dtype=np.int32)
-
-
-@pytest.mark.parametrize("padding", ["pre", "post"])
-def test_evaluation_batches_are_padded_as_the_saved_model_pads_them(padding):
-    cfg = DataConfig(maxlen=50, padding=padding, truncating="pre")  # bucket step 8: widths 8, 16, .., 48, 50
-    rows, ids, labels = _ragged_rows(cfg.maxlen)
+    ids = tf.ragged.constant(rows, dtype=tf.int32)[:, -cfg.maxlen :]
+    labels = np.arange(len(rows), dtype=np.int32)
     seen = []
-    for x, y in data.make_dataset(ids, labels, batch_size=4, cfg=cfg):
+    for x, y in data.make_dataset(ids, labels, batch_size=4, cfg=cfg, shuffle_seed=1):
         for row, index in zip(x.numpy(), y.numpy(), strict=True):
             alone = pad_and_truncate(tf.ragged.constant([rows[index]], dtype=tf.int32), 50, padding, "pre")
             np.testing.assert_array_equal(row, alone.numpy()[0])
             seen.append(int(index))
     assert sorted(seen) == labels.tolist()
-
-
-@pytest.mark.parametrize("padding", ["pre", "post"])
-def test_training_batches_hold_near_equal_lengths_cut_to_their_longest(padding):
-    cfg = DataConfig(maxlen=50, padding=padding, truncating="pre")
-    rows, ids, labels = _ragged_rows(cfg.maxlen)
-    length = [min(len(row), 50) for row in rows]
-    dataset = data.make_dataset(ids, labels, batch_size=4, cfg=cfg, shuffle_seed=1)
-    epochs = [[(x.numpy(), y.numpy()) for x, y in dataset] for _ in range(2)]
-    for batches in epochs:
-        assert len(batches) == dataset.cardinality() == 9
-        for x, y in batches:
-            assert x.shape[1] == max(1, max(length[i] for i in y))
-            expected = keras.utils.pad_sequences([rows[i] for i in y], maxlen=x.shape[1], padding=padding,
-                                                 truncating="pre")
-            np.testing.assert_array_equal(x, expected)
-        # One pool holds all 33 examples: the batches are consecutive runs of the sorted lengths.
-        runs = sorted(sorted(length[i] for i in y) for _, y in batches)
-        ordered = sorted(length)
-        assert runs == sorted(ordered[k:k + 4] for k in range(0, len(ordered), 4))
-        assert sorted(i for _, y in batches for i in y) == labels.tolist()
-    assert [y.tolist() for _, y in epochs[0]] != [y.tolist() for _, y in epochs[1]]  # reshuffled each epoch

@@ -196,78 +196,36 @@ def _bag_dataset(bags, labels: np.ndarray, batch_size: int, shuffle_seed: int | 
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-# Training batches are drawn from pools of this many batches' worth of shuffled examples,
-# sorted by length: batches of near-equal lengths, still different ones every epoch.
-POOL_BATCHES = 32
-
-
 def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
-    """Batches of already-vectorized examples; with a seed, training batches reshuffled each epoch.
+    """Batches of already-vectorized examples, reshuffled each epoch when a seed is given.
 
-    Token sequences are never padded to ``maxlen`` for nothing: a recurrent layer
-    steps through every padding position. Training batches hold sequences of
-    near-equal length (``_sorted_pool_batches``); evaluation batches hold one
-    padded width each, padded exactly as the saved model's ``SequencePadding``
-    pads a text, so test accuracy is the accuracy ``textclf predict`` gives.
+    Token sequences are batched with others of the same padded width (about 16
+    widths up to ``maxlen``) and padded (pre- or post- as configured) exactly
+    as the saved model's ``SequencePadding`` pads them, so recurrent layers do
+    not step through hundreds of padding positions. Each width's sequences are
+    padded once, before the first epoch; an epoch only shuffles indices: the
+    rows within each width, and the order in which the widths' batches come.
     """
-    import tensorflow as tf
-
-    if isinstance(features, tf.SparseTensor):
-        return _bag_dataset(features, labels, batch_size, shuffle_seed)
-    if shuffle_seed is not None:
-        return _sorted_pool_batches(features, labels, batch_size, cfg, shuffle_seed)
-    return _bucketed_batches(features, labels, batch_size, cfg)
-
-
-def _sorted_pool_batches(features, labels: np.ndarray, batch_size: int, cfg: DataConfig, seed: int):
-    """Each epoch: shuffle, sort pools of ``POOL_BATCHES`` batches by length, cut them into
-    batches, shuffle the batches; each batch is cut to its own longest sequence.
-
-    The sequences are padded once, to the longest, before the first epoch; a
-    batch only gathers its rows and drops the padding columns none of them needs.
-    """
-    import tensorflow as tf
-
-    from textclf.layers import pad_and_truncate
-
-    lengths = tf.cast(tf.minimum(features.row_lengths(), cfg.maxlen), tf.int32)
-    padded = pad_and_truncate(features, cfg.maxlen, cfg.padding, cfg.truncating)
-    width, targets, count = tf.shape(padded)[1], tf.constant(labels), len(labels)
-
-    def sort_pool(at):
-        return tf.gather(at, tf.argsort(tf.gather(lengths, at), stable=True))
-
-    def gather(at):
-        longest = tf.maximum(tf.reduce_max(tf.gather(lengths, at)), 1)
-        rows = tf.gather(padded, at)
-        rows = rows[:, width - longest:] if cfg.padding == "pre" else rows[:, :longest]
-        return rows, tf.gather(targets, at)
-
-    pool = POOL_BATCHES * batch_size
-    batches = sum(-(-min(pool, count - start) // batch_size) for start in range(0, count, pool))
-    dataset = (
-        tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True)
-        .batch(pool).map(sort_pool).unbatch().batch(batch_size)
-    )
-    return (dataset.shuffle(batches, seed=seed + 1, reshuffle_each_iteration=True)
-            .map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-            .apply(tf.data.experimental.assert_cardinality(batches)).prefetch(tf.data.AUTOTUNE))
-
-
-def _bucketed_batches(features, labels: np.ndarray, batch_size: int, cfg: DataConfig):
-    """Batches of one padded width each (about 16 widths up to ``maxlen``), width after width."""
     import tensorflow as tf
 
     from textclf.layers import bucket_width, pad_and_truncate
 
+    if isinstance(features, tf.SparseTensor):
+        return _bag_dataset(features, labels, batch_size, shuffle_seed)
     widths = bucket_width(features.row_lengths(), cfg.maxlen).numpy()
-    dataset, batches = None, 0
-    for width in np.unique(widths):
+    buckets, choices = [], []
+    for index, width in enumerate(np.unique(widths)):
         rows = np.flatnonzero(widths == width)
         padded = pad_and_truncate(tf.gather(features, rows), cfg.maxlen, cfg.padding, cfg.truncating)
-        bucket = tf.data.Dataset.from_tensor_slices((padded, labels[rows])).batch(batch_size)
-        dataset = bucket if dataset is None else dataset.concatenate(bucket)
-        batches += -(-len(rows) // batch_size)
-    if dataset is None:  # no examples at all
-        dataset = tf.data.Dataset.from_tensor_slices((tf.zeros([0, 1], tf.int32), labels)).batch(batch_size)
-    return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(tf.data.AUTOTUNE)
+        targets = tf.constant(labels[rows])
+        picks = tf.data.Dataset.range(len(rows))
+        if shuffle_seed is not None:
+            picks = picks.shuffle(len(rows), seed=shuffle_seed + index, reshuffle_each_iteration=True)
+        gather = lambda at, x=padded, y=targets: (tf.gather(x, at), tf.gather(y, at))  # noqa: E731
+        buckets.append(picks.batch(batch_size).map(gather))
+        choices += [index] * -(-len(rows) // batch_size)
+    order = tf.data.Dataset.from_tensor_slices(tf.constant(choices, tf.int64))
+    if shuffle_seed is not None:
+        order = order.shuffle(len(choices), seed=shuffle_seed, reshuffle_each_iteration=True)
+    dataset = tf.data.Dataset.choose_from_datasets(buckets, order)
+    return dataset.apply(tf.data.experimental.assert_cardinality(len(choices))).prefetch(tf.data.AUTOTUNE)
