@@ -1,6 +1,8 @@
 import csv
+import signal
 
 import keras
+import numpy as np
 import pytest
 from conftest import tiny_config
 
@@ -61,3 +63,24 @@ def test_history_missing_its_last_row_is_refilled_from_the_saved_logs(tmp_path):
         callbacks.restore_history(tmp_path, {"logs": logs}, 5)
     with pytest.raises(TextclfError, match="no saved training state"):
         callbacks.restore_history(tmp_path, {"logs": []}, 0)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_interrupt_a_finalizer_swallowed_still_stops_training_after_the_batch():
+    class Finalized:
+        def __del__(self):  # Python reports "Exception ignored in ..." and carries on
+            callbacks.stop_on_signal(signal.SIGINT, None)
+
+    callbacks.clear_signal()
+    Finalized()
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    seen = []
+    counter = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(batch))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(np.zeros((8, 2)), np.zeros(8), batch_size=2, epochs=3, verbose=0,
+                      callbacks=[callbacks.StopOnSignal(), counter])
+    finally:
+        callbacks.clear_signal()
+    assert seen == []  # stopped after the first batch, before any later callback saw it

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -151,6 +152,39 @@ class CallbackState(keras.callbacks.Callback):
         tmp.replace(self.folder / BEST_WEIGHTS_FILE)
 
 
+_signalled = threading.Event()
+
+
+def stop_on_signal(signum, frame):
+    """Handler for Ctrl-C and ``kill``: raise ``KeyboardInterrupt``, and remember the signal.
+
+    Python drops an exception raised while it runs a finalizer (a ``__del__``
+    or weakref callback; TensorFlow has many), so the interrupt could be lost;
+    ``StopOnSignal`` raises it again after the next batch.
+    """
+    _signalled.set()
+    raise KeyboardInterrupt
+
+
+def clear_signal() -> None:
+    _signalled.clear()
+
+
+class StopOnSignal(keras.callbacks.Callback):
+    """Stops training after the batch in which a signal arrived, if its interrupt went missing."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._check()
+
+    def on_test_batch_end(self, batch, logs=None):
+        self._check()
+
+    @staticmethod
+    def _check():
+        if _signalled.is_set():
+            raise KeyboardInterrupt
+
+
 def make_callbacks(cfg: Config, run_dir: Path) -> list[keras.callbacks.Callback]:
     """The run's callbacks, in the order that makes resuming exact.
 
@@ -176,6 +210,7 @@ def make_callbacks(cfg: Config, run_dir: Path) -> list[keras.callbacks.Callback]
             min_lr=plateau.min_lr, verbose=1,
         ))
     return [
+        StopOnSignal(),
         keras.callbacks.TerminateOnNaN(raise_error=True),
         EpochLog(),
         *tracked,

@@ -87,8 +87,12 @@ def train(
     if cfg.train.distribute == "multi_worker" and not distribute.is_chief():
         _train_as_worker(cfg, command_line)
         return
+    from textclf.callbacks import clear_signal, stop_on_signal
+
     run_dir = resume or rundir.create_run_dir(cfg.output_dir, cfg.name)
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
+    clear_signal()
+    # `kill` stops as cleanly as Ctrl-C
+    previous = {number: signal.signal(number, stop_on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         metrics = training.run(cfg, run_dir, command_line=command_line, resume=resume is not None).metrics
     except KeyboardInterrupt:
@@ -98,7 +102,8 @@ def train(
                    f"  textclf train --resume {shlex.quote(str(run_dir))}", err=True)
         raise typer.Exit(130) from None
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     typer.echo(f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs_run']} epochs")
     typer.echo(str(run_dir))
 
