@@ -7,6 +7,7 @@ import platform
 import re
 import shlex
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -52,8 +53,6 @@ def fastest_pass(predict, passes: int = PREDICT_PASSES) -> float:
     Throughput on a shared machine is best estimated by the least disturbed
     pass, as ``timeit`` does; both sides of a comparison are timed this way.
     """
-    import time
-
     predict()
     seconds = []
     for _ in range(passes):
