@@ -88,7 +88,7 @@ def test_builder_learns_a_synthetic_corpus(model_type):
 
 @pytest.mark.parametrize("model_type", sorted(models.REGISTRY))
 def test_mixed_precision_computes_in_float16_and_answers_in_float32(model_type):
-    _, _, vectorizer, train_ds, _, _ = prepared(model_type)
+    cfg, kind, vectorizer, train_ds, _, _ = prepared(model_type)
     model = models.build(model_config(model_type), vocab_size=vectorizer.vocabulary_size(), num_classes=2,
                          mixed_precision=True)
     assert keras.config.dtype_policy().name == "float32"  # set only while building
@@ -104,6 +104,10 @@ def test_mixed_precision_computes_in_float16_and_answers_in_float32(model_type):
     assert any(not np.allclose(a, b) for a, b in zip(before, after, strict=True))
     ids = next(iter(train_ds))[0]
     assert model(ids).dtype == "float32"
+    end_to_end = models.end_to_end(vectorizer, model, cfg, kind)
+    texts = ["a great film", "a dull film", ""]
+    whole = end_to_end.predict(tf.constant(texts), verbose=0)
+    np.testing.assert_allclose(predict_texts(end_to_end, texts)[:, 1:], whole, atol=1e-2)
 
 
 @pytest.mark.parametrize("model_type", sorted(models.REGISTRY))

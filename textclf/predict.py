@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from textclf import rundir
 from textclf.errors import TextclfError
-from textclf.layers import SequencePadding, bag_ids, bucket_width
+from textclf.layers import SequencePadding, bucket_width
 
 
 def load_model(run_dir: Path) -> keras.Model:
@@ -48,6 +48,23 @@ def _classifier(model: keras.Model) -> keras.Model:
     return next(layer for layer in model.layers if isinstance(layer, keras.Model))
 
 
+def _bag_classifier(classifier: keras.Model):
+    """The bag classifier as a function of the vectorizer's sparse bag vectors.
+
+    Its first layer multiplies the SparseTensor as it comes, and the rest of
+    the network runs as a model of that layer's output: the same numbers as
+    the classifier on (ids, values), without the round trip through them.
+    """
+    first = next(layer for layer in classifier.layers if hasattr(layer, "call_on_bags"))
+    rest = keras.Model(first.output, classifier.output)
+
+    def classify(bags):
+        bags = bags if isinstance(bags, tf.SparseTensor) else tf.sparse.from_dense(bags)
+        return rest(first.call_on_bags(tf.cast(bags, tf.float32)), training=False)
+
+    return classify
+
+
 def _map_chunks(function, texts: list[str], chunk: int) -> tf.data.Dataset:
     """``function`` of each chunk of texts, in order, chunks worked on in parallel by tf.data."""
     chunks = tf.data.Dataset.from_tensor_slices(tf.constant(texts)).batch(chunk)
@@ -67,10 +84,9 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -
     classifier, padding = _classifier(model), _padding_layer(model)
     vectorizer = model.get_layer("vectorizer")
     if padding is None:  # a bag's prediction does not depend on its batch: the whole model runs in tf.data
-        def classify(batch):
-            return classifier(bag_ids(vectorizer(batch)), training=False)
-
-        return _as_class_probabilities(np.concatenate(list(_map_chunks(classify, texts, batch_size))))
+        classify = _bag_classifier(classifier)
+        probabilities = _map_chunks(lambda batch: classify(vectorizer(batch)), texts, batch_size)
+        return _as_class_probabilities(np.concatenate(list(probabilities)))
     ids = tf.concat(list(_map_chunks(vectorizer, texts, batch_size)), axis=0)
     widths = bucket_width(ids.row_lengths(), padding.maxlen).numpy()
     order = np.argsort(widths, kind="stable")
