@@ -9,7 +9,7 @@ from conftest import synthetic_review
 from textclf import data, models
 from textclf.config import MODEL_CONFIGS, DataConfig, validate
 from textclf.errors import TextclfError
-from textclf.predict import predict_texts
+from textclf.predict import _bag_predictor, predict_texts
 
 SMALL = {
     "dense_bow": {"hidden_units": [8]},
@@ -122,6 +122,17 @@ def test_end_to_end_model_takes_raw_strings_even_odd_ones(model_type):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     alone = np.concatenate([end_to_end.predict(tf.constant([text]), verbose=0) for text in texts])
     np.testing.assert_allclose(predict_texts(end_to_end, texts, batch_size=2), alone, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("model_type", ["dense_bow", "nbsvm", "embedding_bag"])
+def test_bulk_prediction_of_a_bag_model_is_traced_once_per_model(model_type):
+    cfg, kind, vectorizer, _, _, _ = prepared(model_type)
+    model = models.build(model_config(model_type), vocab_size=vectorizer.vocabulary_size(), num_classes=2)
+    end_to_end = models.end_to_end(vectorizer, model, cfg, kind)
+    for texts in (["a great film"], ["a dull film", "", "great great"] * 7):
+        whole = end_to_end.predict(tf.constant(texts), verbose=0)
+        np.testing.assert_allclose(predict_texts(end_to_end, texts, batch_size=4)[:, 1:], whole, rtol=1e-5, atol=1e-6)
+    assert _bag_predictor(end_to_end).experimental_get_tracing_count() == 1
 
 
 def test_unknown_type_lists_the_registry():

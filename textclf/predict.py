@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,21 +49,32 @@ def _classifier(model: keras.Model) -> keras.Model:
     return next(layer for layer in model.layers if isinstance(layer, keras.Model))
 
 
-def _bag_classifier(classifier: keras.Model):
-    """The bag classifier as a function of the vectorizer's sparse bag vectors.
+_BAG_PREDICTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    Its first layer multiplies the SparseTensor as it comes, and the rest of
-    the network runs as a model of that layer's output: the same numbers as
-    the classifier on (ids, values), without the round trip through them.
+
+def _bag_predictor(model: keras.Model):
+    """An end-to-end bag model as one function of a batch of strings, traced once per model.
+
+    ``textclf predict --file`` calls ``predict_texts`` once per chunk of
+    lines; tracing the vectorizer and the network anew for each chunk would
+    cost more than predicting it. The first bag layer multiplies the
+    vectorizer's SparseTensor as it comes, and the rest of the network runs
+    as a model of that layer's output: the same numbers as the classifier on
+    (ids, values), without the round trip through them.
     """
-    first = next(layer for layer in classifier.layers if hasattr(layer, "call_on_bags"))
-    rest = keras.Model(first.output, classifier.output)
+    if model not in _BAG_PREDICTORS:
+        vectorizer, classifier = model.get_layer("vectorizer"), _classifier(model)
+        first = next(layer for layer in classifier.layers if hasattr(layer, "call_on_bags"))
+        rest = keras.Model(first.output, classifier.output)
 
-    def classify(bags):
-        bags = bags if isinstance(bags, tf.SparseTensor) else tf.sparse.from_dense(bags)
-        return rest(first.call_on_bags(tf.cast(bags, tf.float32)), training=False)
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+        def predict(texts):
+            bags = vectorizer(texts)
+            bags = bags if isinstance(bags, tf.SparseTensor) else tf.sparse.from_dense(bags)
+            return rest(first.call_on_bags(tf.cast(bags, tf.float32)), training=False)
 
-    return classify
+        _BAG_PREDICTORS[model] = predict
+    return _BAG_PREDICTORS[model]
 
 
 def _map_chunks(function, texts: list[str], chunk: int) -> tf.data.Dataset:
@@ -84,8 +96,7 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -
     classifier, padding = _classifier(model), _padding_layer(model)
     vectorizer = model.get_layer("vectorizer")
     if padding is None:  # a bag's prediction does not depend on its batch: the whole model runs in tf.data
-        classify = _bag_classifier(classifier)
-        probabilities = _map_chunks(lambda batch: classify(vectorizer(batch)), texts, batch_size)
+        probabilities = _map_chunks(_bag_predictor(model), texts, batch_size)
         return _as_class_probabilities(np.concatenate(list(probabilities)))
     ids = tf.concat(list(_map_chunks(vectorizer, texts, batch_size)), axis=0)
     widths = bucket_width(ids.row_lengths(), padding.maxlen).numpy()
