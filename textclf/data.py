@@ -141,14 +141,14 @@ def encode(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str, labe
     """Vectorize texts once: a SparseTensor of bag vectors or ragged, truncated token ids."""
     import tensorflow as tf
 
-    from textclf.layers import truncate
+    from textclf.layers import sparse_bags, truncate
 
     progress = Progress(label, total=len(texts), unit="texts")
     parts = []
     for done, chunk in _chunks(texts):
         features = vectorizer(chunk)
         if input_kind == "bag":
-            parts.append(features if isinstance(features, tf.SparseTensor) else tf.sparse.from_dense(features))
+            parts.append(sparse_bags(features))
         else:
             parts.append(truncate(tf.cast(features, tf.int32), cfg.maxlen, cfg.truncating))
         progress.update(done)

@@ -98,11 +98,14 @@ def ragged_bag(bags):
     return ids, values
 
 
+def sparse_bags(bags):
+    """The vectorizer's bag vectors as a SparseTensor (tf-idf comes dense)."""
+    return bags if isinstance(bags, tf.SparseTensor) else tf.sparse.from_dense(bags)
+
+
 def bag_ids(bags):
     """Bag vectors (sparse, or dense as tf-idf comes) → padded (ids, values) of their non-zero entries."""
-    if not isinstance(bags, tf.SparseTensor):
-        bags = tf.sparse.from_dense(bags)
-    ids, values = ragged_bag(bags)
+    ids, values = ragged_bag(sparse_bags(bags))
     return ids.to_tensor(), values.to_tensor()
 
 

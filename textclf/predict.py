@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from textclf import rundir
 from textclf.errors import TextclfError
-from textclf.layers import SequencePadding, bucket_width
+from textclf.layers import SequencePadding, bucket_width, sparse_bags
 
 
 def load_model(run_dir: Path) -> keras.Model:
@@ -69,9 +69,8 @@ def _bag_predictor(model: keras.Model):
 
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
         def predict(texts):
-            bags = vectorizer(texts)
-            bags = bags if isinstance(bags, tf.SparseTensor) else tf.sparse.from_dense(bags)
-            return rest(first.call_on_bags(tf.cast(bags, tf.float32)), training=False)
+            bags = tf.cast(sparse_bags(vectorizer(texts)), tf.float32)
+            return rest(first.call_on_bags(bags), training=False)
 
         _BAG_PREDICTORS[model] = predict
     return _BAG_PREDICTORS[model]
@@ -93,11 +92,11 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -
     """
     if not texts:
         return np.zeros((0, _num_classes(model)), dtype=np.float32)
-    classifier, padding = _classifier(model), _padding_layer(model)
-    vectorizer = model.get_layer("vectorizer")
+    padding = _padding_layer(model)
     if padding is None:  # a bag's prediction does not depend on its batch: the whole model runs in tf.data
         probabilities = _map_chunks(_bag_predictor(model), texts, batch_size)
         return _as_class_probabilities(np.concatenate(list(probabilities)))
+    classifier, vectorizer = _classifier(model), model.get_layer("vectorizer")
     ids = tf.concat(list(_map_chunks(vectorizer, texts, batch_size)), axis=0)
     widths = bucket_width(ids.row_lengths(), padding.maxlen).numpy()
     order = np.argsort(widths, kind="stable")
