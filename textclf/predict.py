@@ -14,6 +14,7 @@ import tensorflow as tf
 from textclf import rundir
 from textclf.errors import TextclfError
 from textclf.layers import SequencePadding, bucket_width, sparse_bags
+from textclf.ngram_bags import bag_vectorizer
 
 
 def load_model(run_dir: Path) -> keras.Model:
@@ -60,17 +61,18 @@ def _bag_predictor(model: keras.Model):
     cost more than predicting it. The first bag layer multiplies the
     vectorizer's SparseTensor as it comes, and the rest of the network runs
     as a model of that layer's output: the same numbers as the classifier on
-    (ids, values), without the round trip through them.
+    (ids, values), without the round trip through them. The bag vectors come
+    from ``ngram_bags`` where it covers the vectorizer: the same, faster.
     """
     if model not in _BAG_PREDICTORS:
         vectorizer, classifier = model.get_layer("vectorizer"), _classifier(model)
         first = next(layer for layer in classifier.layers if hasattr(layer, "call_on_bags"))
         rest = keras.Model(first.output, classifier.output)
+        vectorize = bag_vectorizer(vectorizer) or (lambda texts: sparse_bags(vectorizer(texts)))
 
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
         def predict(texts):
-            bags = tf.cast(sparse_bags(vectorizer(texts)), tf.float32)
-            return rest(first.call_on_bags(bags), training=False)
+            return rest(first.call_on_bags(tf.cast(vectorize(texts), tf.float32)), training=False)
 
         _BAG_PREDICTORS[model] = predict
     return _BAG_PREDICTORS[model]

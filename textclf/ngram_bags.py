@@ -1,0 +1,115 @@
+"""A bag vectorizer's output computed from word ids: n-grams without n-gram strings.
+
+TextVectorization with ``ngrams`` joins every n-gram of a text into a string
+("the movie") and looks each string up in its vocabulary; with multi-hot
+output it then deduplicates them per text. Here each word is looked up once,
+an n-gram is a number made of its words' ids, looked up in an integer table,
+and a text's distinct terms are found with one ``unique`` over (row, term)
+keys. For ``textclf predict`` with configs/dense_bow.yaml that is about a
+fifth less CPU time than the vectorizer itself (benchmarks/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import tensorflow as tf
+
+from textclf.layers import standardize
+
+OOV_TOKEN = "[UNK]"
+
+
+def _ngram_sizes(ngrams) -> int | None:
+    """TextVectorization's ``ngrams`` as the largest n when it means 1..n, else None."""
+    if ngrams is None:
+        return 1
+    if isinstance(ngrams, int):
+        return ngrams
+    sizes = tuple(ngrams)
+    return len(sizes) if sizes == tuple(range(1, len(sizes) + 1)) else None
+
+
+def bag_vectorizer(vectorizer) -> Callable[[tf.Tensor], tf.SparseTensor] | None:
+    """The bag vectors ``vectorizer`` gives a batch of strings, computed faster; None where this cannot.
+
+    It covers textclf's own word-level vectorizers with sparse ``multi_hot``
+    or ``count`` output. The SparseTensor holds the same entries as the
+    vectorizer's, rows in order but a row's terms in order of first
+    appearance: ``tf.sparse.reorder`` it for an op that needs canonical order.
+    """
+    config = vectorizer.get_config()
+    largest = _ngram_sizes(config["ngrams"])
+    vocabulary = [str(term) for term in vectorizer.get_vocabulary()]
+    if (config["standardize"] is not standardize or config["split"] != "whitespace" or not config["sparse"]
+            or config["output_mode"] not in ("multi_hot", "count") or largest is None
+            or not vocabulary or vocabulary[0] != OOV_TOKEN):
+        return None
+    bags = _NgramBags(vocabulary, largest, counts=config["output_mode"] == "count")
+    return bags if bags.base**largest < 2**63 else None  # an n-gram's number must fit in int64
+
+
+class _NgramBags:
+    """Tables of one vocabulary: words to ids, and each n-gram size's word-id numbers to term ids."""
+
+    def __init__(self, vocabulary: list[str], largest: int, counts: bool):
+        self.size, self.largest, self.counts = len(vocabulary), largest, counts
+        terms = [(term.split(" "), index) for index, term in enumerate(vocabulary) if index > 0]
+        words = sorted({word for parts, _ in terms for word in parts})
+        word_id = {word: i for i, word in enumerate(words, start=1)}  # 0: a word no term holds
+        self.base = len(words) + 1
+        self.word_table = _table(words, list(range(1, self.base)), key_dtype=tf.string)
+        by_size: list[dict[int, int]] = [{} for _ in range(largest + 1)]
+        for parts, index in terms:
+            if len(parts) <= largest:
+                by_size[len(parts)][_number([word_id[word] for word in parts], self.base)] = index
+        unigram_of_word = [0] * self.base
+        for number, index in by_size[1].items():
+            unigram_of_word[number] = index
+        self.unigram_of_word = tf.constant(unigram_of_word, tf.int64)
+        self.ngram_tables = {n: _table(list(by_size[n]), list(by_size[n].values()), key_dtype=tf.int64)
+                             for n in range(2, largest + 1)}
+
+    def __call__(self, texts: tf.Tensor) -> tf.SparseTensor:
+        tokens = tf.strings.split(standardize(texts))
+        words, rows = self.word_table.lookup(tokens.flat_values), tokens.value_rowids()
+        position = tf.range(tf.size(words, out_type=tf.int64)) - tf.gather(tokens.row_starts(), rows)
+        unigrams = tf.gather(self.unigram_of_word, words)
+        terms, whole, number = [unigrams], [position >= 0], words
+        for n in range(2, self.largest + 1):
+            number = tf.pad(number[:-1], [[1, 0]]) * self.base + words  # the n words ending here
+            whole.append(position >= n - 1)
+            # Where the n-gram would start in the previous text, a multi-hot bag takes the unigram
+            # a second time, which changes nothing and is cheaper than masking.
+            terms.append(tf.where(whole[-1], self.ngram_tables[n].lookup(number), unigrams))
+        keys = tf.reshape(rows[:, None] * self.size + tf.stack(terms, axis=1), [-1])
+        if self.counts:
+            keys = tf.boolean_mask(keys, tf.reshape(tf.stack(whole, axis=1), [-1]))
+        count = tf.shape(texts, out_type=tf.int64)[0]
+        # int32 keys are deduplicated and divided faster (~10% of the whole); int64 where a batch needs it.
+        indices, values = tf.cond(count * self.size < 2**31,
+                                  lambda: self._distinct(tf.cast(keys, tf.int32)), lambda: self._distinct(keys))
+        return tf.SparseTensor(indices, values, tf.stack([count, self.size]))
+
+    def _distinct(self, keys):
+        """A bag's (row, term) indices from its keys, in order of first appearance, and their values."""
+        if self.counts:
+            keys, _, repeats = tf.unique_with_counts(keys)
+            values = tf.cast(repeats, tf.float32)
+        else:
+            keys = tf.unique(keys)[0]
+            values = tf.ones(tf.shape(keys), tf.float32)
+        size = tf.constant(self.size, keys.dtype)
+        return tf.cast(tf.stack([keys // size, keys % size], axis=1), tf.int64), values
+
+
+def _number(word_ids: list[int], base: int) -> int:
+    number = 0
+    for word in word_ids:
+        number = number * base + word
+    return number
+
+
+def _table(keys: list, values: list[int], key_dtype) -> tf.lookup.StaticHashTable:
+    initializer = tf.lookup.KeyValueTensorInitializer(tf.constant(keys, key_dtype), tf.constant(values, tf.int64))
+    return tf.lookup.StaticHashTable(initializer, default_value=0)
