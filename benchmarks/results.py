@@ -7,7 +7,6 @@ import platform
 import re
 import shlex
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -42,21 +41,3 @@ def write_section(name: str, title: str, body: str) -> None:
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     RESULTS.write_text(text, encoding="utf-8")
-
-
-PREDICT_PASSES = 3
-
-
-def fastest_pass(predict, passes: int = PREDICT_PASSES) -> float:
-    """Seconds of the fastest of ``passes`` calls of ``predict`` (after one warm-up call).
-
-    Throughput on a shared machine is best estimated by the least disturbed
-    pass, as ``timeit`` does; both sides of a comparison are timed this way.
-    """
-    predict()
-    seconds = []
-    for _ in range(passes):
-        started = time.perf_counter()
-        predict()
-        seconds.append(time.perf_counter() - started)
-    return min(seconds)

@@ -8,8 +8,9 @@ process; the machine is shared and noisy, so only ratios taken in one run mean
 anything. Reported: seconds per epoch (median of the epochs after the first),
 wall time of the whole command, peak memory (RSS), test accuracy, and bulk
 prediction speed on the 25,000 test reviews (textclf from raw strings; the
-reference ``model.predict`` on pre-padded arrays). Results: benchmarks/RESULTS.md
-(section "speed") and benchmarks/speed.json.
+reference ``model.predict`` on pre-padded arrays; timed in turns by
+``predict_duel.py``). Results: benchmarks/RESULTS.md (section "speed") and
+benchmarks/speed.json.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from results import PREDICT_PASSES, fastest_pass, write_section
+from predict_duel import PASSES, duel
+from results import write_section
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -63,34 +65,17 @@ def run_textclf(config: Path, data: str, work: Path, assignments: list[str]) -> 
     with open(run_dir / "history.csv", newline="", encoding="utf-8") as handle:
         epoch_seconds = [float(row["epoch_seconds"]) for row in csv.DictReader(handle)]
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    timing = json.loads(subprocess.run(
-        [sys.executable, __file__, "--time-predict", str(run_dir), "--data", data],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1])
     return {"epoch_seconds": epoch_seconds, "wall_seconds": wall, "peak_rss_mib": rss,
-            "test_accuracy": metrics["test_accuracy"], **timing}
+            "test_accuracy": metrics["test_accuracy"], "run_dir": str(run_dir)}
 
 
 def run_reference(config: Path, data: str, work: Path, assignments: list[str]) -> dict:
-    out = work / f"reference-{config.stem}.json"
+    out, checkpoint = work / f"reference-{config.stem}.json", work / f"reference-{config.stem}.keras"
     command = [sys.executable, str(HERE / "reference_keras.py"), str(config), "--data", data, "--out", str(out),
-               "--checkpoint", str(work / f"reference-{config.stem}.keras"), *_overrides(assignments)]
+               "--checkpoint", str(checkpoint), *_overrides(assignments)]
     wall, rss = measure(command, work / f"reference-{config.stem}.log")
     result = json.loads(out.read_text(encoding="utf-8"))
-    return {**result, "wall_seconds": wall, "peak_rss_mib": rss}
-
-
-def time_predict(run_dir: Path, data: str) -> None:
-    """Print the seconds textclf takes to label the test reviews from raw strings (model loaded, warm)."""
-    from textclf.config import load_config
-    from textclf.data import load_corpus
-    from textclf.predict import load_model, predict_texts
-
-    cfg = load_config(run_dir / "config.yaml", data_path=data)
-    texts = [str(t) for t in load_corpus(cfg.data, cfg.seed).test.texts]
-    model = load_model(run_dir)
-    seconds = fastest_pass(lambda: predict_texts(model, texts, batch_size=512))
-    print(json.dumps({"predict_seconds": seconds, "predict_examples": len(texts)}))
+    return {**result, "wall_seconds": wall, "peak_rss_mib": rss, "checkpoint": str(checkpoint)}
 
 
 def startup_seconds() -> dict[str, float]:
@@ -147,12 +132,8 @@ def main() -> None:
     parser.add_argument("--data", required=True, help="aclImdb folder or .tar.gz")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override for both sides, e.g. data.limit=500 for a quick check")
-    parser.add_argument("--time-predict", help=argparse.SUPPRESS)
     args = parser.parse_args()
     data = str(Path(args.data).resolve())
-    if args.time_predict:
-        time_predict(Path(args.time_predict), data)
-        return
     startup = startup_seconds()
     rows = []
     with tempfile.TemporaryDirectory(prefix="textclf-speed-") as folder:
@@ -162,6 +143,10 @@ def main() -> None:
             sides = [("ours", run_textclf), ("ref", run_reference)]
             order = sides if index % 2 == 0 else sides[::-1]
             results = {side: run(config, data, work, args.set) for side, run in order}
+            timings = duel(Path(results["ours"]["run_dir"]), config, Path(results["ref"]["checkpoint"]), data,
+                           args.set, work / f"predict-{name}.log")
+            for side, timing in timings.items():
+                results[side].update(timing)
             rows.append(row(name, results["ours"], results["ref"]))
             print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     if args.set:
@@ -176,8 +161,8 @@ def main() -> None:
         "s/epoch: median of the epochs after the first. Wall: the whole command, TensorFlow import and data "
         "reading included. Prediction: the 25,000 test reviews, textclf from raw strings "
         "(`textclf.predict.predict_texts`, vectorization included), the reference `model.predict` on the "
-        "pre-padded arrays; both after loading and a warm-up pass, the fastest of "
-        f"{PREDICT_PASSES} passes.\n\n" + table(rows) + "\n\nStart-up "
+        "pre-padded arrays; each side in its own process after loading and a warm-up pass, the passes taking "
+        f"turns (`benchmarks/predict_duel.py`), the fastest of {PASSES} each.\n\n" + table(rows) + "\n\nStart-up "
         "(median of 5, `python -m textclf`): "
         + "; ".join(f"`{label}` {seconds:.2f} s" for label, seconds in startup.items())
     )
