@@ -9,7 +9,6 @@ from conftest import synthetic_review
 from textclf import data, models
 from textclf.config import MODEL_CONFIGS, DataConfig, validate
 from textclf.errors import TextclfError
-from textclf.layers import ProjectedSimpleRNN
 from textclf.predict import _bag_predictor, predict_texts
 
 SMALL = {
@@ -173,22 +172,3 @@ def test_transformer_ignores_post_padding():
     other = model(tf.constant([[9, 7, 5]]), training=False).numpy()
     np.testing.assert_allclose(padded, alone, rtol=1e-5)
     assert not np.allclose(other, alone, rtol=1e-5)  # positions matter
-
-
-@pytest.mark.parametrize("return_sequences", [False, True])
-def test_projected_simple_rnn_is_simple_rnn_with_the_same_weights(return_sequences):
-    ids = np.array([[0, 0, 3, 4, 5], [6, 7, 8, 9, 2], [0, 0, 0, 0, 1]], dtype="int32")
-
-    def network(recurrent):
-        inputs = keras.Input((None,), dtype="int32")
-        return keras.Model(inputs, recurrent(keras.layers.Embedding(10, 4, mask_zero=True)(inputs)))
-
-    plain = network(keras.layers.SimpleRNN(3, return_sequences=return_sequences))
-    projected = network(ProjectedSimpleRNN(3, dropout=0.5, return_sequences=return_sequences))
-    embeddings, kernel, recurrent_kernel, bias = plain.get_weights()
-    projected.set_weights([embeddings, kernel, bias, recurrent_kernel])
-    np.testing.assert_allclose(projected(ids).numpy(), plain(ids).numpy(), atol=1e-6)
-    # Training-time input dropout keeps one mask for all the steps of a sequence, as SimpleRNN's does.
-    layer = projected.layers[-1]
-    dropped = layer.input_dropout(np.ones((2, 6, 4), dtype="float32"), training=True).numpy()
-    assert (dropped == dropped[:, :1, :]).all() and (dropped == 0).any()

@@ -15,15 +15,7 @@ from keras import layers
 
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
-from textclf.layers import (
-    BagDense,
-    BagIds,
-    NaiveBayesLinear,
-    PaddingMask,
-    PositionEncoding,
-    ProjectedSimpleRNN,
-    SequencePadding,
-)
+from textclf.layers import BagDense, BagIds, NaiveBayesLinear, PaddingMask, PositionEncoding, SequencePadding
 
 
 def _classifier_head(num_classes: int) -> layers.Layer:
@@ -110,8 +102,6 @@ def build_recurrent(
     """Embedding → ``num_layers`` stacked recurrent layers of ``layer_class`` → output."""
     inputs = _token_input()
     x = _embedding(vocab_size, embedding_dim, embedding_trainable, mask_zero)(inputs)
-    if layer_class is layers.SimpleRNN and not bidirectional:
-        layer_class = ProjectedSimpleRNN  # the same layer, its input side out of the time loop (faster on CPU)
     for index in range(num_layers):
         recurrent = layer_class(
             units,
