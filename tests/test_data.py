@@ -91,18 +91,50 @@ def test_balanced_class_weights():
     assert weights == {0: 4 / 9, 1: 4 / 3, 2: 0.0}
 
 
-@pytest.mark.parametrize("padding", ["pre", "post"])
-def test_sequences_are_bucketed_and_padded_as_the_saved_model_pads_them(padding):
-    cfg = DataConfig(maxlen=50, padding=padding, truncating="pre")  # bucket step 8: widths 8, 16, .., 48, 50
-    rng = np.random.default_rng(0)
-    lengths = [0, 1, 8, 9, 16, 17, 47, 48, 49, 50, 80] * 3
+def _ragged_rows(lengths, maxlen, seed=0):
+    rng = np.random.default_rng(seed)
     rows = [list(rng.integers(2, 9, size=n)) for n in lengths]
-    ids = tf.ragged.constant(rows, dtype=tf.int32)[:, -cfg.maxlen :]
+    return rows, tf.ragged.constant(rows, dtype=tf.int32, row_splits_dtype=tf.int64)[:, -maxlen:]
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+def test_evaluation_batches_are_padded_as_the_saved_model_pads_them(padding):
+    cfg = DataConfig(maxlen=50, padding=padding, truncating="pre")  # bucket step 8: widths 8, 16, .., 48, 50
+    rows, ids = _ragged_rows([0, 1, 8, 9, 16, 17, 47, 48, 49, 50, 80] * 3, cfg.maxlen)
     labels = np.arange(len(rows), dtype=np.int32)
     seen = []
-    for x, y in data.make_dataset(ids, labels, batch_size=4, cfg=cfg, shuffle_seed=1):
+    for x, y in data.make_dataset(ids, labels, batch_size=4, cfg=cfg):
         for row, index in zip(x.numpy(), y.numpy(), strict=True):
             alone = pad_and_truncate(tf.ragged.constant([rows[index]], dtype=tf.int32), 50, padding, "pre")
             np.testing.assert_array_equal(row, alone.numpy()[0])
             seen.append(int(index))
     assert sorted(seen) == labels.tolist()
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+def test_training_batches_hold_similar_lengths_padded_to_their_longest(padding):
+    cfg = DataConfig(maxlen=50, padding=padding, truncating="pre")
+    lengths = np.random.default_rng(1).integers(0, 80, size=70)
+    rows, ids = _ragged_rows(lengths, cfg.maxlen)
+    labels = np.arange(len(rows), dtype=np.int32)
+    dataset = data.make_dataset(ids, labels, batch_size=8, cfg=cfg, shuffle_seed=1)
+    epochs = [[(x.numpy(), y.numpy()) for x, y in dataset] for _ in range(2)]
+    kept = np.minimum(lengths, cfg.maxlen)
+    for batches in epochs:
+        assert len(batches) == int(dataset.cardinality()) == 9
+        assert sorted(len(y) for _, y in batches)[1:] == [8] * 8  # every batch full but one
+        assert sorted(np.concatenate([y for _, y in batches]).tolist()) == labels.tolist()
+        for x, y in batches:
+            assert x.shape[1] == max(1, kept[y].max())  # padded to its own longest, never to maxlen
+            for row, index in zip(x, y, strict=True):
+                tokens = np.array(rows[index][-cfg.maxlen:], dtype=np.int32)
+                expected = np.zeros(x.shape[1], np.int32)
+                if padding == "pre":
+                    expected[x.shape[1] - len(tokens):] = tokens
+                else:
+                    expected[:len(tokens)] = tokens
+                np.testing.assert_array_equal(row, expected)
+        # all 70 fit in one sorting pool: batches are runs of the sorted lengths, so the least padding there can be
+        runs = np.split(np.sort(kept), range(8, 70, 8))
+        assert sum(x.shape[1] for x, _ in batches) == sum(max(1, run.max()) for run in runs)
+    assert [y.tolist() for _, y in epochs[0]] != [y.tolist() for _, y in epochs[1]]  # reshuffled each epoch
