@@ -127,13 +127,8 @@ def test_training_batches_hold_similar_lengths_padded_to_their_longest(padding):
         for x, y in batches:
             assert x.shape[1] == max(1, kept[y].max())  # padded to its own longest, never to maxlen
             for row, index in zip(x, y, strict=True):
-                tokens = np.array(rows[index][-cfg.maxlen:], dtype=np.int32)
-                expected = np.zeros(x.shape[1], np.int32)
-                if padding == "pre":
-                    expected[x.shape[1] - len(tokens):] = tokens
-                else:
-                    expected[:len(tokens)] = tokens
-                np.testing.assert_array_equal(row, expected)
+                expected = keras.utils.pad_sequences([rows[index][-cfg.maxlen:]], x.shape[1], padding=padding)
+                np.testing.assert_array_equal(row, expected[0])
         # all 70 fit in one sorting pool: batches are runs of the sorted lengths, so the least padding there can be
         runs = np.split(np.sort(kept), range(8, 70, 8))
         assert sum(x.shape[1] for x, _ in batches) == sum(max(1, run.max()) for run in runs)

@@ -171,7 +171,10 @@ def clear_signal() -> None:
 
 
 class StopOnSignal(keras.callbacks.Callback):
-    """Stops training after the batch in which a signal arrived, if its interrupt went missing."""
+    """Stops training at the first batch end after a signal arrived, if its interrupt went missing.
+
+    Keras reports batch ends once per ``train.STEPS_PER_EXECUTION`` training batches.
+    """
 
     def on_train_batch_end(self, batch, logs=None):
         self._check()

@@ -7,6 +7,7 @@ commands that train.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -249,10 +250,7 @@ def _bucketed_batches(ids, labels: np.ndarray, batch_size: int, cfg: DataConfig)
         rows = np.flatnonzero(widths == width)
         padded = pad_and_truncate(tf.gather(ids, rows), cfg.maxlen, cfg.padding, cfg.truncating)
         buckets.append(tf.data.Dataset.from_tensor_slices((padded, labels[rows])).batch(batch_size))
-    dataset = buckets[0]
-    for bucket in buckets[1:]:
-        dataset = dataset.concatenate(bucket)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return functools.reduce(tf.data.Dataset.concatenate, buckets).prefetch(tf.data.AUTOTUNE)
 
 
 def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
@@ -261,7 +259,9 @@ def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig,
     Token sequences are batched with others of about the same length so that
     recurrent layers do not step through hundreds of padding positions.
     """
-    if hasattr(features, "dense_shape"):
+    import tensorflow as tf
+
+    if isinstance(features, tf.SparseTensor):
         return _bag_dataset(features, labels, batch_size, shuffle_seed)
     if shuffle_seed is None:
         return _bucketed_batches(features, labels, batch_size, cfg)
