@@ -103,6 +103,7 @@ def row(name: str, ours: dict, ref: dict) -> dict:
         "accuracy_points": 100 * (ours["test_accuracy"] - ref["test_accuracy"]),
         "predict_ratio": rate["ours"] / rate["ref"], "predict_rates": rate,
         "epoch_medians": (epoch_ours, epoch_ref),
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
 
 
@@ -110,8 +111,8 @@ def table(rows: list[dict]) -> str:
     lines = [
         "| config | s/epoch textclf | s/epoch reference | ratio (limit) | wall s textclf / ref "
         "| peak RSS MiB textclf / ref (ratio) | test acc textclf / ref (Δ points) "
-        "| predict reviews/s textclf / ref (ratio) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| predict reviews/s textclf / ref (ratio) | measured |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         ours, ref = r["textclf"], r["reference"]
@@ -121,7 +122,8 @@ def table(rows: list[dict]) -> str:
             f"| {ours['wall_seconds']:.0f} / {ref['wall_seconds']:.0f} "
             f"| {ours['peak_rss_mib']:,.0f} / {ref['peak_rss_mib']:,.0f} ({r['rss_ratio']:.2f}×) "
             f"| {ours['test_accuracy']:.4f} / {ref['test_accuracy']:.4f} ({r['accuracy_points']:+.2f}) "
-            f"| {r['predict_rates']['ours']:,.0f} / {r['predict_rates']['ref']:,.0f} ({r['predict_ratio']:.2f}×) |"
+            f"| {r['predict_rates']['ours']:,.0f} / {r['predict_rates']['ref']:,.0f} ({r['predict_ratio']:.2f}×) "
+            f"| {r.get('measured_at', '2026-11-23 15:50 UTC')} |"
         )
     return "\n".join(lines)
 
@@ -152,8 +154,11 @@ def main() -> None:
     if args.set:
         print(table(rows))
         return  # a quick check with overrides is not a result
-    (HERE / "speed.json").write_text(json.dumps({"startup": startup, "rows": rows}, indent=2) + "\n",
-                                     encoding="utf-8")
+    saved = HERE / "speed.json"
+    rerun = {r["config"] for r in rows}  # rows of configs not rerun stay as they were measured, with their date
+    kept = [r for r in json.loads(saved.read_text())["rows"] if r["config"] not in rerun] if saved.exists() else []
+    rows = sorted(kept + rows, key=lambda r: list(CONFIGS).index(r["config"]) if r["config"] in CONFIGS else 99)
+    saved.write_text(json.dumps({"startup": startup, "rows": rows}, indent=2) + "\n", encoding="utf-8")
     body = (
         "Each config trained by `textclf train` and by `benchmarks/reference_keras.py` (the textbook script: "
         "`pad_sequences` to maxlen, `model.fit` on NumPy arrays, dense multi-hot rows for dense_bow), one after "

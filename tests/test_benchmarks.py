@@ -26,3 +26,25 @@ def test_reference_script_builds_the_same_model_as_textclf(name):
         SAME_MATH.get(type(layer).__name__, type(layer).__name__) for layer in ours.layers
         if type(layer).__name__ != "InputLayer"
     ]
+
+
+def test_peers_split_each_sentence_set_once_the_same_way_for_every_system(tmp_path):
+    import csv
+
+    from peers import commands, split_csv
+
+    source = tmp_path / "set.csv"
+    with open(source, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["text", "label"])
+        writer.writerows([f"text number {i}, with a comma", "pos" if i % 3 else "neg"] for i in range(50))
+    first = [p.read_text() for p in split_csv(source, tmp_path)]
+    again = [p.read_text() for p in split_csv(source, tmp_path)]
+    assert first == again
+    train_rows, test_rows = (list(csv.DictReader(text.splitlines())) for text in first)
+    assert (len(train_rows), len(test_rows)) == (45, 5)
+    texts = sorted(r["text"] for r in train_rows + test_rows)
+    assert texts == sorted(f"text number {i}, with a comma" for i in range(50))
+    systems = commands("set", {"set": (tmp_path / "set-train.csv", tmp_path / "set-test.csv")}, tmp_path / "runs")
+    assert set(systems) == {"textclf recommended", "fastText", "TF-IDF + LR"}
+    assert all(str(tmp_path / "set-test.csv") in " ".join(command) for command in systems.values())

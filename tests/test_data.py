@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textclf import data
+from textclf import data, featurize
 from textclf.config import DataConfig
 from textclf.layers import pad_and_truncate, standardize
 
@@ -36,18 +36,18 @@ def test_padding_matches_keras_pad_sequences(padding, truncating):
 
 def test_vocabulary_comes_from_training_texts_only():
     cfg = DataConfig(vocab_size=50, maxlen=10)
-    vectorizer = data.make_vectorizer(cfg, "sequence")
-    data.adapt(vectorizer, np.array(["good film", "bad film"], dtype=object))
-    ids = data.encode(vectorizer, np.array(["unseen film"], dtype=object), cfg, "sequence")
+    vectorizer = featurize.make_vectorizer(cfg, "sequence")
+    featurize.adapt(vectorizer, np.array(["good film", "bad film"], dtype=object), cfg, "sequence")
+    ids = featurize.encode(vectorizer, np.array(["unseen film"], dtype=object), cfg, "sequence")
     assert ids.to_list()[0][0] == 1  # out of vocabulary
     assert "unseen" not in vectorizer.get_vocabulary()
 
 
 def test_bag_vectors_are_sparse_multi_hot_with_bigrams():
     cfg = DataConfig(vocab_size=50, ngrams=2)
-    vectorizer = data.make_vectorizer(cfg, "bag")
-    data.adapt(vectorizer, np.array(["good film", "bad film"], dtype=object))
-    bags = data.encode(vectorizer, np.array(["good film film"], dtype=object), cfg, "bag")
+    vectorizer = featurize.make_vectorizer(cfg, "bag")
+    featurize.adapt(vectorizer, np.array(["good film", "bad film"], dtype=object), cfg, "bag")
+    bags = featurize.encode(vectorizer, np.array(["good film film"], dtype=object), cfg, "bag")
     assert isinstance(bags, tf.SparseTensor)
     vocabulary = vectorizer.get_vocabulary()
     dense = tf.sparse.to_dense(bags).numpy()[0]
@@ -58,19 +58,19 @@ def test_bag_vectors_are_sparse_multi_hot_with_bigrams():
 
 def test_tf_idf_bags_are_kept_sparse_and_match_the_vectorizer():
     cfg = DataConfig(vocab_size=50, output_mode="tf_idf")
-    vectorizer = data.make_vectorizer(cfg, "bag")
-    data.adapt(vectorizer, np.array(["good film", "bad film", "good plot"], dtype=object))
-    texts = np.array(["good good film", "plot"] * (data.ENCODE_CHUNK // 2 + 1), dtype=object)
-    bags = data.encode(vectorizer, texts, cfg, "bag")
+    vectorizer = featurize.make_vectorizer(cfg, "bag")
+    featurize.adapt(vectorizer, np.array(["good film", "bad film", "good plot"], dtype=object), cfg, "bag")
+    texts = np.array(["good good film", "plot"] * (featurize.CHUNK // 2 + 1), dtype=object)
+    bags = featurize.encode(vectorizer, texts, cfg, "bag")
     assert isinstance(bags, tf.SparseTensor) and bags.dense_shape[0] == len(texts)
     np.testing.assert_allclose(tf.sparse.to_dense(bags).numpy()[-2:], vectorizer(tf.constant(texts[-2:])).numpy())
 
 
 def test_character_split_gives_one_token_per_character():
     cfg = DataConfig(vocab_size=50, maxlen=10, split="character")
-    vectorizer = data.make_vectorizer(cfg, "sequence")
-    data.adapt(vectorizer, np.array(["ab c", "abd"], dtype=object))
-    ids = data.encode(vectorizer, np.array(["Ab!z"], dtype=object), cfg, "sequence").to_list()[0]
+    vectorizer = featurize.make_vectorizer(cfg, "sequence")
+    featurize.adapt(vectorizer, np.array(["ab c", "abd"], dtype=object), cfg, "sequence")
+    ids = featurize.encode(vectorizer, np.array(["Ab!z"], dtype=object), cfg, "sequence").to_list()[0]
     vocabulary = vectorizer.get_vocabulary()
     assert [vocabulary[i] for i in ids] == ["a", "b", " ", "[UNK]"]  # "!" became a space
 

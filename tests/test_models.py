@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_review
 
-from textclf import data, models
+from textclf import data, featurize, models
 from textclf.config import MODEL_CONFIGS, DataConfig, validate
 from textclf.errors import TextclfError
 from textclf.predict import _bag_predictor, predict_texts
@@ -42,13 +42,13 @@ def prepared(model_type: str, seed: int = 0):
     kind = MODEL_CONFIGS[model_type].input_kind
     train_texts, train_labels = synthetic_corpus(200, seed)
     test_texts, test_labels = synthetic_corpus(100, seed + 1)
-    vectorizer = data.make_vectorizer(cfg, kind)
-    data.adapt(vectorizer, train_texts)
+    vectorizer = featurize.make_vectorizer(cfg, kind)
+    featurize.adapt(vectorizer, train_texts, cfg, kind)
 
     def dataset(texts, labels, shuffle_seed=None):
-        return data.make_dataset(data.encode(vectorizer, texts, cfg, kind), labels, 16, cfg, shuffle_seed)
+        return data.make_dataset(featurize.encode(vectorizer, texts, cfg, kind), labels, 16, cfg, shuffle_seed)
 
-    train_bags = data.encode(vectorizer, train_texts, cfg, kind) if kind == "bag" else None
+    train_bags = featurize.encode(vectorizer, train_texts, cfg, kind) if kind == "bag" else None
     ratios = None if train_bags is None else data.log_count_ratios(train_bags, train_labels, 2, alpha=1.0)
     return cfg, kind, vectorizer, dataset(train_texts, train_labels, seed), dataset(test_texts, test_labels), ratios
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textclf import data
+from textclf import featurize
 from textclf.config import DataConfig
 from textclf.ngram_bags import bag_vectorizer
 
@@ -20,8 +20,8 @@ TEXTS = ["", "great", "Great great GREAT film film", "zzz unseen words only", "t
 
 def adapted(vocab_size: int, **data_settings):
     cfg = DataConfig(vocab_size=vocab_size, **data_settings)
-    vectorizer = data.make_vectorizer(cfg, "bag")
-    data.adapt(vectorizer, np.array(TRAIN, dtype=object))
+    vectorizer = featurize.make_vectorizer(cfg, "bag")
+    featurize.adapt(vectorizer, np.array(TRAIN, dtype=object), cfg, "bag")
     return vectorizer
 
 

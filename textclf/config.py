@@ -176,7 +176,8 @@ class ReduceLROnPlateauConfig(Strict):
 
 
 class TrainConfig(Strict):
-    optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
+    # lazy_adam: Adam that updates only the table rows a batch touches (bag models' large tables)
+    optimizer: Literal["adam", "lazy_adam", "adamw", "adagrad", "rmsprop", "sgd"] = "adam"
     learning_rate: Annotated[float, Field(gt=0.0, le=10.0)] = 1e-3
     batch_size: Annotated[int, Field(ge=1, le=65_536)] = 128
     epochs: Annotated[int, Field(ge=1, le=10_000)] = 10

@@ -1,8 +1,8 @@
 """Data stage: split the labeled texts, vectorize them once, serve tf.data pipelines.
 
 Reading and splitting (``load_corpus``) is pure Python and NumPy; the
-TensorFlow half (``make_vectorizer`` and friends) is imported only by the
-commands that train.
+TensorFlow half (the pipelines) is imported only by the commands that train.
+Texts become features in ``featurize``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ import numpy as np
 from textclf import sources
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
-from textclf.progress import Progress
 from textclf.sources import Split
 
-ENCODE_CHUNK = 2048  # texts vectorized per call: bounds memory for dense tf-idf rows, paces the progress line
 SORTING_POOL = 100  # training batches whose examples are sorted by length together (see _length_sorted_batches)
 
 
@@ -93,71 +91,6 @@ def class_weights(labels: np.ndarray, num_classes: int) -> dict[int, float]:
     """``balanced`` weights, n / (classes × count), as scikit-learn computes them."""
     counts = np.bincount(labels, minlength=num_classes)
     return {c: float(len(labels) / (num_classes * counts[c])) if counts[c] else 0.0 for c in range(num_classes)}
-
-
-def make_vectorizer(cfg: DataConfig, input_kind: str):
-    """A TextVectorization layer: sparse bag vectors or ragged token ids, of words or characters."""
-    import keras
-
-    from textclf.layers import standardize
-
-    split = "character" if cfg.split == "character" else "whitespace"
-    if input_kind == "bag":
-        return keras.layers.TextVectorization(
-            max_tokens=cfg.vocab_size,
-            standardize=standardize,
-            split=split,
-            output_mode=cfg.output_mode,
-            ngrams=cfg.ngrams if cfg.ngrams > 1 else None,
-            sparse=cfg.output_mode != "tf_idf",  # Keras fails on sparse tf_idf output
-            name="vectorizer",
-        )
-    return keras.layers.TextVectorization(
-        max_tokens=cfg.vocab_size, standardize=standardize, split=split, ragged=True, name="vectorizer"
-    )
-
-
-def _chunks(texts: np.ndarray):
-    import tensorflow as tf
-
-    for start in range(0, len(texts), ENCODE_CHUNK):
-        yield start + len(texts[start:start + ENCODE_CHUNK]), tf.constant(texts[start:start + ENCODE_CHUNK].astype(str))
-
-
-def adapt(vectorizer, texts: np.ndarray) -> None:
-    """Learn the vocabulary (and idf weights) from the training texts only.
-
-    What ``TextVectorization.adapt`` does (reset, ``update_state`` per batch,
-    ``finalize_state``), with a progress line.
-    """
-    progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
-    vectorizer.reset_state()
-    for done, chunk in _chunks(texts):
-        vectorizer.update_state(chunk)
-        progress.update(done)
-    vectorizer.finalize_state()
-    progress.done(f"{vectorizer.vocabulary_size():,} tokens from {len(texts):,} texts")
-
-
-def encode(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str, label: str = "vectorizing"):
-    """Vectorize texts once: a SparseTensor of bag vectors or ragged, truncated token ids."""
-    import tensorflow as tf
-
-    from textclf.layers import sparse_bags, truncate
-
-    progress = Progress(label, total=len(texts), unit="texts")
-    parts = []
-    for done, chunk in _chunks(texts):
-        features = vectorizer(chunk)
-        if input_kind == "bag":
-            parts.append(sparse_bags(features))
-        else:
-            parts.append(truncate(tf.cast(features, tf.int32), cfg.maxlen, cfg.truncating))
-        progress.update(done)
-    progress.done(f"{len(texts):,} texts")
-    if input_kind == "bag":
-        return tf.sparse.concat(0, parts) if len(parts) > 1 else parts[0]
-    return tf.concat(parts, axis=0)
 
 
 def log_count_ratios(bags, labels: np.ndarray, num_classes: int, alpha: float) -> np.ndarray:

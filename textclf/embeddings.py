@@ -40,7 +40,7 @@ def read_vectors(path: str, vocabulary: list[str], dim: int) -> dict[int, np.nda
     return found
 
 
-def load_into(model, model_cfg, vocabulary: list[str]) -> dict | None:
+def load_into(model, model_cfg, vectorizer) -> dict | None:
     """Copy the pretrained vectors into the layer named ``embedding``; report the vocabulary coverage.
 
     Tokens the file lacks keep their random initial vectors. Coverage counts
@@ -49,6 +49,7 @@ def load_into(model, model_cfg, vocabulary: list[str]) -> dict | None:
     settings = getattr(model_cfg, "embedding", None)
     if settings is None or settings.pretrained is None:
         return None
+    vocabulary = vectorizer.get_vocabulary()
     vectors = read_vectors(settings.pretrained, vocabulary, model_cfg.embedding_dim)
     layer = model.get_layer("embedding")
     weights = layer.get_weights()

@@ -122,16 +122,44 @@ class BagIds(keras.layers.Layer):
 
 
 def sparse_bag(ids, values, width):
-    """Padded (ids, values) → the SparseTensor of the batch's bag vectors (padding has value 0).
-
-    A sparse × dense product reads only the non-zero entries, forward and
-    backward: on CPU several times faster than gathering the padded rows, and
-    than a dense product; XLA cannot compile it, hence ``supports_jit = False``.
-    """
+    """Padded (ids, values) → the SparseTensor of the batch's bag vectors (padding has value 0)."""
     where = tf.where(tf.not_equal(values, 0))
     columns = tf.cast(tf.gather_nd(ids, where), tf.int64)
     shape = tf.stack([tf.shape(ids, out_type=tf.int64)[0], tf.constant(width, tf.int64)])
     return tf.SparseTensor(tf.stack([where[:, 0], columns], axis=1), tf.gather_nd(values, where), shape)
+
+
+# A table of at least this many entries gets sparse gradients (see ``bag_product``); a smaller one a
+# dense gradient, which costs less than gathering and deduplicating rows (measured A/B, dense_bow's
+# 20,000 × 16 table: an IMDB epoch 0.31 s dense against 0.70 s sparse).
+SPARSE_GRADIENT_ENTRIES = 1_000_000
+
+
+def bag_product(bags, table, sparse_gradient: bool):
+    """Each bag vector times ``table``, as a sparse × dense product: it reads only the non-zero entries.
+
+    With ``sparse_gradient`` the table's gradient is ``IndexedSlices`` of the
+    rows the batch holds (one per non-zero entry: its value times the output
+    gradient of its text), and a sparse-aware optimizer (``textclf.optimizers``)
+    updates nothing else: a step costs the batch's non-zeros, not the size of
+    an 800,000-row trigram table or a 200,000 × 64 embedding table. The
+    forward pass is the same product either way. XLA cannot compile a
+    SparseTensor, hence the bag layers' ``supports_jit = False``.
+    """
+    values = tf.cast(bags.values, table.dtype)
+    bags = tf.SparseTensor(bags.indices, values, bags.dense_shape)
+    if not sparse_gradient:
+        return tf.sparse.sparse_dense_matmul(bags, table)
+
+    @tf.custom_gradient
+    def product(table):
+        def gradient(upstream):
+            rows = tf.gather(upstream, bags.indices[:, 0]) * values[:, None]
+            return tf.IndexedSlices(rows, bags.indices[:, 1], tf.shape(table, out_type=tf.int64))
+
+        return tf.sparse.sparse_dense_matmul(bags, table), gradient
+
+    return product(tf.convert_to_tensor(table))  # read outside: the gradient flows on to the variable
 
 
 @keras.saving.register_keras_serializable(package="textclf", name="BagDense")
@@ -162,9 +190,9 @@ class BagDense(keras.layers.Layer):
 
     def call_on_bags(self, bags):
         """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""
-        x = tf.sparse.sparse_dense_matmul(bags, self.kernel)
+        x = bag_product(bags, self.kernel, self.input_dim * self.units >= SPARSE_GRADIENT_ENTRIES)
         if self.combiner == "mean":
-            totals = tf.math.unsorted_segment_sum(bags.values, bags.indices[:, 0], tf.shape(x)[0])
+            totals = tf.math.unsorted_segment_sum(tf.cast(bags.values, x.dtype), bags.indices[:, 0], tf.shape(x)[0])
             x = tf.math.divide_no_nan(x, totals[:, None])  # an empty text: zeros (1e-9 is 0 in float16)
         if self.bias is not None:
             x = x + self.bias
@@ -209,7 +237,11 @@ class NaiveBayesLinear(keras.layers.Layer):
 
     def call_on_bags(self, bags):
         """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""
-        return tf.sparse.sparse_dense_matmul(bags, self.ratios * (self.nb_weight + self.kernel)) + self.bias
+        # One column: gathering the rows of the batch's n-grams is cheap, and gives the kernel a sparse gradient.
+        ids = bags.indices[:, 1]
+        weights = tf.gather(self.ratios, ids) * (self.nb_weight + tf.gather(self.kernel, ids))
+        values = tf.cast(bags.values, weights.dtype)[:, None]
+        return tf.math.unsorted_segment_sum(weights * values, bags.indices[:, 0], bags.dense_shape[0]) + self.bias
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0][0], self.units)

@@ -11,10 +11,13 @@ took 0.67-0.71 s this way against 0.86-0.92 s through the vectorizer.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
+import numpy as np
 import tensorflow as tf
 
+from textclf.featurize import vocabulary_terms
 from textclf.layers import standardize
 
 OOV_TOKEN = "[UNK]"
@@ -38,36 +41,50 @@ def bag_vectorizer(vectorizer) -> Callable[[tf.Tensor], tf.SparseTensor] | None:
     vectorizer's, rows in order but a row's terms in order of first
     appearance: ``tf.sparse.reorder`` it for an op that needs canonical order.
     """
+    table = vectorizer._lookup_layer.lookup_table  # a new vocabulary comes with a new table
+    if vectorizer in _BUILT and _BUILT[vectorizer][0] is table:
+        return _BUILT[vectorizer][1]
     config = vectorizer.get_config()
     largest = _ngram_sizes(config["ngrams"])
-    vocabulary = [str(term) for term in vectorizer.get_vocabulary()]
-    if (config["standardize"] is not standardize or config["split"] != "whitespace" or not config["sparse"]
-            or config["output_mode"] not in ("multi_hot", "count") or largest is None
-            or not vocabulary or vocabulary[0] != OOV_TOKEN):
-        return None
-    bags = _NgramBags(vocabulary, largest, counts=config["output_mode"] == "count")
-    return bags if bags.base**largest < 2**63 else None  # an n-gram's number must fit in int64
+    vocabulary = vocabulary_terms(vectorizer)
+    bags = None
+    if (config["standardize"] is standardize and config["split"] == "whitespace" and config["sparse"]
+            and config["output_mode"] in ("multi_hot", "count") and largest is not None
+            and vocabulary.shape[0] and vocabulary[0].numpy().decode() == OOV_TOKEN):
+        bags = _NgramBags(vocabulary, largest, counts=config["output_mode"] == "count")
+        bags = bags if bags.base**largest < 2**63 else None  # an n-gram's number must fit in int64
+    _BUILT[vectorizer] = (table, bags)
+    return bags
+
+
+_BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per vectorizer: (its lookup table, the tables)
 
 
 class _NgramBags:
-    """Tables of one vocabulary: words to ids, and each n-gram size's word-id numbers to term ids."""
+    """Tables of one vocabulary: words to ids, and each n-gram size's word-id numbers to term ids.
 
-    def __init__(self, vocabulary: list[str], largest: int, counts: bool):
-        self.size, self.largest, self.counts = len(vocabulary), largest, counts
-        terms = [(term.split(" "), index) for index, term in enumerate(vocabulary) if index > 0]
-        words = sorted({word for parts, _ in terms for word in parts})
-        word_id = {word: i for i, word in enumerate(words, start=1)}  # 0: a word no term holds
-        self.base = len(words) + 1
-        self.word_table = _table(words, list(range(1, self.base)), key_dtype=tf.string)
-        by_size: list[dict[int, int]] = [{} for _ in range(largest + 1)]
-        for parts, index in terms:
-            if len(parts) <= largest:
-                by_size[len(parts)][_number([word_id[word] for word in parts], self.base)] = index
-        unigram_of_word = [0] * self.base
-        for number, index in by_size[1].items():
-            unigram_of_word[number] = index
-        self.unigram_of_word = tf.constant(unigram_of_word, tf.int64)
-        self.ngram_tables = {n: _table(list(by_size[n]), list(by_size[n].values()), key_dtype=tf.int64)
+    Built with vectorized string and array ops: an 800,000-term vocabulary
+    takes a fraction of a second, not the seconds a loop over its terms would.
+    """
+
+    def __init__(self, vocabulary: tf.Tensor, largest: int, counts: bool):
+        self.size, self.largest, self.counts = int(vocabulary.shape[0]), largest, counts
+        parts = tf.strings.split(vocabulary[1:], sep=" ")
+        words, word_of_part = tf.unique(parts.flat_values, out_idx=tf.int64)
+        self.base = int(words.shape[0]) + 1  # word ids 1..; 0: a word no term holds
+        widths = parts.row_lengths().numpy()
+        ids = word_of_part.numpy() + 1
+        starts = np.cumsum(widths) - widths
+        numbers = np.zeros(len(widths), np.int64)
+        for j in range(max(widths, default=0)):
+            has = widths > j
+            numbers[has] = numbers[has] * self.base + ids[starts[has] + j]
+        index = np.arange(1, self.size, dtype=np.int64)
+        self.word_table = _table(words, tf.range(1, self.base, dtype=tf.int64), key_dtype=tf.string)
+        unigram_of_word = np.zeros(self.base, np.int64)
+        unigram_of_word[numbers[widths == 1]] = index[widths == 1]
+        self.unigram_of_word = tf.constant(unigram_of_word)
+        self.ngram_tables = {n: _table(numbers[widths == n], index[widths == n], key_dtype=tf.int64)
                              for n in range(2, largest + 1)}
 
     def __call__(self, texts: tf.Tensor) -> tf.SparseTensor:
@@ -103,13 +120,10 @@ class _NgramBags:
         return tf.cast(tf.stack([keys // size, keys % size], axis=1), tf.int64), values
 
 
-def _number(word_ids: list[int], base: int) -> int:
-    number = 0
-    for word in word_ids:
-        number = number * base + word
-    return number
-
-
-def _table(keys: list, values: list[int], key_dtype) -> tf.lookup.StaticHashTable:
-    initializer = tf.lookup.KeyValueTensorInitializer(tf.constant(keys, key_dtype), tf.constant(values, tf.int64))
+def _table(keys, values, key_dtype) -> tf.lookup.StaticHashTable:
+    """A table with default 0; one that would be empty holds a key no lookup asks for (tables cannot be empty)."""
+    if len(keys) == 0:
+        keys, values = ([""] if key_dtype == tf.string else [-1]), [0]
+    initializer = tf.lookup.KeyValueTensorInitializer(tf.convert_to_tensor(keys, key_dtype),
+                                                      tf.convert_to_tensor(values, tf.int64))
     return tf.lookup.StaticHashTable(initializer, default_value=0)

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from textclf import rundir
 from textclf.errors import TextclfError
+from textclf.featurize import map_chunks
 from textclf.layers import SequencePadding, bucket_width, sparse_bags
 from textclf.ngram_bags import bag_vectorizer
 
@@ -78,10 +79,8 @@ def _bag_predictor(model: keras.Model):
     return _BAG_PREDICTORS[model]
 
 
-def _map_chunks(function, texts: list[str], chunk: int) -> tf.data.Dataset:
-    """``function`` of each chunk of texts, in order, chunks worked on in parallel by tf.data."""
-    chunks = tf.data.Dataset.from_tensor_slices(tf.constant(texts)).batch(chunk)
-    return chunks.map(function, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(1)
+def _map_chunks(function, texts: list[str], chunk: int) -> list:
+    return [result for _, result in map_chunks(function, texts, chunk)]
 
 
 def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -> np.ndarray:

@@ -13,19 +13,11 @@ import numpy as np
 import tensorflow as tf
 
 import textclf
-from textclf import data, distribute, embeddings, models, rundir
+from textclf import data, distribute, embeddings, featurize, models, optimizers, rundir
 from textclf.callbacks import BACKUP, CHECKPOINT, make_callbacks, read_state, restore_history, resume_epoch
 from textclf.config import Config, to_yaml
 from textclf.errors import TextclfError
 from textclf.plots import history_marks, history_plot
-
-OPTIMIZERS = {
-    "adam": keras.optimizers.Adam,
-    "adamw": keras.optimizers.AdamW,
-    "rmsprop": keras.optimizers.RMSprop,
-    "sgd": keras.optimizers.SGD,
-}
-
 
 # Validation and test batches are this many times train.batch_size: no gradients, so the batch
 # size does not change any result, only how often the per-batch overhead is paid.
@@ -62,12 +54,12 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _data_info(cfg: Config, corpus: data.Corpus, vocabulary: list[str]) -> dict:
+def _data_info(cfg: Config, corpus: data.Corpus, vectorizer) -> dict:
     return {
         "source": cfg.data.source,
         "location": corpus.location,
         "fingerprint": corpus.fingerprint,
-        "vocabulary_sha256": hashlib.sha256("\n".join(vocabulary).encode("utf-8")).hexdigest(),
+        "vocabulary_sha256": featurize.vocabulary_sha256(vectorizer),
         "sizes": {"train": len(corpus.train), "validation": len(corpus.validation), "test": len(corpus.test)},
     }
 
@@ -103,12 +95,12 @@ def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy, c
         raise TextclfError(f"training diverged in epoch {epoch}: {exc} Try a lower train.learning_rate.") from None
 
 
-def _initialize_from_data(model, cfg: Config, vocabulary: list[str], train_features, corpus, run_dir: Path) -> None:
+def _initialize_from_data(model, cfg: Config, vectorizer, train_features, corpus, run_dir: Path) -> None:
     """Weights that come from the data rather than from training: NB ratios, pretrained vectors."""
     if cfg.model.type == "nbsvm":
         ratios = data.log_count_ratios(train_features, corpus.train.labels, len(corpus.class_names), cfg.model.alpha)
         model.get_layer("nb_linear").set_ratios(ratios)
-    pretrained = embeddings.load_into(model, cfg.model, vocabulary)
+    pretrained = embeddings.load_into(model, cfg.model, vectorizer)
     if pretrained is not None:
         rundir.update_run_info(run_dir, pretrained_embedding=pretrained)
 
@@ -122,9 +114,9 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
     keras.utils.set_random_seed(cfg.seed)
     corpus = data.load_corpus(cfg.data, cfg.seed)
     input_kind = cfg.model.input_kind
-    vectorizer = data.make_vectorizer(cfg.data, input_kind)
-    data.adapt(vectorizer, corpus.train.texts)
-    info = _data_info(cfg, corpus, vectorizer.get_vocabulary())
+    vectorizer = featurize.make_vectorizer(cfg.data, input_kind)
+    featurize.adapt(vectorizer, corpus.train.texts, cfg.data, input_kind)
+    info = _data_info(cfg, corpus, vectorizer)
     if resuming:
         _check_same_data(run_dir, info)
     else:
@@ -133,7 +125,7 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
                                                 "replicas": strategy.num_replicas_in_sync})
 
     def features(split, name):
-        return data.encode(vectorizer, split.texts, cfg.data, input_kind, label=f"vectorizing {name}")
+        return featurize.encode(vectorizer, split.texts, cfg.data, input_kind, label=f"vectorizing {name}")
 
     train_features = features(corpus.train, "train")
     train_ds = data.make_dataset(train_features, corpus.train.labels, cfg.train.batch_size, cfg.data, cfg.seed)
@@ -145,12 +137,12 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
         model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=num_classes,
                              mixed_precision=cfg.train.mixed_precision)
         model.compile(
-            optimizer=OPTIMIZERS[cfg.train.optimizer](learning_rate=cfg.train.learning_rate),
+            optimizer=optimizers.make(cfg.train.optimizer, cfg.train.learning_rate),
             loss="binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy",
             metrics=["accuracy"],
             steps_per_execution=STEPS_PER_EXECUTION if cfg.train.distribute == "none" else 1,
         )
-        _initialize_from_data(model, cfg, vectorizer.get_vocabulary(), train_features, corpus, run_dir)
+        _initialize_from_data(model, cfg, vectorizer, train_features, corpus, run_dir)
     balanced = cfg.train.class_weight == "balanced"
     class_weight = data.class_weights(corpus.train.labels, num_classes) if balanced else None
     _summary(model, run_dir)

@@ -1,0 +1,114 @@
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from textclf import featurize, models
+from textclf.config import DataConfig, validate
+from textclf.predict import load_model, predict_texts
+
+# Ties in counts (the order among them is Keras' own), repeated n-grams, non-ASCII words, a word
+# that is a prefix of another ("film" / "films"), punctuation, markup and empty texts.
+TRAIN = np.array([
+    "The movie was great, GREAT fun!<br />Great cast.",
+    "A dull film; the plot was dull and the cast was dull.",
+    "great film great plot films",
+    "the worst movie of the year",
+    "", "   ",
+    "Café crème: très bon film, naïve plot",
+    "zebra apple zebra apple mango",
+    "apple zebra",
+], dtype=object)
+TEXTS = np.array(["", "great film films", "unseen words only", "the movie was dull, dull", "Café apple zebra",
+                  "plot great", "was great film great film great"], dtype=object)
+
+
+def keras_adapted(cfg: DataConfig, kind: str, texts=TRAIN):
+    vectorizer = featurize.make_vectorizer(cfg, kind)
+    vectorizer.adapt(tf.constant(list(texts)))
+    return vectorizer
+
+
+def fast_adapted(cfg: DataConfig, kind: str, texts=TRAIN):
+    vectorizer = featurize.make_vectorizer(cfg, kind)
+    featurize.adapt(vectorizer, texts, cfg, kind)
+    return vectorizer
+
+
+def dense(features) -> np.ndarray:
+    if isinstance(features, tf.SparseTensor):
+        return tf.sparse.to_dense(tf.sparse.reorder(features)).numpy()
+    return features.to_tensor().numpy() if isinstance(features, tf.RaggedTensor) else np.asarray(features)
+
+
+SETTINGS = [
+    *({"output_mode": mode, "ngrams": n} for mode in ("multi_hot", "count", "tf_idf") for n in (1, 2, 3)),
+    {"split": "character"},
+    {"split": "character", "ngrams": 2},  # not covered by the fast path: Keras' adapt, the same answer
+]
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=lambda s: "-".join(map(str, s.values())))
+@pytest.mark.parametrize("vocab_size", [7, 25, 1000])  # 7 and 25 cut through ties in the counts
+@pytest.mark.parametrize("kind", ["bag", "sequence"])
+def test_the_vocabulary_is_exactly_the_one_keras_adapt_learns(settings, vocab_size, kind):
+    cfg = DataConfig(vocab_size=vocab_size, **settings)
+    fast, reference = fast_adapted(cfg, kind), keras_adapted(cfg, kind)
+    assert fast.get_vocabulary() == reference.get_vocabulary()
+    assert [t.decode() for t in featurize.vocabulary_terms(fast).numpy()] == reference.get_vocabulary()
+    if kind == "bag" and cfg.output_mode == "tf_idf":
+        np.testing.assert_allclose(fast._lookup_layer.idf_weights.numpy(), reference._lookup_layer.idf_weights.numpy(),
+                                   rtol=1e-5)
+    expected = dense(reference(tf.constant(list(TEXTS))))
+    np.testing.assert_allclose(dense(featurize.encode(fast, TEXTS, cfg, kind)), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["bag", "sequence"])
+def test_texts_without_a_token_give_a_vocabulary_of_special_tokens_only(kind):
+    cfg = DataConfig(vocab_size=50, ngrams=2)
+    vectorizer = fast_adapted(cfg, kind, np.array(["", "!!! ...", " "], dtype=object))
+    assert vectorizer.get_vocabulary() == keras_adapted(cfg, kind, ["", "!!! ...", " "]).get_vocabulary()
+
+
+@pytest.mark.parametrize("output_mode", ["multi_hot", "count", "tf_idf"])
+@pytest.mark.parametrize("kind", ["bag", "sequence"])
+def test_chunks_worked_on_in_parallel_give_what_one_serial_pass_gives(monkeypatch, output_mode, kind):
+    cfg = DataConfig(vocab_size=40, ngrams=3, output_mode=output_mode, maxlen=6)
+    texts = np.concatenate([TRAIN, TEXTS] * 3)
+    serial = fast_adapted(cfg, kind, texts)
+    serial_features = dense(featurize.encode(serial, texts, cfg, kind))
+    monkeypatch.setattr(featurize, "CHUNK", 2)  # 24 chunks, mapped in parallel, merged in order
+    parallel = fast_adapted(cfg, kind, texts)
+    assert parallel.get_vocabulary() == serial.get_vocabulary()
+    np.testing.assert_array_equal(dense(featurize.encode(parallel, texts, cfg, kind)), serial_features)
+
+
+@pytest.mark.parametrize("model_type", ["nbsvm", "lstm"])
+def test_training_features_are_the_saved_end_to_end_models_features(tmp_path, model_type):
+    cfg = validate({"name": "t", "data": {"vocab_size": 60, "ngrams": 3, "maxlen": 5}, "model": {"type": model_type}})
+    kind = cfg.model.input_kind
+    vectorizer = fast_adapted(cfg.data, kind)
+    trained_on = featurize.encode(vectorizer, TEXTS, cfg.data, kind)
+    model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=2)
+    models.end_to_end(vectorizer, model, cfg.data, kind).save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    served = loaded.get_layer("vectorizer")(tf.constant(list(TEXTS)))
+    if kind == "sequence":
+        served = loaded.get_layer("padding")(served)
+        trained_on = loaded.get_layer("padding")(trained_on)
+    np.testing.assert_array_equal(dense(trained_on), dense(served))
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "saved_before_sparse_updates"
+
+
+@pytest.mark.parametrize("name", ["nbsvm", "embedding_bag", "dense_bow", "lstm"])
+def test_a_model_saved_before_the_sparse_bag_layers_loads_and_predicts_as_it_did(tmp_path, name):
+    """model.keras files written by textclf e5e5d0b (sparse × dense products, Keras adapt)."""
+    expected = json.loads((FIXTURES / "predictions.json").read_text())
+    (tmp_path / "model.keras").write_bytes((FIXTURES / f"{name}.keras").read_bytes())
+    got = predict_texts(load_model(tmp_path), expected["texts"])
+    np.testing.assert_allclose(got, np.array(expected[name]), atol=1e-5)

@@ -1,0 +1,272 @@
+"""Featurization: learn a vocabulary from the training texts, then vectorize texts, at compiled speed.
+
+Keras' ``TextVectorization.adapt`` counts every n-gram as a string in a hash
+table, one batch after another on one core. Here the texts are standardized
+and split by TensorFlow's string ops in a parallel ``tf.data`` map (both
+cores), each word gets a number once, an n-gram becomes a single integer made
+of its words' numbers, and NumPy counts those integers with one sort. The
+result is handed to ``TextVectorization.set_vocabulary``: the saved model is
+the same raw-string-in Keras model, and its vocabulary is exactly the one
+``adapt`` learns, order included (tests compare them term for term).
+
+The exact order needs no string sort: words are numbered in the byte order of
+their text, and a standardized word holds no byte at or below the space that
+joins an n-gram's words, so an n-gram's string sorts like its words' numbers
+read left to right, which is how its integer is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from textclf.config import DataConfig
+from textclf.progress import Progress
+
+CHUNK = 2048  # texts per parallel step: bounds memory for dense tf-idf rows, paces the progress line
+INT64_LIMIT = 2**63
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    tokens: list[str]  # the learned terms, most frequent first, without the mask and OOV tokens
+    idf_weights: np.ndarray | None  # tf_idf only: one weight per learned term
+
+
+def make_vectorizer(cfg: DataConfig, input_kind: str):
+    """A TextVectorization layer: sparse bag vectors or ragged token ids, of words or characters."""
+    import keras
+
+    from textclf.layers import standardize
+
+    split = "character" if cfg.split == "character" else "whitespace"
+    if input_kind == "bag":
+        return keras.layers.TextVectorization(
+            max_tokens=cfg.vocab_size,
+            standardize=standardize,
+            split=split,
+            output_mode=cfg.output_mode,
+            ngrams=cfg.ngrams if cfg.ngrams > 1 else None,
+            sparse=cfg.output_mode != "tf_idf",  # Keras fails on sparse tf_idf output
+            name="vectorizer",
+        )
+    return keras.layers.TextVectorization(
+        max_tokens=cfg.vocab_size, standardize=standardize, split=split, ragged=True, name="vectorizer"
+    )
+
+
+def vocabulary_terms(vectorizer):
+    """The vectorizer's vocabulary as a string tensor, special tokens first: ``get_vocabulary()``, fast.
+
+    Keras builds that list in Python, one term at a time (1.4-2.3 s for
+    800,000 terms); this reads the lookup table once. Tests check the two agree.
+    """
+    import tensorflow as tf
+
+    lookup = vectorizer._lookup_layer
+    keys, values = lookup.lookup_table.export()
+    masked = lookup.mask_token is not None and lookup.output_mode == "int"  # as get_vocabulary() decides
+    specials = ([lookup.mask_token] if masked else []) + [lookup.oov_token] * lookup.num_oov_indices
+    return tf.concat([tf.constant(specials, tf.string), tf.gather(keys, tf.argsort(values))], axis=0)
+
+
+def vocabulary_sha256(vectorizer) -> str:
+    """The sha256 of the vocabulary's terms joined by newlines: which vocabulary a run was trained with."""
+    import hashlib
+
+    import tensorflow as tf
+
+    return hashlib.sha256(tf.strings.reduce_join(vocabulary_terms(vectorizer), separator="\n").numpy()).hexdigest()
+
+
+def map_chunks(function, texts, chunk: int | None = None):
+    """``function`` of each chunk of ``texts``, in order, chunks worked on in parallel by tf.data.
+
+    Yields (texts done so far, result).
+    """
+    import tensorflow as tf
+
+    chunk = chunk or CHUNK
+    strings = tf.constant(np.asarray(texts, dtype=object), tf.string) if len(texts) else tf.zeros([0], tf.string)
+    chunks = tf.data.Dataset.from_tensor_slices(strings).batch(chunk)
+    done = 0
+    for result in chunks.map(function, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(2):
+        done = min(len(texts), done + chunk)
+        yield done, result
+
+
+def _tokenizer(split: str):
+    """A chunk of texts → its distinct tokens, each token's place among them, and the texts' token counts."""
+    import tensorflow as tf
+
+    from textclf.layers import standardize
+
+    def tokenize(texts):
+        standardized = standardize(texts)
+        tokens = tf.strings.unicode_split(standardized, "UTF-8") if split == "character" \
+            else tf.strings.split(standardized)
+        distinct, index = tf.unique(tokens.flat_values, out_idx=tf.int64)
+        return distinct, index, tokens.row_lengths()
+
+    return tokenize
+
+
+def _word_numbers(texts, split: str, progress: Progress) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The corpus as numbers: distinct words in byte order, each token's word number (1-based), tokens per text."""
+    import tensorflow as tf
+
+    distinct, index, lengths = [], [], []
+    for done, (words, where, counts) in map_chunks(_tokenizer(split), texts):
+        distinct.append(words)
+        index.append(where.numpy())
+        lengths.append(counts.numpy())
+        progress.update(done)
+    if not distinct:
+        return np.zeros(0, object), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    words, merged = tf.unique(tf.concat(distinct, axis=0), out_idx=tf.int64)
+    words, merged = words.numpy(), merged.numpy()
+    rank = np.empty(len(words), np.int64)
+    order = np.argsort(words, kind="stable")  # bytes compare as Keras' own sort of the tokens does
+    rank[order] = np.arange(1, len(words) + 1)
+    offsets = np.cumsum([0] + [int(words_.shape[0]) for words_ in distinct])
+    numbers = np.concatenate([rank[merged[offsets[i]:offsets[i + 1]]][part] for i, part in enumerate(index)])
+    return words[order], numbers, np.concatenate(lengths)
+
+
+def _ngram_numbers(numbers: np.ndarray, lengths: np.ndarray, largest: int, base: int, with_rows: bool):
+    """Every n-gram (n ≤ largest) of every text as one integer, left-aligned: w1·base^(largest-1) + w2·…
+
+    With ``with_rows``, also the text each n-gram comes from (for document frequencies).
+
+    An n-gram shorter than ``largest`` ends in zero digits, so it sorts before
+    the longer n-grams it begins, as its string does.
+    """
+    left = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(numbers))  # tokens from here to the text's end
+    rows = np.repeat(np.arange(len(lengths)), lengths) if with_rows else None
+    terms, term_rows = [], []
+    value = numbers * base ** (largest - 1)
+    for n in range(1, largest + 1):
+        if n > 1:
+            value[:-(n - 1)] += numbers[n - 1:] * base ** (largest - n)
+        fits = left >= n  # the n-gram starting here ends inside its text
+        terms.append(value[fits])
+        if with_rows:
+            term_rows.append(rows[fits])
+    return np.concatenate(terms), (np.concatenate(term_rows) if with_rows else None)
+
+
+def _most_frequent(counts: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the ``limit`` most frequent terms, by count then by term, both descending (Keras' order).
+
+    ``counts`` is indexed by term in ascending order, so a larger index is a larger term.
+    """
+    candidates = np.arange(len(counts))
+    if len(counts) > limit:
+        threshold = np.partition(counts, len(counts) - limit)[len(counts) - limit]
+        candidates = np.flatnonzero(counts >= threshold)
+    return candidates[np.lexsort((candidates, counts[candidates]))[::-1]][:limit]
+
+
+def _term_strings(terms: np.ndarray, words: np.ndarray, base: int, largest: int) -> list[str]:
+    """The n-gram strings of integer terms: their words joined by single spaces."""
+    digits = [(terms // base ** (largest - 1 - j)) % base for j in range(largest)]
+    width = sum((digit > 0).astype(np.int64) for digit in digits)
+    strings = np.empty(len(terms), object)
+    for n in range(1, largest + 1):
+        rows = np.flatnonzero(width == n)
+        joined = words[digits[0][rows] - 1]
+        for j in range(1, n):
+            joined = joined + b" " + words[digits[j][rows] - 1]
+        strings[rows] = joined
+    return [term.decode("utf-8") for term in strings]
+
+
+def _idf_weights(terms_of_rows: tuple[np.ndarray, np.ndarray], kept: np.ndarray, num_terms: int, texts: int):
+    """Keras' idf, log(1 + texts / (1 + texts holding the term)), for the kept terms."""
+    inverse, rows = terms_of_rows
+    pairs = np.unique(rows.astype(np.int64) * num_terms + inverse)  # each (text, term) once
+    documents = np.bincount(pairs % num_terms, minlength=num_terms)
+    return np.log(1 + texts / (1 + documents[kept]))
+
+
+def learn_vocabulary(texts, cfg: DataConfig, input_kind: str, reserved: int) -> Vocabulary | None:
+    """The vocabulary ``TextVectorization.adapt`` would learn from ``texts``; None where this cannot say.
+
+    ``reserved`` is the number of special tokens (mask, OOV) that share
+    ``cfg.vocab_size`` with the learned terms. None for character n-grams
+    (their joined strings are ambiguous) and for a corpus of more distinct
+    words than an n-gram's integer can hold.
+    """
+    largest = cfg.ngrams if input_kind == "bag" else 1
+    if cfg.split == "character" and largest > 1:
+        return None
+    progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
+    words, numbers, lengths = _word_numbers(texts, cfg.split, progress)
+    base = len(words) + 1
+    if base ** largest >= INT64_LIMIT:
+        return None
+    tf_idf = input_kind == "bag" and cfg.output_mode == "tf_idf"
+    terms, rows = _ngram_numbers(numbers, lengths, largest, base, with_rows=tf_idf)
+    found = np.unique(terms, return_counts=True, return_inverse=tf_idf)
+    kept = _most_frequent(found[-1], max(0, cfg.vocab_size - reserved))
+    idf = _idf_weights((found[1], rows), kept, len(found[0]), len(texts)) if tf_idf else None
+    tokens = _term_strings(found[0][kept], words, base, largest)
+    progress.done(f"{len(tokens) + reserved:,} tokens from {len(texts):,} texts")
+    return Vocabulary(tokens, idf)
+
+
+def adapt(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str) -> None:
+    """Learn the vocabulary (and idf weights) from the training texts only, into ``vectorizer``.
+
+    Falls back to Keras' own ``adapt`` where ``learn_vocabulary`` cannot say,
+    and where there is no term to learn (``set_vocabulary`` refuses an empty one).
+    """
+    reserved = 1 if input_kind == "bag" else 2  # bag: the OOV token; ids: the mask and OOV tokens
+    vocabulary = learn_vocabulary(texts, cfg, input_kind, reserved)
+    if vocabulary is None or not vocabulary.tokens:  # texts without a single token: nothing to count, quickly
+        _keras_adapt(vectorizer, texts)
+    else:
+        vectorizer.set_vocabulary(vocabulary.tokens, idf_weights=vocabulary.idf_weights)
+
+
+def _keras_adapt(vectorizer, texts: np.ndarray) -> None:
+    """``TextVectorization.adapt`` (reset, ``update_state`` per chunk, ``finalize_state``) with a progress line."""
+    progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
+    vectorizer.reset_state()
+    for done, chunk in map_chunks(lambda batch: batch, texts):
+        vectorizer.update_state(chunk)
+        progress.update(done)
+    vectorizer.finalize_state()
+    progress.done(f"{vectorizer.vocabulary_size():,} tokens from {len(texts):,} texts")
+
+
+def encode(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str, label: str = "vectorizing"):
+    """Vectorize texts once, chunks in parallel: a SparseTensor of bag vectors or ragged, truncated token ids.
+
+    Bag vectors come from ``ngram_bags`` where it covers the vectorizer: the
+    same entries, from word ids instead of n-gram strings.
+    """
+    import tensorflow as tf
+
+    from textclf.layers import sparse_bags, truncate
+    from textclf.ngram_bags import bag_vectorizer
+
+    if input_kind == "bag":
+        bags = bag_vectorizer(vectorizer)
+        function = (lambda chunk: tf.sparse.reorder(bags(chunk))) if bags else \
+            (lambda chunk: tf.cast(sparse_bags(vectorizer(chunk)), tf.float32))
+    else:
+        def function(chunk):
+            return truncate(tf.cast(vectorizer(chunk), tf.int32), cfg.maxlen, cfg.truncating)
+    progress = Progress(label, total=len(texts), unit="texts")
+    parts = []
+    for done, part in map_chunks(function, texts):
+        parts.append(part)
+        progress.update(done)
+    progress.done(f"{len(texts):,} texts")
+    if not parts:
+        return function(tf.zeros([0], tf.string))
+    if input_kind == "bag":
+        return tf.sparse.concat(0, parts) if len(parts) > 1 else parts[0]
+    return tf.concat(parts, axis=0)
