@@ -65,10 +65,39 @@ def vocabulary_terms(vectorizer):
     import tensorflow as tf
 
     lookup = vectorizer._lookup_layer
-    keys, values = lookup.lookup_table.export()
+    empty = int(lookup.lookup_table.size()) == 0  # adapted on texts without a token: no table to export
+    keys, values = (tf.zeros([0], tf.string), tf.zeros([0], tf.int64)) if empty else lookup.lookup_table.export()
     masked = lookup.mask_token is not None and lookup.output_mode == "int"  # as get_vocabulary() decides
     specials = ([lookup.mask_token] if masked else []) + [lookup.oov_token] * lookup.num_oov_indices
     return tf.concat([tf.constant(specials, tf.string), tf.gather(keys, tf.argsort(values))], axis=0)
+
+
+def _vocabulary_list(vectorizer) -> list[str]:
+    """The vocabulary as ``get_vocabulary()`` returns it, special tokens included, decoded in one piece.
+
+    No term holds a newline (standardization turns control characters into
+    spaces), so joining the terms with newlines and splitting them back is exact.
+    """
+    import tensorflow as tf
+
+    joined = tf.strings.reduce_join(vocabulary_terms(vectorizer), separator="\n").numpy()
+    return joined.decode("utf-8").split("\n")
+
+
+def _fast_vocabulary_reads(vectorizer) -> None:
+    """Make this vectorizer's ``get_vocabulary`` fast, for everything that reads it after training.
+
+    Keras builds that list one term at a time, and saving a model calls it
+    twice (IMDB trigrams: 4.1 s of an 800,000-term save); this instance's
+    lookup layer answers from ``_vocabulary_list`` instead, with the same list.
+    """
+    lookup = vectorizer._lookup_layer
+
+    def get_vocabulary(include_special_tokens=True):
+        terms = _vocabulary_list(vectorizer)
+        return terms if include_special_tokens else terms[lookup._token_start_index():]
+
+    lookup.get_vocabulary = get_vocabulary
 
 
 def vocabulary_sha256(vectorizer) -> str:
@@ -228,6 +257,7 @@ def adapt(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str) -> No
         _keras_adapt(vectorizer, texts)
     else:
         vectorizer.set_vocabulary(vocabulary.tokens, idf_weights=vocabulary.idf_weights)
+    _fast_vocabulary_reads(vectorizer)
 
 
 def _keras_adapt(vectorizer, texts: np.ndarray) -> None:
