@@ -223,3 +223,31 @@ def make_callbacks(cfg: Config, run_dir: Path) -> list[keras.callbacks.Callback]
         ),
         keras.callbacks.CSVLogger(run_dir / "history.csv", append=True),
     ]
+
+
+class StopAtDeadline(keras.callbacks.Callback):
+    """Stops training at the deadline (at a batch end); the trial keeps its best epoch so far."""
+
+    def __init__(self, deadline: float):
+        super().__init__()
+        self.deadline, self.hit = deadline, False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.monotonic() > self.deadline:
+            self.hit = self.model.stop_training = True
+
+    on_epoch_end = on_train_batch_end
+
+
+class ReportToTrial(keras.callbacks.Callback):
+    """Reports the validation score after each epoch; stops a trial Optuna's pruner gives up on."""
+
+    def __init__(self, trial, metric: str):
+        super().__init__()
+        self.trial, self.metric, self.pruned = trial, metric, False
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs and self.metric in logs:
+            self.trial.report(float(logs[self.metric]), epoch)
+            if self.trial.should_prune():
+                self.pruned = self.model.stop_training = True

@@ -104,6 +104,9 @@ def train(
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+    warning = training.baseline_warning(metrics, "test")
+    if warning:
+        typer.echo(warning, err=True)
     typer.echo(f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs_run']} epochs")
     typer.echo(str(run_dir))
 
@@ -121,6 +124,49 @@ def _train_as_worker(cfg, command_line: str) -> None:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     typer.echo(f"worker done: test accuracy {metrics['test_accuracy']:.4f}, weights sha256 {metrics['weights_sha256']}")
+
+
+@app.command()
+@user_errors
+def tune(
+    target: Annotated[Path, typer.Argument(help="A config with a search: section, or data (CSV/TSV/JSONL, class "
+                                                "folders, the IMDB archive) to search the default space on.",
+                                           show_default=False)],
+    budget: Annotated[str, typer.Option("--budget", help="Wall-clock time for the whole search, e.g. 90s, 3m, 1h.")]
+    = "10m",
+    trials: Annotated[Optional[int], typer.Option("--trials", min=1, help="Stop after this many trials in all.")]
+    = None,
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value (repeatable).")]
+    = None,
+    output_dir: Annotated[Optional[str], typer.Option("--output-dir", help="Parent folder of the tune folder.")]
+    = None,
+) -> None:
+    """Search for the best model within a time budget; the last line printed is the winning run's folder.
+
+    Running the same command again continues the study in <output_dir>/tune-<name>/.
+    """
+    from textclf import search
+    from textclf import train as training
+    from textclf import tune as tuning
+
+    cfg, raw = search.search_config(target, overrides or [], output_dir)
+    seconds = tuning.parse_budget(budget)
+    command_line = shlex.join(["textclf", *sys.argv[1:]])
+    try:
+        result = tuning.run(cfg, raw, seconds, trials, command_line, echo=lambda line: typer.echo(line, err=True))
+    except KeyboardInterrupt:
+        typer.echo("interrupted: finished trials are kept; run the same command again to continue", err=True)
+        raise typer.Exit(130) from None
+    for row in result.leaderboard:
+        typer.echo(tuning.line(row, cfg.search.metric))
+    metrics = rundir.read_json(result.best_run / "metrics.json")
+    for split in ("validation", "test"):
+        warning = training.baseline_warning(metrics, split)
+        if warning:
+            typer.echo(warning, err=True)
+    typer.echo(f"best: {result.best_run.name} ({metrics.get('val_accuracy', float('nan')):.4f} validation accuracy), "
+               f"test accuracy {result.test_accuracy:.4f}; leaderboard and plot in {result.tune_dir}")
+    typer.echo(str(result.best_run))
 
 
 RunDirArg = Annotated[Optional[Path], typer.Argument(help="Run directory (default: the newest under outputs/).")]

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
 from textclf.errors import TextclfError
+from textclf.search import SearchConfig
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
 Monitor = Literal["val_loss", "val_accuracy", "loss", "accuracy"]
@@ -193,6 +194,7 @@ class TrainConfig(Strict):
 
 class Config(Strict):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
+    search: Optional[SearchConfig] = None  # what `textclf tune` varies; `train` ignores it
     seed: Annotated[int, Field(ge=0, lt=2**32)] = 42
     data: DataConfig = DataConfig()
     model: ModelConfig
@@ -252,6 +254,11 @@ def _assign(raw: dict[str, Any], dotted_key: str, value: Any, context: str) -> N
     node[parts[-1]] = value
 
 
+def apply_value(raw: dict[str, Any], dotted_key: str, value: Any) -> None:
+    """Set ``section.key`` in a raw config mapping (a search trial's value)."""
+    _assign(raw, dotted_key, value, f"search key '{dotted_key}'")
+
+
 def apply_override(raw: dict[str, Any], assignment: str) -> None:
     """Apply one ``--set section.key=value`` to the raw mapping (value parsed as YAML)."""
     key, sep, value_text = assignment.partition("=")
@@ -302,11 +309,16 @@ def _describe(error: dict, raw: dict[str, Any]) -> str:
 def validate(raw: dict[str, Any], origin: str = "config") -> Config:
     """Validate a raw mapping into a frozen :class:`Config`."""
     try:
-        return Config.model_validate(raw)
+        cfg = Config.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors()
         misspelt = [e for e in errors if e["type"] == "extra_forbidden"]  # explains a "missing" key too
         raise TextclfError(f"{origin}: {_describe((misspelt or errors)[0], raw)}") from None
+    if cfg.search is not None:
+        from textclf import search
+
+        search.check(raw, cfg.search, validate)
+    return cfg
 
 
 def load_config(

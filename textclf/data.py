@@ -87,6 +87,11 @@ def load_corpus(cfg: DataConfig, seed: int) -> Corpus:
     return Corpus(train, validation, splits["test"], labeled.class_names, fingerprint(splits), labeled.location)
 
 
+def majority_share(labels: np.ndarray) -> float:
+    """The accuracy of always predicting the largest class: what a model must beat to have learned anything."""
+    return float(np.bincount(labels).max() / len(labels)) if len(labels) else 0.0
+
+
 def class_weights(labels: np.ndarray, num_classes: int) -> dict[int, float]:
     """``balanced`` weights, n / (classes × count), as scikit-learn computes them."""
     counts = np.bincount(labels, minlength=num_classes)

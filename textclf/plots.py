@@ -128,3 +128,27 @@ def roc(curves: dict[str, tuple[np.ndarray, np.ndarray, float]], out: Path) -> N
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
+
+
+def tune_plot(trials: list[dict], metric: str, out: Path) -> None:
+    """A search's validation score against trial number and against the time it finished, pruned trials hollow."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    scored = [t for t in trials if t.get("value") is not None]
+    elapsed = np.cumsum([t.get("seconds") or 0.0 for t in scored])
+    for ax, xs, label in ((axes[0], [t["trial"] for t in scored], "trial"), (axes[1], elapsed, "seconds of search")):
+        for state, style in (("complete", {"color": "C0"}), ("pruned", {"facecolors": "none", "edgecolors": "C1"})):
+            picked = [i for i, t in enumerate(scored) if t["state"] == state]
+            ax.scatter([xs[i] for i in picked], [scored[i]["value"] for i in picked], label=state, **style)
+        if scored:
+            values = [t["value"] for t in scored]
+            best = np.maximum.accumulate(values) if "accuracy" in metric else np.minimum.accumulate(values)
+            ax.step(xs, best, where="post", color="C2", label="best so far")
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(f"validation {metric.removeprefix('val_')}")
+    axes[0].xaxis.get_major_locator().set_params(integer=True)
+    axes[1].legend(loc="lower right")
+    fig.suptitle("textclf tune")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100, bbox_inches="tight")
+    plt.close(fig)

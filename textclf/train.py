@@ -30,6 +30,15 @@ STEPS_PER_EXECUTION = 16
 
 
 @dataclass(frozen=True)
+class Options:
+    """How a run is trained beyond its config: what ``tune`` adds to a trial."""
+
+    callbacks: tuple = ()  # extra Keras callbacks (tune: pruning, the budget's deadline)
+    score_test: bool = True  # False: the test split is not vectorized or looked at (a tuning trial)
+    corpus: data.Corpus | None = None  # already read and split (tune: trials share one read)
+
+
+@dataclass(frozen=True)
 class TrainResult:
     metrics: dict
     model: keras.Model  # the end-to-end model, raw strings in, as saved to model.keras
@@ -73,14 +82,15 @@ def _check_same_data(run_dir: Path, info: dict) -> None:
                                "cannot resume")
 
 
-def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy, class_weight: dict | None) -> None:
+def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy, class_weight: dict | None,
+                extra: tuple = ()) -> None:
     """``model.fit`` from wherever the run's backup left off (epoch 0 for a new run)."""
     state = read_state(run_dir)
     if state.get("fit_finished"):
         return  # stopped after training, while testing or saving: only those steps are left
     done = resume_epoch(run_dir)
     restore_history(run_dir, state, done)
-    callbacks = make_callbacks(cfg, run_dir)
+    callbacks = [*extra, *make_callbacks(cfg, run_dir)]
     try:
         if cfg.train.distribute == "multi_worker":
             distribute.fit_multi_worker(model, train_ds, val_ds, epochs=cfg.train.epochs,
@@ -105,14 +115,22 @@ def _initialize_from_data(model, cfg: Config, vectorizer, train_features, corpus
         rundir.update_run_info(run_dir, pretrained_embedding=pretrained)
 
 
-def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
+def _validation_at_best(history: dict, best_epoch) -> dict:
+    """The validation scores of the epoch whose weights were kept: what a search compares runs by."""
+    if best_epoch not in history.get("epoch", []):
+        return {}
+    index = history["epoch"].index(best_epoch)
+    return {key: float(history[key][index]) for key in ("val_accuracy", "val_loss") if key in history}
+
+
+def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainResult:
     if cfg.train.class_weight != "none" and cfg.train.distribute == "multi_worker":
         raise TextclfError("train.class_weight: not supported with train.distribute: multi_worker")
     strategy = distribute.make_strategy(cfg.train)  # first: a multi-worker strategy must precede other TF work
     if cfg.train.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(cfg.seed)
-    corpus = data.load_corpus(cfg.data, cfg.seed)
+    corpus = options.corpus or data.load_corpus(cfg.data, cfg.seed)
     input_kind = cfg.model.input_kind
     vectorizer = featurize.make_vectorizer(cfg.data, input_kind)
     featurize.adapt(vectorizer, corpus.train.texts, cfg.data, input_kind)
@@ -130,8 +148,9 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
     train_features = features(corpus.train, "train")
     train_ds = data.make_dataset(train_features, corpus.train.labels, cfg.train.batch_size, cfg.data, cfg.seed)
     val_ds, test_ds = (data.make_dataset(features(split, name), split.labels, EVALUATION_BATCHES * cfg.train.batch_size,
-                                         cfg.data)
-                       for split, name in ((corpus.validation, "validation"), (corpus.test, "test")))
+                                         cfg.data) if split is not None else None
+                       for split, name in ((corpus.validation, "validation"),
+                                           (corpus.test if options.score_test else None, "test")))
     num_classes = len(corpus.class_names)
     with strategy.scope():
         model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=num_classes,
@@ -146,22 +165,25 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
     balanced = cfg.train.class_weight == "balanced"
     class_weight = data.class_weights(corpus.train.labels, num_classes) if balanced else None
     _summary(model, run_dir)
-    _fit_epochs(model, train_ds, val_ds, cfg, run_dir, strategy, class_weight)
+    _fit_epochs(model, train_ds, val_ds, cfg, run_dir, strategy, class_weight, options.callbacks)
 
     best = keras.models.load_model(run_dir / CHECKPOINT)
-    test = best.evaluate(test_ds, return_dict=True, verbose=0)
+    test = best.evaluate(test_ds, return_dict=True, verbose=0) if test_ds is not None else None
     end_to_end = models.end_to_end(vectorizer, best, cfg.data, input_kind)
     end_to_end.save(run_dir / rundir.MODEL_FILE)
 
     history = rundir.read_history(run_dir)
     rundir.write_json(run_dir / "history.json", history)
+    best_epoch = history_marks(history, cfg.train.checkpoint_monitor, cfg.train.epochs).best_epoch
     metrics = {
-        "test_accuracy": float(test["accuracy"]),
-        "test_loss": float(test["loss"]),
+        **({"test_accuracy": float(test["accuracy"]), "test_loss": float(test["loss"])} if test else {}),
+        **_validation_at_best(history, best_epoch),
+        "majority_share": {"validation": data.majority_share(corpus.validation.labels),
+                           **({"test": data.majority_share(corpus.test.labels)} if test else {})},
         "train_seconds": round(float(np.sum(history["epoch_seconds"])), 3),
         "seconds_per_epoch": round(float(np.mean(history["epoch_seconds"])), 3),
         "epochs_run": len(history["epoch"]),
-        "best_epoch": history_marks(history, cfg.train.checkpoint_monitor, cfg.train.epochs).best_epoch,
+        "best_epoch": best_epoch,
         "parameters": int(best.count_params()),
         "weights_sha256": hashlib.sha256(b"".join(w.tobytes() for w in best.get_weights())).hexdigest(),
         "vocabulary_size": int(vectorizer.vocabulary_size()),
@@ -172,7 +194,19 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool) -> TrainResult:
     return TrainResult(metrics, end_to_end)
 
 
-def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False) -> TrainResult:
+def baseline_warning(metrics: dict, split: str) -> str | None:
+    """One line when ``split``'s accuracy is no better than always predicting the largest class."""
+    accuracy, share = metrics.get(f"{'val' if split == 'validation' else split}_accuracy"), \
+        metrics.get("majority_share", {}).get(split)
+    if accuracy is None or share is None or accuracy > share + 1e-6:
+        return None
+    return (f"warning: {split} accuracy {accuracy:.4f} is no better than always predicting the largest class "
+            f"({share:.4f}): the model did not learn; try another model type, a higher learning rate or "
+            "`textclf tune`")
+
+
+def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False,
+        options: Options = Options()) -> TrainResult:
     """Train ``cfg`` into the new, empty ``run_dir``, or, with ``resume``, finish an interrupted one.
 
     ``run.json`` says ``running`` while training, then ``completed``, or
@@ -191,7 +225,7 @@ def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False
             command=command_line, started_at=now, versions=_versions(), **rundir.process_info(),
         )
     try:
-        result = _fit(cfg, run_dir, resuming=resume)
+        result = _fit(cfg, run_dir, resuming=resume, options=options)
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         rundir.update_run_info(run_dir, status="interrupted" if interrupted else "failed",

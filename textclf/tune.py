@@ -1,0 +1,284 @@
+"""Tune stage: search a config's ``search:`` space within a time budget; every trial is a normal textclf run.
+
+Optuna's TPE sampler (seeded) proposes the values, after the trials listed
+in ``search.first``; each trial reports its validation score after every
+epoch and is pruned once it trails the median of the trials before it. The
+study lives in an append-only journal in the tune folder: a kill loses no
+finished trial, and running the same command again continues the study.
+Trials are compared on validation only; the test split of the winner alone
+is scored, once the search is over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from textclf import data, rundir, search, train
+from textclf.callbacks import ReportToTrial, StopAtDeadline
+from textclf.config import Config, apply_value, validate
+from textclf.errors import TextclfError
+
+STUDY_FILE = "study.journal"
+TUNE_FILE = "tune.json"
+RESERVE = 0.07  # of the budget, kept back for the last trial's saving and the winner's test scoring
+
+
+@dataclass(frozen=True)
+class TuneResult:
+    tune_dir: Path
+    best_run: Path
+    leaderboard: list[dict]
+    test_accuracy: float
+
+
+def parse_budget(text: str) -> float:
+    """'90s', '3m', '1h', '1h30m' or plain seconds → seconds."""
+    parts = re.fullmatch(r"\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*", text)
+    if not text.strip() or parts is None:
+        raise TextclfError(f"--budget: {text!r} is not a duration (e.g. 90s, 3m, 1h30m)")
+    hours, minutes, seconds = (float(p) if p else 0.0 for p in parts.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise TextclfError(f"--budget: {text!r} is no time at all")
+    return total
+
+
+def _encode(value):
+    """Optuna's categorical choices must be scalars: other values travel as their JSON text."""
+    return value if value is None or isinstance(value, (bool, int, float, str)) else "json:" + json.dumps(value)
+
+
+def _decode(value):
+    return json.loads(value[5:]) if isinstance(value, str) and value.startswith("json:") else value
+
+
+def _suggest(trial, name: str, value):
+    if search.is_range(value):
+        kind, (low, high) = next(iter(value.items()))
+        if kind == "int":
+            return trial.suggest_int(name, low, high)
+        return trial.suggest_float(name, low, high, log=kind == "log_uniform")
+    if isinstance(value, list):
+        return _decode(trial.suggest_categorical(name, [_encode(v) for v in value]))
+    return value
+
+
+def _param_name(key: str, model_type: str, space: search.SearchConfig) -> str:
+    """Per-model keys get their own Optuna parameter: the same key may range differently per model type."""
+    return key if key in space.space else f"{model_type}:{key}"
+
+
+def _values(trial, raw: dict, space: search.SearchConfig) -> dict:
+    values = {key: _suggest(trial, key, value) for key, value in space.space.items()}
+    model_type = values.get("model.type", raw.get("model", {}).get("type"))
+    for key, value in space.per_model.get(model_type, {}).items():
+        values[key] = _suggest(trial, _param_name(key, model_type, space), value)
+    return values
+
+
+@dataclass
+class _Study:
+    cfg: Config
+    raw: dict
+    tune_dir: Path
+    deadline: float
+    corpora: dict
+
+
+def _corpus_for(study: _Study, cfg: Config):
+    """Trials that read the same data the same way share one read and split."""
+    key = (cfg.data.source, cfg.data.path, cfg.data.test_path, cfg.data.test_split, cfg.data.validation_split,
+           cfg.data.limit, cfg.data.text_column, cfg.data.label_column, cfg.seed)
+    if key not in study.corpora:
+        study.corpora[key] = data.load_corpus(cfg.data, cfg.seed)
+    return study.corpora[key]
+
+
+def _objective(study: _Study):
+    import optuna
+
+    space = study.cfg.search
+
+    def objective(trial):
+        values = _values(trial, study.raw, space)
+        raw = search.trial_config(study.raw, values, apply_value)
+        raw.update(name=f"trial-{trial.number:03d}", output_dir=str(study.tune_dir / "trials"))
+        cfg = validate(raw, origin=f"trial {trial.number}")
+        run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
+        trial.set_user_attr("run_dir", str(run_dir))
+        trial.set_user_attr("values", values)
+        budget, pruning = StopAtDeadline(study.deadline), ReportToTrial(trial, space.metric)
+        keras.backend.clear_session()
+        options = train.Options(callbacks=(pruning, budget), score_test=False, corpus=_corpus_for(study, cfg))
+        try:
+            with open(run_dir / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+                metrics = train.run(cfg, run_dir, command_line="textclf tune", options=options).metrics
+        except KeyboardInterrupt:
+            trial.set_user_attr("interrupted", True)  # not a finished trial: it runs again when the study goes on
+            raise
+        trial.set_user_attr("epochs", metrics["epochs_run"])
+        trial.set_user_attr("stopped_by_budget", budget.hit)
+        _keep_what_can_win(run_dir, can_win=not pruning.pruned)
+        if pruning.pruned:
+            raise optuna.TrialPruned()
+        return metrics[space.metric]
+
+    return objective
+
+
+def _keep_what_can_win(run_dir: Path, can_win: bool) -> None:
+    """A trial's folder keeps its config, history, metrics and plots; only a trial that can win keeps its model.
+
+    ``checkpoints/best.keras`` holds the weights ``model.keras`` already has:
+    with large n-gram tables, dozens of trials would otherwise fill gigabytes.
+    """
+    import shutil
+
+    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+    if not can_win:
+        (run_dir / rundir.MODEL_FILE).unlink(missing_ok=True)
+
+
+def _leaderboard(study) -> list[dict]:
+    """Every trial once, in order: interrupted trials (rerun after a kill) are left out."""
+    rows = []
+    for trial in study.trials:
+        if trial.user_attrs.get("interrupted") or trial.state.name not in ("COMPLETE", "PRUNED", "FAIL"):
+            continue  # waiting in the queue, running, or stopped by a kill (it runs again)
+        seconds = (trial.datetime_complete - trial.datetime_start).total_seconds() if trial.datetime_complete else None
+        value = trial.value if trial.value is not None else (
+            max(trial.intermediate_values.values()) if trial.intermediate_values else None)
+        rows.append({"trial": trial.number, "state": trial.state.name.lower(), "value": value,
+                     "values": trial.user_attrs.get("values", {}), "seconds": seconds,
+                     "epochs": trial.user_attrs.get("epochs"), "run_dir": trial.user_attrs.get("run_dir"),
+                     "finished_at": trial.datetime_complete.isoformat() if trial.datetime_complete else None})
+    return rows
+
+
+def line(row: dict, metric: str) -> str:
+    shown = {key.split(".")[-1]: value for key, value in row["values"].items() if key != "model.type"}
+    values = " ".join(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+                      for key, value in shown.items())
+    score = f"{row['value']:.4f}" if row["value"] is not None else "-"
+    seconds = f"{row['seconds']:.1f} s" if row["seconds"] is not None else "-"
+    return (f"trial {row['trial']:>3}  {row['values'].get('model.type', ''):<14} {metric} {score}  {seconds:>8}  "
+            f"{row['state']:<8} {values}")
+
+
+@contextlib.contextmanager
+def _locked(tune_dir: Path):
+    """One process per tune folder: a second one gets a one-line error, not a corrupted study."""
+    tune_dir.mkdir(parents=True, exist_ok=True)
+    with open(tune_dir / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise TextclfError(f"{tune_dir}: another textclf tune is working on this study; wait for it") from None
+        yield
+
+
+def _open_study(cfg: Config, tune_dir: Path):
+    """The study in ``tune_dir``, new or continued; trials a kill left running are rerun first."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = JournalStorage(JournalFileBackend(str(tune_dir / STUDY_FILE)))
+    direction = "minimize" if cfg.search.metric == "val_loss" else "maximize"
+    study = optuna.create_study(
+        study_name="textclf", storage=storage, direction=direction, load_if_exists=True,
+        sampler=optuna.samplers.TPESampler(seed=cfg.seed, n_startup_trials=max(4, len(cfg.search.first))),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=cfg.search.prune_after - 1))
+    if not study.trials:
+        for first in cfg.search.first:
+            model_type = first.get("model.type", cfg.model.type)
+            study.enqueue_trial({_param_name(k, model_type, cfg.search): _encode(v) for k, v in first.items()})
+    for trial in study.trials:  # killed (still "running") or stopped by Ctrl-C mid-trial: run it again first
+        stopped = trial.state.name == "RUNNING" or (trial.user_attrs.get("interrupted") and trial.state.name == "FAIL")
+        if stopped and not trial.user_attrs.get("requeued"):
+            study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
+            study._storage.set_trial_user_attr(trial._trial_id, "requeued", True)
+            if trial.state.name == "RUNNING":
+                study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+            study.enqueue_trial(trial.params)
+    return study
+
+
+def _state(tune_dir: Path) -> dict:
+    path = tune_dir / TUNE_FILE
+    return rundir.read_json(path) if path.is_file() else {}
+
+
+def _score_winner(best_run: Path) -> float:
+    """The winner's test accuracy, looked at once the search is over; written into its metrics.json."""
+    from textclf import evaluate
+
+    report = evaluate.evaluate_run(best_run, split="test", errors=0)
+    counts = np.array(report["confusion_matrix"]).sum(axis=1)
+    metrics = rundir.read_json(best_run / "metrics.json")
+    metrics["test_accuracy"] = float(report["accuracy"])
+    if "loss" in report:
+        metrics["test_loss"] = float(report["loss"])
+    metrics["majority_share"] = {**metrics.get("majority_share", {}), "test": float(counts.max() / counts.sum())}
+    rundir.write_json(best_run / "metrics.json", metrics)
+    return float(report["accuracy"])
+
+
+def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | None, command_line: str = "",
+        echo=print) -> TuneResult:
+    """Tune ``cfg.search`` into ``<output_dir>/tune-<name>/``; continue the study if that folder holds one."""
+    tune_dir = Path(cfg.output_dir) / f"tune-{cfg.name}"
+    started = time.monotonic()
+    with _locked(tune_dir):
+        state = _state(tune_dir)
+        spent = float(state.get("spent_seconds", 0.0))
+        study = _open_study(cfg, tune_dir)
+        finished = sum(1 for row in _leaderboard(study))
+        remaining = None if budget_seconds is None else max(0.0, budget_seconds * (1 - RESERVE) - spent)
+        deadline = started + remaining if remaining is not None else float("inf")
+        trials_left = None if max_trials is None else max(0, max_trials - finished)
+        if finished:
+            echo(f"continuing the study in {tune_dir}: {finished} trials done, {spent:.0f} s spent")
+        context = _Study(cfg, raw, tune_dir, deadline, {})
+
+        def report(study_, trial):
+            row = next((r for r in _leaderboard(study_) if r["trial"] == trial.number), None)
+            if row:
+                echo(line(row, cfg.search.metric))
+            _save(tune_dir, cfg, budget_seconds, spent + time.monotonic() - started, study_, command_line)
+
+        if trials_left != 0 and (remaining is None or remaining > 0):
+            study.optimize(_objective(context), n_trials=trials_left, timeout=remaining, callbacks=[report],
+                           catch=(Exception,), gc_after_trial=True)
+        rows = _leaderboard(study)
+        completed = [r for r in rows if r["state"] == "complete" and r["value"] is not None]
+        if not completed:
+            raise TextclfError(f"{tune_dir}: no trial finished within the budget; give more time (--budget)")
+        sign = -1 if cfg.search.metric == "val_loss" else 1
+        best = max(completed, key=lambda r: (sign * r["value"], -r["trial"]))
+        test_accuracy = _score_winner(Path(best["run_dir"]))
+        _save(tune_dir, cfg, budget_seconds, spent + time.monotonic() - started, study, command_line,
+              best={**best, "test_accuracy": test_accuracy})
+        return TuneResult(tune_dir, Path(best["run_dir"]), rows, test_accuracy)
+
+
+def _save(tune_dir: Path, cfg: Config, budget: float | None, spent: float, study, command_line: str,
+          best: dict | None = None) -> None:
+    """tune.json (the leaderboard, budget and winner) and the picture of score against trial and time."""
+    from textclf.plots import tune_plot
+
+    rows = _leaderboard(study)
+    payload = {"command": command_line, "metric": cfg.search.metric, "seed": cfg.seed, "budget_seconds": budget,
+               "spent_seconds": round(spent, 1), "trials": rows, "best": best}
+    rundir.write_json(tune_dir / TUNE_FILE, payload)
+    tune_plot(rows, cfg.search.metric, tune_dir / "tune.png")
