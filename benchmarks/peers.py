@@ -99,19 +99,21 @@ def measure(data_set: str, systems: dict[str, list[str]], runs: int) -> list[dic
             print(f"{data_set} {name}: {wall:.1f} s, {rss:,.0f} MiB, accuracy {seen[name][-1][2]:.4f}",
                   file=sys.stderr, flush=True)
     return [{"data": data_set, "system": name, "walls": [w for w, _, _ in seen[name]],
+             "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
              "wall": statistics.median(w for w, _, _ in seen[name]),
              "rss": statistics.median(r for _, r, _ in seen[name]),
              "accuracy": statistics.median(a for _, _, a in seen[name])} for name in names]
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| data | system | median wall s (runs) | × fastText | peak RSS MiB | test accuracy |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| data | system | median wall s (runs) | × fastText | peak RSS MiB | test accuracy | measured |",
+             "|---|---|---|---|---|---|---|"]
     for row in rows:
         fasttext = next(r for r in rows if r["data"] == row["data"] and r["system"] == "fastText")
         walls = ", ".join(f"{w:.1f}" for w in row["walls"])
         lines.append(f"| {row['data']} | {row['system']} | {row['wall']:.1f} ({walls}) | "
-                     f"{row['wall'] / fasttext['wall']:.2f}× | {row['rss']:,.0f} | {row['accuracy']:.4f} |")
+                     f"{row['wall'] / fasttext['wall']:.2f}× | {row['rss']:,.0f} | {row['accuracy']:.4f} "
+                     f"| {row.get('measured_at', '2026-11-30 04:00 UTC')} |")
     return "\n".join(lines)
 
 
@@ -129,7 +131,11 @@ def main() -> None:
             data[name] = split_csv(Path(args.sentences) / f"{name}.csv", Path(folder))
         for data_set in args.sets:
             rows += measure(data_set, commands(data_set, data, Path(folder) / "runs"), args.runs)
-    HERE.joinpath("peers.json").write_text(json.dumps(rows, indent=1) + "\n")
+    saved = HERE / "peers.json"
+    kept = [r for r in json.loads(saved.read_text()) if r["data"] not in args.sets] if saved.exists() else []
+    order = ["imdb", "cr", "mpqa", "subj"]  # a data set not rerun keeps its rows, with the time they were measured
+    rows = sorted(kept + rows, key=lambda r: order.index(r["data"]) if r["data"] in order else len(order))
+    saved.write_text(json.dumps(rows, indent=1) + "\n")
     write_section("peers", "textclf against fastText and scikit-learn, whole processes", __doc__.split("\n\n")[2]
                   .replace("\n", " ") + "\n\n" + table(rows))
     print(table(rows))

@@ -51,7 +51,7 @@ def search_yaml(tmp_path: Path, data: Path, search: dict, **sections) -> Path:
 SPACE = {"space": {"model.type": ["nbsvm", "embedding_bag"], "train.learning_rate": {"log_uniform": [0.01, 0.1]}},
          "per_model": {"nbsvm": {"model.alpha": {"uniform": [0.2, 1.0]}, "data.ngrams": [1, 2]},
                        "embedding_bag": {"model.embedding_dim": [4, 8], "data.output_mode": "count"}},
-         "first": [{"model.type": "nbsvm", "model.alpha": 0.5}]}
+         "first": [{"model.type": "nbsvm", "model.alpha": 0.5}], "folds": 1}
 
 
 @pytest.fixture(scope="module")
@@ -121,11 +121,26 @@ def test_tune_picks_on_validation_only_and_promotes_a_complete_winner(tmp_path, 
     assert (result.tune_dir / "tune.png").stat().st_size > 0
 
 
+def test_small_data_scores_trials_over_folds_and_promotes_one_training_of_the_winner(tmp_path, data_csv):
+    result = tuned(tmp_path, data_csv, search={**SPACE, "folds": 3}, trials=2)
+    for row in result.leaderboard:
+        folds = sorted(result.tune_dir.glob(f"trials/trial-{row['trial']:03d}-fold*"))
+        assert len(folds) == 3 == row["folds"]
+        scores = [rundir.read_json(fold / "metrics.json")["val_accuracy"] for fold in folds]
+        assert row["value"] == pytest.approx(sum(scores) / 3)
+        assert not any((fold / "model.keras").exists() for fold in folds)  # only the promoted run keeps a model
+        assert all("test_accuracy" not in rundir.read_json(fold / "metrics.json") for fold in folds)
+    assert result.best_run.parent == result.tune_dir / "best"
+    for name in ("model.keras", "config.yaml", "history.csv", "plots/history.png", "evaluation/metrics.json"):
+        assert (result.best_run / name).is_file(), name
+    assert rundir.read_json(result.best_run / "metrics.json")["test_accuracy"] == result.test_accuracy
+
+
 def test_a_trial_that_trails_the_others_is_pruned_after_prune_after_epochs(tmp_path, data_csv):
     good = {"model.type": "nbsvm", "train.learning_rate": 0.05}
     hopeless = {"model.type": "embedding_bag", "train.learning_rate": 1.0e-6}  # random tables that barely move
     space = {"space": {"model.type": ["nbsvm", "embedding_bag"], "train.learning_rate": {"log_uniform": [1.0e-6, 0.1]}},
-             "first": [good, good, good, hopeless], "prune_after": 2}
+             "first": [good, good, good, hopeless], "prune_after": 2, "folds": 1}
     result = tuned(tmp_path, data_csv, search=space, trials=4, train={"epochs": 4})
     assert [r["state"] for r in result.leaderboard] == ["complete", "complete", "complete", "pruned"]
     pruned = result.leaderboard[3]

@@ -87,6 +87,25 @@ def load_corpus(cfg: DataConfig, seed: int) -> Corpus:
     return Corpus(train, validation, splits["test"], labeled.class_names, fingerprint(splits), labeled.location)
 
 
+def folds(corpus: Corpus, count: int, seed: int) -> list[Corpus]:
+    """``count`` splits of the non-test examples, each fold serving once as validation (cross-validation).
+
+    A search that picks among many trials by one small validation split picks
+    the luckiest, not the best; averaging over folds uses every example.
+    """
+    pooled = Split(np.concatenate([corpus.train.texts, corpus.validation.texts]),
+                   np.concatenate([corpus.train.labels, corpus.validation.labels]))
+    parts = np.array_split(np.random.default_rng(seed).permutation(len(pooled)), count)
+    corpora = []
+    for held in parts:
+        kept = np.setdiff1d(np.arange(len(pooled)), held)
+        held = np.sort(held)
+        corpora.append(Corpus(Split(pooled.texts[kept], pooled.labels[kept]), Split(pooled.texts[held],
+                              pooled.labels[held]), corpus.test, corpus.class_names, corpus.fingerprint,
+                              corpus.location))
+    return corpora
+
+
 def majority_share(labels: np.ndarray) -> float:
     """The accuracy of always predicting the largest class: what a model must beat to have learned anything."""
     return float(np.bincount(labels).max() / len(labels)) if len(labels) else 0.0

@@ -72,16 +72,17 @@ def vocabulary_terms(vectorizer):
     return tf.concat([tf.constant(specials, tf.string), tf.gather(keys, tf.argsort(values))], axis=0)
 
 
-def _vocabulary_list(vectorizer) -> list[str]:
-    """The vocabulary as ``get_vocabulary()`` returns it, special tokens included, decoded in one piece.
-
-    No term holds a newline (standardization turns control characters into
-    spaces), so joining the terms with newlines and splitting them back is exact.
-    """
+def _joined_vocabulary(vectorizer) -> bytes:
+    """The vocabulary's terms, special tokens first, joined by newlines (no term holds one: standardization
+    turns control characters into spaces)."""
     import tensorflow as tf
 
-    joined = tf.strings.reduce_join(vocabulary_terms(vectorizer), separator="\n").numpy()
-    return joined.decode("utf-8").split("\n")
+    return tf.strings.reduce_join(vocabulary_terms(vectorizer), separator="\n").numpy()
+
+
+def _vocabulary_list(vectorizer) -> list[str]:
+    """The vocabulary as ``get_vocabulary()`` returns it, special tokens included, decoded in one piece."""
+    return _joined_vocabulary(vectorizer).decode("utf-8").split("\n")
 
 
 def _fast_vocabulary_reads(vectorizer) -> None:
@@ -104,9 +105,7 @@ def vocabulary_sha256(vectorizer) -> str:
     """The sha256 of the vocabulary's terms joined by newlines: which vocabulary a run was trained with."""
     import hashlib
 
-    import tensorflow as tf
-
-    return hashlib.sha256(tf.strings.reduce_join(vocabulary_terms(vectorizer), separator="\n").numpy()).hexdigest()
+    return hashlib.sha256(_joined_vocabulary(vectorizer)).hexdigest()
 
 
 def map_chunks(function, texts, chunk: int | None = None):

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from textclf.config import Config
 
 RANGES = ("uniform", "log_uniform", "int")
+AUTO_FOLDS_BELOW = 20_000
 DEFAULT_SPACE = Path(__file__).resolve().parent.parent / "configs" / "search" / "default.yaml"
 
 
@@ -33,6 +34,15 @@ class SearchConfig(BaseModel):
     first: list[dict[str, Any]] = []  # trials to run first, in order: the ones most likely to win
     metric: Literal["val_accuracy", "val_loss"] = "val_accuracy"
     prune_after: Annotated[int, Field(ge=1)] = 2  # epochs a trial runs before it can be pruned
+    # validation folds per trial; auto: 5 below AUTO_FOLDS_BELOW examples (a small validation split is noisy), else 1
+    folds: Annotated[int, Field(ge=1, le=10)] | Literal["auto"] = "auto"
+
+
+def fold_count(search: SearchConfig, examples: int) -> int:
+    """How many folds a trial is scored on: ``search.folds``, or 5 for fewer than 20,000 non-test examples."""
+    if search.folds != "auto":
+        return search.folds
+    return 5 if examples < AUTO_FOLDS_BELOW else 1
 
 
 def is_range(value: Any) -> bool:

@@ -24,7 +24,7 @@ import numpy as np
 
 from textclf import data, rundir, search, train
 from textclf.callbacks import ReportToTrial, StopAtDeadline
-from textclf.config import Config, apply_value, validate
+from textclf.config import Config, apply_value, read_yaml, validate
 from textclf.errors import TextclfError
 
 STUDY_FILE = "study.journal"
@@ -113,26 +113,42 @@ def _objective(study: _Study):
         raw = search.trial_config(study.raw, values, apply_value)
         raw.update(name=f"trial-{trial.number:03d}", output_dir=str(study.tune_dir / "trials"))
         cfg = validate(raw, origin=f"trial {trial.number}")
-        run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
-        trial.set_user_attr("run_dir", str(run_dir))
+        corpus = _corpus_for(study, cfg)
+        count = search.fold_count(space, len(corpus.train) + len(corpus.validation))
+        splits = [corpus] if count == 1 else data.folds(corpus, count, cfg.seed)
         trial.set_user_attr("values", values)
         budget, pruning = StopAtDeadline(study.deadline), ReportToTrial(trial, space.metric)
-        keras.backend.clear_session()
-        options = train.Options(callbacks=(pruning, budget), score_test=False, corpus=_corpus_for(study, cfg))
-        try:
-            with open(run_dir / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-                metrics = train.run(cfg, run_dir, command_line="textclf tune", options=options).metrics
-        except KeyboardInterrupt:
-            trial.set_user_attr("interrupted", True)  # not a finished trial: it runs again when the study goes on
-            raise
-        trial.set_user_attr("epochs", metrics["epochs_run"])
+        scores = []
+        for index, split in enumerate(splits):  # pruning watches the first fold; the budget all of them
+            run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name if count == 1 else f"{cfg.name}-fold{index}")
+            if index == 0:
+                trial.set_user_attr("run_dir", str(run_dir))
+            metrics = _train_trial(cfg, run_dir, split, (pruning, budget) if index == 0 else (budget,), trial)
+            scores.append(metrics[space.metric])
+            _keep_what_can_win(run_dir, can_win=count == 1 and not pruning.pruned)
+            if index == 0:
+                trial.set_user_attr("epochs", metrics["epochs_run"])
+            if pruning.pruned or budget.hit:
+                break
+        trial.set_user_attr("folds", len(scores))
         trial.set_user_attr("stopped_by_budget", budget.hit)
-        _keep_what_can_win(run_dir, can_win=not pruning.pruned)
         if pruning.pruned:
             raise optuna.TrialPruned()
-        return metrics[space.metric]
+        return float(np.mean(scores))
 
     return objective
+
+
+def _train_trial(cfg: Config, run_dir: Path, corpus, callbacks: tuple, trial) -> dict:
+    """One training of a trial, its output in its folder's train.log; Ctrl-C marks the trial to run again."""
+    keras.backend.clear_session()
+    options = train.Options(callbacks=callbacks, score_test=False, corpus=corpus)
+    try:
+        with open(run_dir / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            return train.run(cfg, run_dir, command_line="textclf tune", options=options).metrics
+    except KeyboardInterrupt:
+        trial.set_user_attr("interrupted", True)  # not a finished trial: it runs again when the study goes on
+        raise
 
 
 def _keep_what_can_win(run_dir: Path, can_win: bool) -> None:
@@ -158,6 +174,7 @@ def _leaderboard(study) -> list[dict]:
         value = trial.value if trial.value is not None else (
             max(trial.intermediate_values.values()) if trial.intermediate_values else None)
         rows.append({"trial": trial.number, "state": trial.state.name.lower(), "value": value,
+                     "folds": trial.user_attrs.get("folds", 1),
                      "values": trial.user_attrs.get("values", {}), "seconds": seconds,
                      "epochs": trial.user_attrs.get("epochs"), "run_dir": trial.user_attrs.get("run_dir"),
                      "finished_at": trial.datetime_complete.isoformat() if trial.datetime_complete else None})
@@ -214,6 +231,21 @@ def _open_study(cfg: Config, tune_dir: Path):
     return study
 
 
+def _promote(study: _Study, best: dict) -> Path:
+    """The winner's run folder: its own, or, for a trial scored over folds, one training of its config as
+    ``textclf train`` would run it (the folds' models were not kept), in ``tune-<name>/best/``."""
+    if best["folds"] == 1:
+        return Path(best["run_dir"])
+    trial_dir = Path(best["run_dir"])
+    cfg = validate(read_yaml(trial_dir / "config.yaml"), origin=str(trial_dir / "config.yaml"))
+    run_dir = rundir.create_run_dir(study.tune_dir / "best", cfg.name)
+    keras.backend.clear_session()
+    options = train.Options(score_test=False, corpus=_corpus_for(study, cfg))
+    with open(run_dir / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        train.run(cfg, run_dir, command_line="textclf tune", options=options)
+    return run_dir
+
+
 def _state(tune_dir: Path) -> dict:
     path = tune_dir / TUNE_FILE
     return rundir.read_json(path) if path.is_file() else {}
@@ -266,10 +298,11 @@ def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | 
             raise TextclfError(f"{tune_dir}: no trial finished within the budget; give more time (--budget)")
         sign = -1 if cfg.search.metric == "val_loss" else 1
         best = max(completed, key=lambda r: (sign * r["value"], -r["trial"]))
-        test_accuracy = _score_winner(Path(best["run_dir"]))
+        best_run = _promote(context, best)
+        test_accuracy = _score_winner(best_run)
         _save(tune_dir, cfg, budget_seconds, spent + time.monotonic() - started, study, command_line,
-              best={**best, "test_accuracy": test_accuracy})
-        return TuneResult(tune_dir, Path(best["run_dir"]), rows, test_accuracy)
+              best={**best, "trial_run_dir": best["run_dir"], "run_dir": str(best_run), "test_accuracy": test_accuracy})
+        return TuneResult(tune_dir, best_run, rows, test_accuracy)
 
 
 def _save(tune_dir: Path, cfg: Config, budget: float | None, spent: float, study, command_line: str,
