@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from results import write_section
+from results import merge_rows, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -131,11 +131,7 @@ def main() -> None:
             data[name] = split_csv(Path(args.sentences) / f"{name}.csv", Path(folder))
         for data_set in args.sets:
             rows += measure(data_set, commands(data_set, data, Path(folder) / "runs"), args.runs)
-    saved = HERE / "peers.json"
-    kept = [r for r in json.loads(saved.read_text()) if r["data"] not in args.sets] if saved.exists() else []
-    order = ["imdb", "cr", "mpqa", "subj"]  # a data set not rerun keeps its rows, with the time they were measured
-    rows = sorted(kept + rows, key=lambda r: order.index(r["data"]) if r["data"] in order else len(order))
-    saved.write_text(json.dumps(rows, indent=1) + "\n")
+    rows = merge_rows(HERE / "peers.json", rows, "data", ["imdb", "cr", "mpqa", "subj"])
     write_section("peers", "textclf against fastText and scikit-learn, whole processes", __doc__.split("\n\n")[2]
                   .replace("\n", " ") + "\n\n" + table(rows))
     print(table(rows))

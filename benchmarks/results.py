@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -32,6 +33,18 @@ def provenance() -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = shlex.join(["python", *sys.argv])
     return f"- date: {when}\n- machine: {machine()}\n- command: `{command}`\n"
+
+
+def merge_rows(path: Path, rows: list[dict], key: str, order: list[str]) -> list[dict]:
+    """The rows just measured plus the saved rows whose ``key`` was not rerun, in ``order``; saved to ``path``.
+
+    A benchmark rerun on some data sets keeps the others' rows as they were measured, each with its own time.
+    """
+    rerun = {row[key] for row in rows}
+    kept = [row for row in json.loads(path.read_text()) if row[key] not in rerun] if path.exists() else []
+    merged = sorted(kept + rows, key=lambda row: order.index(row[key]) if row[key] in order else len(order))
+    path.write_text(json.dumps(merged, indent=1) + "\n")
+    return merged
 
 
 def write_section(name: str, title: str, body: str) -> None:

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from peers import HERE, split_csv, timed
-from results import write_section
+from results import merge_rows, write_section
 
 BUDGETS = {"imdb": 600, "cr": 180, "mpqa": 180, "subj": 180}
 FASTTEXT_EPOCHS = {"imdb": 10}  # sentence sets: 25, as in peers.py
@@ -93,11 +93,7 @@ def main() -> None:
                       flush=True)
             rows.append({"data": data_set, "budget": BUDGETS[data_set], "systems": systems,
                          "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
-    saved = HERE / "tune.json"
-    kept = [r for r in json.loads(saved.read_text()) if r["data"] not in args.sets] if saved.exists() else []
-    order = ["cr", "mpqa", "subj", "imdb"]  # a set not rerun keeps its row, with the time it was measured
-    rows = sorted(kept + rows, key=lambda r: order.index(r["data"]) if r["data"] in order else len(order))
-    saved.write_text(json.dumps(rows, indent=1) + "\n")
+    rows = merge_rows(HERE / "tune.json", rows, "data", ["cr", "mpqa", "subj", "imdb"])
     body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(rows)
     write_section("tune", "textclf tune against fastText's autotune and TF-IDF + LR, equal budgets", body)
     print(table(rows))
