@@ -79,10 +79,6 @@ def _bag_predictor(model: keras.Model):
     return _BAG_PREDICTORS[model]
 
 
-def _map_chunks(function, texts: list[str], chunk: int) -> list:
-    return [result for _, result in map_chunks(function, texts, chunk)]
-
-
 def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -> np.ndarray:
     """Class probabilities for raw texts, in the order given: what ``model`` gives, computed faster.
 
@@ -95,10 +91,10 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -
         return np.zeros((0, _num_classes(model)), dtype=np.float32)
     padding = _padding_layer(model)
     if padding is None:  # a bag's prediction does not depend on its batch: the whole model runs in tf.data
-        probabilities = _map_chunks(_bag_predictor(model), texts, batch_size)
-        return _as_class_probabilities(np.concatenate(list(probabilities)))
+        probabilities = [part for _, part in map_chunks(_bag_predictor(model), texts, batch_size)]
+        return _as_class_probabilities(np.concatenate(probabilities))
     classifier, vectorizer = _classifier(model), model.get_layer("vectorizer")
-    ids = tf.concat(list(_map_chunks(vectorizer, texts, batch_size)), axis=0)
+    ids = tf.concat([part for _, part in map_chunks(vectorizer, texts, batch_size)], axis=0)
     widths = bucket_width(ids.row_lengths(), padding.maxlen).numpy()
     order = np.argsort(widths, kind="stable")
     probabilities = np.zeros((len(texts), model.output.shape[-1]), dtype=np.float32)

@@ -140,14 +140,16 @@ def _objective(study: _Study):
 
 
 def _train_trial(cfg: Config, run_dir: Path, corpus, callbacks: tuple, trial) -> dict:
-    """One training of a trial, its output in its folder's train.log; Ctrl-C marks the trial to run again."""
+    """One training of a trial (or of the winner: ``trial`` None), its output in its folder's train.log;
+    Ctrl-C marks the trial to run again."""
     keras.backend.clear_session()
     options = train.Options(callbacks=callbacks, score_test=False, corpus=corpus)
     try:
         with open(run_dir / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
             return train.run(cfg, run_dir, command_line="textclf tune", options=options).metrics
     except KeyboardInterrupt:
-        trial.set_user_attr("interrupted", True)  # not a finished trial: it runs again when the study goes on
+        if trial is not None:
+            trial.set_user_attr("interrupted", True)  # not a finished trial: it runs again when the study goes on
         raise
 
 
@@ -239,10 +241,7 @@ def _promote(study: _Study, best: dict) -> Path:
     trial_dir = Path(best["run_dir"])
     cfg = validate(read_yaml(trial_dir / "config.yaml"), origin=str(trial_dir / "config.yaml"))
     run_dir = rundir.create_run_dir(study.tune_dir / "best", cfg.name)
-    keras.backend.clear_session()
-    options = train.Options(score_test=False, corpus=_corpus_for(study, cfg))
-    with open(run_dir / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        train.run(cfg, run_dir, command_line="textclf tune", options=options)
+    _train_trial(cfg, run_dir, _corpus_for(study, cfg), callbacks=(), trial=None)
     return run_dir
 
 
