@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from textclf import callbacks
+from textclf import callbacks, rundir
 from textclf.config import load_config
 from textclf.errors import TextclfError
 
@@ -25,7 +25,8 @@ def test_callback_order_keeps_learning_rate_cuts_in_the_backup(tmp_path, imdb_di
     assert position[keras.callbacks.ReduceLROnPlateau] < position[keras.callbacks.BackupAndRestore]
     assert position[keras.callbacks.EarlyStopping] < position[callbacks.CallbackState]
     assert position[callbacks.CallbackState] < position[keras.callbacks.BackupAndRestore]
-    assert position[callbacks.EpochLog] < position[keras.callbacks.CSVLogger] == len(kinds) - 1
+    assert position[callbacks.EpochLog] < position[callbacks.HistoryLogger] == len(kinds) - 1
+    assert keras.callbacks.TensorBoard in kinds
     assert keras.callbacks.TerminateOnNaN in kinds
 
 
@@ -53,12 +54,15 @@ def test_stateful_callback_counters_survive_a_restart(tmp_path, imdb_dir):
         unmatched.on_epoch_begin(7)
 
 
-def test_history_missing_its_last_row_is_refilled_from_the_saved_logs(tmp_path):
+@pytest.mark.parametrize("first", [1, 0])  # 0: a run begun before history.csv counted from 1
+def test_history_missing_its_last_row_is_refilled_from_the_saved_logs(tmp_path, first):
     logs = [{"loss": 0.5 - i / 10, "val_loss": 0.6 - i / 10} for i in range(3)]
-    (tmp_path / "history.csv").write_text("epoch,loss,val_loss\r\n0,0.5,0.6\r\n1,0.4,0.5\r\n")
+    (tmp_path / "history.csv").write_text(f"epoch,loss,val_loss\r\n{first},0.5,0.6\r\n{first + 1},0.4,0.5\r\n")
     callbacks.restore_history(tmp_path, {"logs": logs}, 3)
     rows = list(csv.DictReader((tmp_path / "history.csv").open(newline="")))
-    assert [int(r["epoch"]) for r in rows] == [0, 1, 2] and float(rows[2]["loss"]) == pytest.approx(0.3)
+    assert [int(r["epoch"]) for r in rows] == [first, first + 1, first + 2]
+    assert float(rows[2]["loss"]) == pytest.approx(0.3)
+    assert rundir.read_history(tmp_path)["epoch"] == [1, 2, 3]
     with pytest.raises(TextclfError, match="cannot resume"):
         callbacks.restore_history(tmp_path, {"logs": logs}, 5)
     with pytest.raises(TextclfError, match="no saved training state"):
@@ -84,3 +88,25 @@ def test_an_interrupt_a_finalizer_swallowed_still_stops_training_after_the_batch
     finally:
         callbacks.clear_signal()
     assert seen == []  # stopped after the first batch, before any later callback saw it
+
+
+def test_a_run_begun_counting_epochs_from_0_goes_on_that_way(tmp_path):
+    (tmp_path / "history.csv").write_text("epoch,loss\r\n0,0.5\r\n")
+    logger = callbacks.HistoryLogger(tmp_path / "history.csv")
+    logger.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    logger.on_train_begin()
+    logger.on_epoch_end(1, {"loss": 0.4})
+    logger.on_train_end()
+    assert rundir.read_history(tmp_path) == {"epoch": [1, 2], "loss": [0.5, 0.4]}
+    fresh = callbacks.HistoryLogger(tmp_path / "new.csv")
+    assert fresh.first == 1
+
+
+def test_every_run_writes_live_curves_for_tensorboard_with_the_learning_rate(trained_run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    train_logs = trained_run / callbacks.TENSORBOARD / "train"
+    accumulator = EventAccumulator(str(train_logs))
+    accumulator.Reload()
+    tags = set(accumulator.Tags()["scalars"]) | set(accumulator.Tags()["tensors"])
+    assert {"epoch_loss", "epoch_learning_rate"} <= tags

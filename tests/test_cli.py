@@ -79,6 +79,12 @@ BAD_CONFIGS = {
     "--set bad value": (GOOD, ["--set", "train.batch_size=big"], ["train.batch_size", "'big'"]),
     "--set without =": (GOOD, ["--set", "nonsense"], ["--set", "KEY=VALUE"]),
     "--set bad YAML": (GOOD, ["--set", "train.epochs=[1"], ["--set", "not valid YAML"]),
+    "monitor not logged": (GOOD + "train: {checkpoint_monitor: val_auc}\n", [],
+                           ["train.checkpoint_monitor", "val_auc", "train.metrics"]),
+    "schedule with plateau": (GOOD + "train: {lr_schedule: cosine, reduce_lr_on_plateau: {patience: 2}}\n", [],
+                              ["train.lr_schedule", "reduce_lr_on_plateau"]),
+    "missing data file": (GOOD + "data: {source: csv, path: nowhere.csv}\n", [], ["data.path", "nowhere.csv"]),
+    "missing test file": (GOOD, ["--set", "data.test_path=gone.csv"], ["data.test_path", "gone.csv"]),
 }
 
 
@@ -87,6 +93,18 @@ def test_bad_config_exits_2_naming_the_field(tmp_path, case):
     text, extra, words = BAD_CONFIGS[case]
     (tmp_path / "c.yaml").write_text(text)
     assert_user_error(invoke("train", tmp_path / "c.yaml", "--dry-run", *extra), *words)
+
+
+def test_a_failed_download_is_one_line_and_leaves_no_run_folder(tmp_path, monkeypatch):
+    import keras
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure on https://example.org: None -- [Errno -2] Name or service not known")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    (tmp_path / "c.yaml").write_text(GOOD + f"output_dir: {tmp_path / 'outputs'}\n")
+    assert_user_error(invoke("train", tmp_path / "c.yaml"), "could not download", "--data", "Name or service")
+    assert list((tmp_path / "outputs").iterdir()) == []
 
 
 def test_missing_or_unreadable_config_exits_2(tmp_path):
@@ -155,6 +173,8 @@ def test_train_prints_the_run_directory_last_and_never_reuses_it(tmp_path, imdb_
     first = invoke("train", config)
     second = invoke("train", config)
     assert first.exit_code == 0 and second.exit_code == 0, first.output
+    assert "\x1b" not in first.output and "\r" not in first.output  # a log file gets plain lines
+    assert [line for line in first.stdout.splitlines() if line.startswith("Epoch")][0].startswith("Epoch 1/1  ")
     first_dir = Path(first.stdout.strip().splitlines()[-1])
     second_dir = Path(second.stdout.strip().splitlines()[-1])
     assert first_dir != second_dir
@@ -173,7 +193,24 @@ def test_evaluate_without_argument_uses_the_newest_run(in_outputs_parent):
     result = invoke("evaluate", "--errors", "2")
     assert result.exit_code == 0, result.output
     assert in_outputs_parent.name in result.output and "accuracy" in result.output
-    assert (in_outputs_parent / "evaluation" / "metrics.json").is_file()
+    assert (in_outputs_parent / "evaluation" / "test" / "metrics.json").is_file()
+    table = result.stdout[result.stdout.index("confusion matrix"):].splitlines()
+    assert table[1].split() == ["true", "\\", "predicted", "neg", "pos"]
+    assert [row.split()[0] for row in table[2:4]] == ["neg", "pos"]
+    counts = [int(cell.replace(",", "")) for row in table[2:4] for cell in row.split()[1:]]
+    assert sum(counts) == 80
+
+
+def test_predict_and_evaluate_take_a_decision_threshold(in_outputs_parent):
+    low = invoke("predict", "--json", "--threshold", "0.001", "superb loved it", "awful waste")
+    high = invoke("predict", "--json", "--threshold", "0.999", "superb loved it", "awful waste")
+    assert [json.loads(line)["label"] for line in low.stdout.splitlines()] == ["pos", "pos"]
+    assert [json.loads(line)["label"] for line in high.stdout.splitlines()] == ["neg", "neg"]
+    everything_positive = invoke("evaluate", "--threshold", "0.001", "--errors", "0")
+    report = json.loads((in_outputs_parent / "evaluation" / "test" / "metrics.json").read_text())
+    assert everything_positive.exit_code == 0 and report["threshold"] == 0.001
+    assert [row[0] for row in report["confusion_matrix"]] == [0, 0]  # nothing predicted neg
+    assert_user_error(invoke("predict", "--threshold", "2", "text"), "--threshold")
 
 
 def test_predict_texts_file_stdin_and_json(in_outputs_parent, tmp_path):
@@ -210,7 +247,7 @@ def test_train_draws_its_own_history_plot(trained_run):
 def test_missing_or_broken_run_directory_exits_2(tmp_path, command, monkeypatch):
     monkeypatch.chdir(tmp_path)
     extra = ["some text"] if command == "predict" else []
-    assert_user_error(invoke(command, *extra), "outputs", "no finished runs")
+    assert_user_error(invoke(command, *extra), "outputs", "no completed runs")
     assert_user_error(invoke(command, tmp_path / "nope", *extra) if command != "predict"
                       else invoke(command, "--dir", tmp_path / "nope", *extra), "nope")
     broken = tmp_path / "outputs" / "broken"
@@ -218,6 +255,33 @@ def test_missing_or_broken_run_directory_exits_2(tmp_path, command, monkeypatch)
     (broken / "run.json").write_text("{}")
     (broken / "model.keras").write_bytes(b"garbage")
     assert_user_error(invoke(command, broken, *extra), "broken")
+
+
+def test_a_mistyped_run_folder_is_an_error_never_a_text(in_outputs_parent):
+    assert_user_error(invoke("predict", "outputs/nonexistent", "hello"), "outputs/nonexistent", "--text")
+    as_text = invoke("predict", "--text", "outputs/nonexistent", "hello")
+    assert as_text.exit_code == 0, as_text.output
+    assert [line.split("\t")[1] for line in as_text.stdout.strip().splitlines()] == ["hello", "outputs/nonexistent"]
+    spaced = invoke("predict", "a film about and/or by idiots")  # a slash inside a sentence is text
+    assert spaced.exit_code == 0 and "and/or" in spaced.stdout
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict", "export", "plot-history"])
+def test_the_default_run_is_the_newest_completed_one_and_is_named_first(in_outputs_parent, tmp_path, command):
+    """A newer run killed while saving (half a model.keras, status still "running") is never picked."""
+    killed = in_outputs_parent.parent / "zz-killed-run"
+    shutil.copytree(in_outputs_parent, killed, ignore=shutil.ignore_patterns("evaluation", "saved_model"))
+    info = json.loads((killed / "run.json").read_text())
+    (killed / "run.json").write_text(json.dumps({**info, "status": "running", "pid": 2**22 + 12345}))
+    (killed / "model.keras").write_bytes(b"half a zip")
+    try:
+        extra = {"predict": ["superb"], "export": ["--out", tmp_path / "x"], "plot-history": ["--out",
+                                                                                             tmp_path / "h.png"]}
+        result = invoke(command, *extra.get(command, []))
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines()[0] == f"using the newest completed run: outputs/{in_outputs_parent.name}"
+    finally:
+        shutil.rmtree(killed)
 
 
 def test_a_model_holding_a_lambda_layer_is_refused(tmp_path, imdb_dir):
@@ -289,9 +353,84 @@ def test_four_topics_from_a_generated_csv_or_class_folders(tmp_path, layout):
     assert info["class_names"] == ["food", "sports", "technology", "travel"]
     result = invoke("evaluate", run_dir)
     assert result.exit_code == 0, result.output
-    report = json.loads((run_dir / "evaluation" / "metrics.json").read_text())
+    report = json.loads((run_dir / "evaluation" / "test" / "metrics.json").read_text())
     assert set(report["per_class"]) == {"food", "sports", "technology", "travel"}
     assert report["accuracy"] >= 0.9 and min(c["recall"] for c in report["per_class"].values()) >= 0.7
     assert "travel" in result.stdout and "macro" in result.stdout.lower()
     result = invoke("predict", run_dir, "the striker scored a late goal for the team", "--json")
     assert json.loads(result.stdout)["label"] == "sports"
+
+
+def test_plot_history_never_replaces_a_picture_and_checks_what_it_is_asked(in_outputs_parent, tmp_path):
+    own = in_outputs_parent / "plots" / "history.png"
+    before = own.read_bytes()
+    first, second = invoke("plot-history", in_outputs_parent), invoke("plot-history", in_outputs_parent)
+    written = [Path(r.stdout.strip().splitlines()[-1]) for r in (first, second)]
+    assert own.read_bytes() == before and written[0] != written[1] and all(p.is_file() for p in written)
+    into_folder = invoke("plot-history", in_outputs_parent, "--out", tmp_path)
+    assert into_folder.exit_code == 0 and Path(into_folder.stdout.strip()).parent == tmp_path
+    assert Path(into_folder.stdout.strip()).is_file()
+    assert_user_error(invoke("plot-history", in_outputs_parent, "--out", tmp_path / "h.xyz"), "--out", ".xyz")
+    assert_user_error(invoke("plot-history", in_outputs_parent, "--metric", "f1"), "--metric", "'f1'")
+    for path in written:
+        path.unlink()
+
+
+def test_plot_history_draws_a_run_that_has_not_finished(in_outputs_parent, tmp_path):
+    unfinished = tmp_path / "unfinished"
+    shutil.copytree(in_outputs_parent, unfinished)
+    (unfinished / "model.keras").unlink()
+    info = json.loads((unfinished / "run.json").read_text())
+    (unfinished / "run.json").write_text(json.dumps({**info, "status": "interrupted"}))
+    result = invoke("plot-history", unfinished, "--out", tmp_path / "h.png")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "h.png").is_file()
+
+
+def test_version_names_textclf_tensorflow_keras_and_python():
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["textclf", "tensorflow", "keras", "python"]
+
+
+def test_shell_completion_is_offered():
+    assert "--install-completion" in invoke("--help").stdout
+
+
+def test_every_option_has_help_and_shows_its_default():
+    import click
+    import typer
+
+    group = typer.main.get_command(app)
+    missing = []
+    for name, command in group.commands.items():
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.name == "help":
+                continue
+            if not param.help:
+                missing.append(f"{name} {param.opts[0]}: no help")
+            if param.default not in (None, False) and not param.show_default:
+                missing.append(f"{name} {param.opts[0]}: default {param.default!r} not shown")
+    assert missing == []
+
+
+def test_runs_shows_epochs_reached_errors_and_aligned_numbers(in_outputs_parent, tmp_path):
+    outputs = tmp_path / "outputs"
+    shutil.copytree(in_outputs_parent, outputs / "a-completed")
+    failed = outputs / "b-failed"
+    shutil.copytree(in_outputs_parent, failed)
+    (failed / "metrics.json").unlink()
+    (failed / "history.csv").write_text("epoch,loss\n1,0.5\n2,0.4\n")
+    info = json.loads((failed / "run.json").read_text())
+    (failed / "run.json").write_text(json.dumps({**info, "status": "failed",
+                                                "error": "training diverged in epoch 3: NaN loss"}))
+    result = invoke("runs", "--dir", outputs, "--sort", "started")
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.splitlines()
+    row = {line.split()[0]: line for line in rows}
+    assert "training diverged in epoch 3" in row["b-failed"] and header.split()[-1] == "error"
+    start = header.index("epochs")
+    epochs = {name: line[start:start + len("epochs")].strip() for name, line in row.items()}
+    assert epochs == {"a-completed": "3", "b-failed": "2"}  # right-aligned under the header
+    accuracy_end = header.index("test_accuracy") + len("test_accuracy")
+    assert row["a-completed"][accuracy_end - 1] != " "

@@ -28,8 +28,13 @@ def test_configs_folder_has_one_config_per_textbook_model():
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
-def test_every_shipped_config_validates_and_round_trips(path):
-    cfg = load_config(path)
+def test_every_shipped_config_validates_and_round_trips(path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    named = (yaml.safe_load(path.read_text()).get("data") or {}).get("path")
+    if named:  # a relative data file the README has the user write first
+        (tmp_path / named).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / named).write_text("text,label\n")
+    cfg = load_config(path.resolve())
     assert cfg.name == path.stem
     assert validate(yaml.safe_load(to_yaml(cfg))) == cfg
 
@@ -85,11 +90,13 @@ def test_yaml_problems_are_reported_with_file_and_line(tmp_path):
         read_yaml(tmp_path / "missing.yaml")
 
 
-def test_overrides_are_parsed_as_yaml_and_validated(tmp_path):
+def test_overrides_are_parsed_as_yaml_and_validated(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
     path = write(tmp_path, "name: x\nmodel: {type: lstm}\n")
     cfg = load_config(path, ["train.epochs=3", "model.bidirectional=true"], data_path="d", output_dir="o")
     assert cfg.train.epochs == 3 and cfg.model.bidirectional is True
-    assert cfg.data.path == str((Path.cwd() / "d").resolve()) and cfg.output_dir == "o"
+    assert cfg.data.path == str((tmp_path / "d").resolve()) and cfg.output_dir == "o"
     assert "train.epochz" in error_of(tmp_path, "name: x\nmodel: {type: lstm}\n", "train.epochz=3")
     assert "train.epochs" in error_of(tmp_path, "name: x\nmodel: {type: lstm}\n", "train.epochs=lots")
 

@@ -49,7 +49,32 @@ def test_evaluate_reproduces_the_test_accuracy_of_training(trained_run):
     assert report["examples"] == 80
     assert report["accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-6)  # Keras keeps float32
     assert report["loss"] == pytest.approx(metrics["test_loss"], rel=1e-3)
-    written = json.loads((trained_run / "evaluation" / "metrics.json").read_text())
+    written = json.loads((trained_run / "evaluation" / "test" / "metrics.json").read_text())
     assert written["accuracy"] == report["accuracy"] and len(written["mistakes"]) <= 3
     for picture in ("confusion_matrix.png", "roc.png"):
-        assert (trained_run / "evaluation" / picture).read_bytes()[:4] == b"\x89PNG"
+        assert (trained_run / "evaluation" / "test" / picture).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_each_split_keeps_its_own_evaluation(trained_run):
+    test = evaluate_run(trained_run, split="test", errors=0)
+    validation = evaluate_run(trained_run, split="validation", errors=0)
+    on_disk = {split: json.loads((trained_run / "evaluation" / split / "metrics.json").read_text())
+               for split in ("test", "validation")}
+    assert (on_disk["test"]["examples"], on_disk["validation"]["examples"]) == (test["examples"],
+                                                                                 validation["examples"])
+    assert (on_disk["test"]["split"], on_disk["validation"]["split"]) == ("test", "validation")
+
+
+def test_a_threshold_moves_binary_decisions_and_is_refused_elsewhere():
+    from textclf.errors import TextclfError
+
+    labels = np.array([0, 0, 1, 1, 1])
+    positive = np.array([0.1, 0.6, 0.7, 0.8, 0.4])
+    probabilities = np.stack([1 - positive, positive], axis=1)
+    low = classification_metrics(labels, probabilities, ["neg", "pos"], threshold=0.35)
+    high = classification_metrics(labels, probabilities, ["neg", "pos"], threshold=0.65)
+    assert (low["confusion_matrix"], high["confusion_matrix"]) == ([[1, 1], [0, 3]], [[2, 0], [1, 2]])
+    with pytest.raises(TextclfError, match="--threshold: only for two classes"):
+        classification_metrics(np.array([0]), np.full((1, 3), 1 / 3), ["a", "b", "c"], threshold=0.5)
+    with pytest.raises(TextclfError, match="--threshold"):
+        classification_metrics(labels, probabilities, ["neg", "pos"], threshold=1.5)

@@ -109,3 +109,15 @@ def test_a_checkpoint_holding_lazy_adam_loads(tmp_path):
     loaded = keras.models.load_model(tmp_path / "best.keras")
     assert isinstance(loaded.optimizer, optimizers.LazyAdam)
     np.testing.assert_allclose(loaded.predict((ids, values), verbose=0), model.predict((ids, values), verbose=0))
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "warmup_cosine"])
+def test_learning_rate_schedules_span_the_whole_training(schedule):
+    rate = optimizers.learning_rate(0.01, schedule, total_steps=100)
+    values = [float(rate(step)) for step in (0, 5, 10, 50, 100)]
+    assert values[-1] == pytest.approx(0.0, abs=1e-6)
+    if schedule == "cosine":
+        assert values[0] == pytest.approx(0.01) and values == sorted(values, reverse=True)
+    else:  # rises from 0 over the first tenth, then decays
+        assert values[0] == pytest.approx(0.0) and values[2] == pytest.approx(0.01) and values[1] < values[2]
+    assert optimizers.learning_rate(0.01, "constant", 100) == 0.01

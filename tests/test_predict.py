@@ -41,5 +41,56 @@ def test_export_round_trip(tmp_path, trained_run):
     assert difference <= 1e-5
     served = tf.saved_model.load(str(tmp_path / "saved")).signatures["serving_default"]
     assert list(served.structured_input_signature[1]) == ["text"]
+    outputs = served(text=tf.constant(texts))
+    assert outputs["label"].dtype == tf.string and outputs["probabilities"].dtype == tf.float32
+    assert outputs["probabilities"].shape == (len(texts), 2)
+    assert outputs["class_names"].numpy().tolist() == [[b"neg", b"pos"]] * len(texts)
+    expected = predict.load_model(trained_run).predict_on_batch(tf.constant(texts))[:, 0] > 0.5
+    assert [label.decode() for label in outputs["label"].numpy()] == [["neg", "pos"][int(i)] for i in expected]
     with pytest.raises(TextclfError, match="already exists"):
         export_run(trained_run, tmp_path / "saved", texts)
+
+
+def test_model_keras_carries_its_class_names_and_takes_plain_strings(trained_run):
+    import textclf
+
+    model = textclf.load_model(trained_run / "model.keras")
+    assert model.class_names == ["neg", "pos"]
+    from_tensor = model.predict(tf.constant(["superb loved it", "awful waste"]), verbose=0)
+    for texts in (["superb loved it", "awful waste"], np.array(["superb loved it", "awful waste"]),
+                  ("superb loved it", "awful waste")):
+        np.testing.assert_allclose(model.predict(texts, verbose=0), from_tensor, atol=1e-6)
+        np.testing.assert_allclose(model(texts).numpy(), from_tensor, atol=1e-6)
+
+
+def test_class_names_of_an_older_model_come_from_run_json(tmp_path, trained_run):
+    """Models saved before TextModel carry no names: predict falls back to the run's record."""
+    import shutil
+
+    from tests.test_featurize import FIXTURES
+
+    shutil.copy(FIXTURES / "lstm.keras", tmp_path / "model.keras")
+    (tmp_path / "run.json").write_text('{"class_names": ["bad", "good"]}')
+    assert predict.class_names(tmp_path, predict.load_model(tmp_path)) == ["bad", "good"]
+    assert predict.class_names(trained_run, predict.load_model(trained_run)) == ["neg", "pos"]
+
+
+def test_a_saved_model_loads_in_a_fresh_process_with_import_textclf_alone(tmp_path, optimizer="lazy_adam"):
+    """The README's three lines: textclf's own layers and optimizers (lazy_adam) are found without more imports."""
+    import subprocess
+    import sys
+
+    from textclf import featurize, models, optimizers
+    from textclf.config import validate
+
+    cfg = validate({"name": "t", "data": {"vocab_size": 50, "ngrams": 2}, "model": {"type": "nbsvm"}})
+    vectorizer = featurize.make_vectorizer(cfg.data, "bag")
+    featurize.adapt(vectorizer, np.array(["good film", "bad film", "great fun"]), cfg.data, "bag")
+    network = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=2)
+    network.compile(optimizer=optimizers.make(optimizer, 0.01), loss="binary_crossentropy")
+    models.end_to_end(vectorizer, network, cfg.data, "bag", ["bad", "good"]).save(tmp_path / "model.keras")
+    code = ("import textclf; m = textclf.load_model('model.keras'); "
+            "print(m.class_names, m.predict(['good film', 'bad'], verbose=0).shape)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "['bad', 'good'] (2, 1)"

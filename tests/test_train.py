@@ -73,13 +73,12 @@ def test_training_leaves_a_complete_self_describing_run(tmp_path, imdb_tar, mode
         "float16" if mixed_precision else "float32")
 
 
-def test_a_failing_run_is_marked_failed(tmp_path):
+def test_a_run_that_fails_before_training_starts_leaves_no_folder(tmp_path):
     cfg = validate({"name": "broken", "model": {"type": "lstm"}, "data": {"path": str(tmp_path / "none")}})
     run_dir = rundir.create_run_dir(tmp_path, cfg.name)
     with pytest.raises(TextclfError, match="does not exist"):
         train.run(cfg, run_dir)
-    info = json.loads((run_dir / "run.json").read_text())
-    assert info["status"] == "failed" and "does not exist" in info["error"]
+    assert not run_dir.exists()  # a run that failed once training began is kept, marked failed (below)
 
 
 def _start_training(config, tmp_path) -> tuple[subprocess.Popen, Path]:
@@ -113,7 +112,7 @@ def _assert_resumed_to_completion(run_dir):
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().splitlines()[-1] == str(run_dir)
     with open(run_dir / "history.csv", newline="") as handle:
-        assert [int(row["epoch"]) for row in csv.DictReader(handle)] == [0, 1, 2, 3, 4]
+        assert [int(row["epoch"]) for row in csv.DictReader(handle)] == [1, 2, 3, 4, 5]
     assert json.loads((run_dir / "history.json").read_text())["epoch"] == [1, 2, 3, 4, 5]
     assert json.loads((run_dir / "metrics.json").read_text())["epochs_run"] == 5
     info = json.loads((run_dir / "run.json").read_text())
@@ -185,3 +184,25 @@ def test_deterministic_switches_on_tensorflow_op_determinism(tmp_path, imdb_dir)
         "assert tf_config.is_op_determinism_enabled()\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_auc_f1_and_a_learning_rate_schedule_are_logged_per_epoch(tmp_path, classes):
+    import csv as csv_module
+
+    rows = [(f"{'great fine' if i % classes == 0 else 'awful bad' if i % classes == 1 else 'plain so so'} {i}",
+             f"c{i % classes}") for i in range(90)]
+    path = tmp_path / "data.csv"
+    with open(path, "w", newline="") as handle:
+        csv_module.writer(handle).writerows([("text", "label"), *rows])
+    cfg = load_config(tiny_config(tmp_path, path, {"type": "embedding_bag", "embedding_dim": 4},
+                                  data={"source": "csv", "output_mode": "count"},
+                                  train={"epochs": 3, "metrics": ["accuracy", "auc", "f1"],
+                                         "lr_schedule": "warmup_cosine", "checkpoint_monitor": "val_f1"}))
+    run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
+    train.run(cfg, run_dir)
+    history = rundir.read_history(run_dir)
+    assert {"auc", "val_auc", "f1", "val_f1"} <= set(history)
+    assert all(0.0 <= value <= 1.0 for key in ("val_auc", "val_f1") for value in history[key])
+    rates = history["learning_rate"]
+    assert len(set(rates)) == len(rates) and rates[-1] < max(rates)  # changed every epoch, decaying at the end

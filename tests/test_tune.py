@@ -111,7 +111,7 @@ def test_tune_picks_on_validation_only_and_promotes_a_complete_winner(tmp_path, 
         metrics = rundir.read_json(Path(row["run_dir"]) / "metrics.json")
         assert ("test_accuracy" in metrics) == (Path(row["run_dir"]) == result.best_run)
         assert "val_accuracy" in metrics
-    for name in ("model.keras", "config.yaml", "history.csv", "plots/history.png", "evaluation/metrics.json"):
+    for name in ("model.keras", "config.yaml", "history.csv", "plots/history.png", "evaluation/test/metrics.json"):
         assert (result.best_run / name).is_file(), name
     rerun = load_config(result.best_run / "config.yaml")  # the winner's config trains as it is
     assert rerun.search is None and rerun.model.type == rows[[r["run_dir"] for r in rows].index(
@@ -131,7 +131,7 @@ def test_small_data_scores_trials_over_folds_and_promotes_one_training_of_the_wi
         assert not any((fold / "model.keras").exists() for fold in folds)  # only the promoted run keeps a model
         assert all("test_accuracy" not in rundir.read_json(fold / "metrics.json") for fold in folds)
     assert result.best_run.parent == result.tune_dir / "best"
-    for name in ("model.keras", "config.yaml", "history.csv", "plots/history.png", "evaluation/metrics.json"):
+    for name in ("model.keras", "config.yaml", "history.csv", "plots/history.png", "evaluation/test/metrics.json"):
         assert (result.best_run / name).is_file(), name
     assert rundir.read_json(result.best_run / "metrics.json")["test_accuracy"] == result.test_accuracy
 

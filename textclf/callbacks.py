@@ -20,13 +20,14 @@ import keras
 import numpy as np
 
 from textclf import rundir
-from textclf.config import Config
+from textclf.config import Config, higher_is_better
 from textclf.errors import TextclfError
 
 CHECKPOINT = Path("checkpoints") / "best.keras"
 BACKUP = Path("backup")  # the training state for --resume; deleted once the run is complete
 KERAS_BACKUP = "keras"  # BackupAndRestore's own folder inside BACKUP
 STATE_FILE = "callbacks.json"
+TENSORBOARD = "tensorboard"
 BEST_WEIGHTS_FILE = "early_stopping_best.npz"
 _STATE_FIELDS = {
     keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
@@ -73,7 +74,7 @@ def restore_history(run_dir: Path, state: dict, epochs: int) -> None:
     ``CSVLogger`` appends only after the backup is saved, so a kill between the
     two can leave out the last row; it is refilled from the saved logs.
     """
-    path = run_dir / "history.csv"
+    path = run_dir / rundir.HISTORY_FILE
     with open(path, newline="", encoding="utf-8") if path.exists() else io.StringIO() as handle:
         rows = list(csv.DictReader(handle))
     if len(rows) == epochs:
@@ -88,7 +89,8 @@ def restore_history(run_dir: Path, state: dict, epochs: int) -> None:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["epoch", *keys])
-    writer.writerows([index, *(log[k] for k in keys)] for index, log in enumerate(logs))
+    first = rundir.first_epoch_number(path)
+    writer.writerows([first + index, *(log[k] for k in keys)] for index, log in enumerate(logs))
     rundir.write_atomic(path, out.getvalue() if logs else "")
 
 
@@ -188,6 +190,11 @@ class StopOnSignal(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+def _mode(monitor: str) -> str:
+    """Said, not guessed: Keras' "auto" takes any name without "acc" in it (val_f1) as lower-is-better."""
+    return "max" if higher_is_better(monitor) else "min"
+
+
 def make_callbacks(cfg: Config, run_dir: Path) -> list[keras.callbacks.Callback]:
     """The run's callbacks, in the order that makes resuming exact.
 
@@ -198,31 +205,48 @@ def make_callbacks(cfg: Config, run_dir: Path) -> list[keras.callbacks.Callback]
     """
     train = cfg.train
     tracked: list[keras.callbacks.Callback] = [
-        keras.callbacks.ModelCheckpoint(run_dir / CHECKPOINT, monitor=train.checkpoint_monitor, save_best_only=True)
+        keras.callbacks.ModelCheckpoint(run_dir / CHECKPOINT, monitor=train.checkpoint_monitor, save_best_only=True,
+                                        mode=_mode(train.checkpoint_monitor))
     ]
     if train.early_stopping.enabled:
         stop = train.early_stopping
         tracked.append(keras.callbacks.EarlyStopping(
-            monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta,
+            monitor=stop.monitor, patience=stop.patience, min_delta=stop.min_delta, mode=_mode(stop.monitor),
             restore_best_weights=True, verbose=1,
         ))
     if train.reduce_lr_on_plateau.enabled:
         plateau = train.reduce_lr_on_plateau
         tracked.append(keras.callbacks.ReduceLROnPlateau(
             monitor=plateau.monitor, factor=plateau.factor, patience=plateau.patience,
-            min_lr=plateau.min_lr, verbose=1,
+            min_lr=plateau.min_lr, mode=_mode(plateau.monitor), verbose=1,
         ))
     return [
         StopOnSignal(),
         keras.callbacks.TerminateOnNaN(raise_error=True),
         EpochLog(),
+        # Live curves: `tensorboard --logdir outputs` (the learning rate included, by Keras itself).
+        keras.callbacks.TensorBoard(run_dir / TENSORBOARD, write_graph=False),
         *tracked,
         CallbackState(run_dir, tracked),
         keras.callbacks.BackupAndRestore(
             run_dir / BACKUP / KERAS_BACKUP, double_checkpoint=True, delete_checkpoint=False  # deleted on completion
         ),
-        keras.callbacks.CSVLogger(run_dir / "history.csv", append=True),
+        HistoryLogger(run_dir / rundir.HISTORY_FILE),
     ]
+
+
+class HistoryLogger(keras.callbacks.CSVLogger):
+    """``CSVLogger`` appending to ``history.csv``, epochs counted from 1 as everywhere else in textclf.
+
+    A run begun 0-based (before textclf counted from 1) goes on that way; readers handle both.
+    """
+
+    def __init__(self, path: Path):
+        super().__init__(path, append=True)
+        self.first = rundir.first_epoch_number(path)
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch + self.first, logs)
 
 
 class StopAtDeadline(keras.callbacks.Callback):

@@ -17,22 +17,47 @@ from typing import Annotated, Optional
 
 import typer
 
-from textclf import rundir
+from textclf import quiet, rundir
 from textclf.errors import TextclfError
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
 
 app = typer.Typer(
     help="Train, evaluate and use Keras text classifiers from YAML configs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
 
 
+def _versions(show: bool) -> None:
+    """``--version``: textclf's and the versions that decide its numbers, without importing TensorFlow."""
+    if not show:
+        return
+    import platform
+    from importlib import metadata
+
+    from textclf import __version__
+
+    def installed(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    typer.echo(f"textclf {__version__}\ntensorflow {installed('tensorflow')}\nkeras {installed('keras')}\n"
+               f"python {platform.python_version()}")
+    raise typer.Exit()
+
+
 @app.callback()
-def _group() -> None:
+def _group(
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show TensorFlow's own log lines too.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_versions, is_eager=True,
+                                          help="Print the versions of textclf, TensorFlow, Keras and Python.")]
+    = False,
+) -> None:
     """Train, evaluate and use Keras text classifiers from YAML configs."""
+    if verbose:
+        os.environ[quiet.VERBOSE_VARIABLE] = "1"
 
 
 def user_errors(command):
@@ -80,6 +105,7 @@ def train(
     if dry_run:
         typer.echo(to_yaml(cfg), nl=False)
         return
+    quiet.import_tensorflow()
     from textclf import distribute
     from textclf import train as training
 
@@ -145,6 +171,7 @@ def tune(
 
     Running the same command again continues the study in <output_dir>/tune-<name>/.
     """
+    quiet.import_tensorflow()
     from textclf import search
     from textclf import train as training
     from textclf import tune as tuning
@@ -169,24 +196,41 @@ def tune(
     typer.echo(str(result.best_run))
 
 
-RunDirArg = Annotated[Optional[Path], typer.Argument(help="Run directory (default: the newest under outputs/).")]
+RunDirArg = Annotated[Optional[Path], typer.Argument(
+    help="Run directory (default: the newest completed run under --dir).", show_default=False)]
 OutputsOpt = Annotated[Path, typer.Option("--dir", help="Where runs are looked for.")]
+
+
+def _run_dir(run_dir: Path | None, outputs: Path, need: str = rundir.MODEL_FILE) -> Path:
+    """The run a command works on; when the user named none, the newest completed one, said first on stderr."""
+    run = rundir.resolve_run_dir(run_dir, outputs, need)
+    if run_dir is None:
+        typer.echo(f"using the newest completed run: {run}", err=True)
+    return run
+
+
+ThresholdOpt = Annotated[Optional[float], typer.Option(
+    "--threshold", help="Two classes: label a text with the second class when its probability is above this "
+                        "[default: the more probable class, i.e. 0.5].", show_default=False)]
 
 
 @app.command()
 @user_errors
 def evaluate(
     run_dir: RunDirArg = None,
-    data: Annotated[Optional[str], typer.Option("--data", help="Evaluate on this data instead.")] = None,
+    data: Annotated[Optional[str], typer.Option("--data", help="Evaluate on this data instead.",
+                                                show_default=False)] = None,
     split: Annotated[str, typer.Option("--split", help="test, validation or train.")] = "test",
     errors: Annotated[int, typer.Option("--errors", min=0, help="How many confident mistakes to show.")] = 5,
+    threshold: ThresholdOpt = None,
     outputs: OutputsOpt = Path("outputs"),
 ) -> None:
-    """Score a run's model on held-out data; writes RUN_DIR/evaluation/."""
+    """Score a run's model on held-out data; writes RUN_DIR/evaluation/SPLIT/."""
+    quiet.import_tensorflow()
     from textclf import evaluate as evaluation
 
-    run = rundir.resolve_run_dir(run_dir, outputs)
-    report = evaluation.evaluate_run(run, data_path=data, split=split, errors=errors)
+    run = _run_dir(run_dir, outputs)
+    report = evaluation.evaluate_run(run, data_path=data, split=split, errors=errors, threshold=threshold)
     typer.echo(f"{run}  ({report['split']} split, {report['examples']:,} examples)")
     typer.echo(f"accuracy {report['accuracy']:.4f}   loss {report['loss']:.4f}   ROC-AUC {report['roc_auc']:.4f}")
     typer.echo(f"{'class':<16}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
@@ -194,27 +238,47 @@ def evaluate(
     for name, scores in rows:
         support = f"{scores['support']:>10,}" if "support" in scores else ""
         typer.echo(f"{name:<16}{scores['precision']:>10.4f}{scores['recall']:>10.4f}{scores['f1']:>10.4f}{support}")
-    typer.echo(f"confusion matrix (rows true, columns predicted): {report['confusion_matrix']}")
+    for line in _confusion_table(report["confusion_matrix"], report["class_names"]):
+        typer.echo(line)
     for mistake in report["mistakes"]:
         typer.echo(f"  wrong {mistake['probability']:.3f} {mistake['predicted_label']} "
                    f"(true {mistake['true_label']}): {mistake['text'][:100]}")
-    typer.echo(str(run / "evaluation"))
+    typer.echo(report["folder"])
+
+
+def _confusion_table(matrix: list[list[int]], names: list[str]) -> list[str]:
+    """The confusion matrix as aligned rows: true classes down, predicted classes across."""
+    corner = "true \\ predicted"
+    cells = [[f"{count:,}" for count in row] for row in matrix]
+    width = max([len(n) for n in names] + [len(c) for row in cells for c in row])
+    first = max(len(corner), *(len(n) for n in names))
+    lines = ["confusion matrix (rows: true class, columns: predicted class)",
+             corner.ljust(first) + "".join(f"  {n:>{width}}" for n in names)]
+    lines += [name.ljust(first) + "".join(f"  {c:>{width}}" for c in row)
+              for name, row in zip(names, cells, strict=True)]
+    return lines
 
 
 @app.command("plot-history")
 @user_errors
 def plot_history(
-    run_dirs: Annotated[Optional[list[Path]], typer.Argument(help="One or more run directories.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="PNG file to write.")] = None,
-    metric: Annotated[str, typer.Option("--metric", help="Metric drawn beside the loss.")] = "accuracy",
+    run_dirs: Annotated[Optional[list[Path]], typer.Argument(
+        help="One or more run directories, finished or not (default: the newest completed run).",
+        show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Image file (.png, .svg, .pdf) or folder to write [RUN_DIR/plots/history-METRIC.png, "
+                      "never replacing a file].", show_default=False)] = None,
+    metric: Annotated[str, typer.Option("--metric", help="Metric drawn beside the loss (a history.csv column).")]
+    = "accuracy",
     outputs: OutputsOpt = Path("outputs"),
 ) -> None:
-    """Draw loss and accuracy per epoch; several runs are overlaid for comparison."""
-    from textclf.plots import history_plot
+    """Draw loss and a metric per epoch; several runs are overlaid for comparison."""
+    from textclf import plots
 
-    runs = [rundir.resolve_run_dir(d, outputs) for d in (run_dirs or [None])]
-    target = out or (runs[0] / "plots" / ("history.png" if len(runs) == 1 else "comparison.png"))
-    history_plot(runs, target, metric=metric)
+    runs = [_run_dir(d, outputs, need=rundir.HISTORY_FILE) for d in (run_dirs or [None])]
+    name = f"history-{metric}.png" if len(runs) == 1 else f"comparison-{metric}.png"
+    target = plots.image_path(out, name) if out is not None else rundir.unused_path(runs[0] / "plots" / name)
+    plots.history_plot(runs, target, metric=metric)
     typer.echo(str(target))
 
 
@@ -222,31 +286,48 @@ def plot_history(
 @user_errors
 def predict(
     args: Annotated[Optional[list[str]], typer.Argument(help="[RUN_DIR] TEXT ...", show_default=False)] = None,
+    text: Annotated[Optional[list[str]], typer.Option(
+        "--text", help="A text to label, even one that looks like a folder (repeatable).")] = None,
     file: Annotated[Optional[str], typer.Option("--file", help="One text per line; '-' for stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
     top_k: Annotated[int, typer.Option("--top-k", min=1, help="Labels shown per text.")] = 1,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 512,
+    threshold: ThresholdOpt = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per prediction batch.")] = 512,
     outputs: OutputsOpt = Path("outputs"),
 ) -> None:
     """Label raw texts with a run's model (the newest run when RUN_DIR is left out)."""
+    quiet.import_tensorflow()
     from textclf import predict as prediction
 
     texts = list(args or [])
-    run_dir = Path(texts.pop(0)) if texts and rundir.is_run_dir(Path(texts[0])) else None
-    run = rundir.resolve_run_dir(run_dir, outputs)
+    run_dir = None
+    if texts and (rundir.is_run_dir(Path(texts[0])) or rundir.looks_like_path(texts[0])):
+        run_dir = Path(texts.pop(0))
+        if not rundir.is_run_dir(run_dir):
+            raise TextclfError(f"{run_dir}: not a run folder (no {rundir.RUN_FILE}); to label this text itself, "
+                               f"pass it with --text")
+    texts += text or []
     if not texts and file is None:
-        raise TextclfError("predict: give TEXT arguments or --file FILE")
-    model, names = prediction.load_model(run), prediction.class_names(run)
+        raise TextclfError("predict: give TEXT arguments, --text TEXT or --file FILE")
+    run = _run_dir(run_dir, outputs)
+    model = prediction.load_model(run)
+    names = prediction.class_names(run, model)
     for chunk in prediction.chunks(_text_source(texts, file), 8 * batch_size):
         probabilities = prediction.predict_texts(model, chunk, batch_size=batch_size)
-        for result in prediction.label_predictions(chunk, probabilities, names, top_k):
+        for result in prediction.label_predictions(chunk, probabilities, names, top_k, threshold):
             if as_json:
                 record = {"label": result.label, "probability": result.probability,
                           "top": [{"label": n, "probability": p} for n, p in result.top], "text": result.text}
                 typer.echo(_json_line(record))
             else:
-                shown = "  ".join(f"{n} {p:.4f}" for n, p in result.top)
+                shown = "  ".join(f"{n} {p:.4f}" for n, p in _decided_first(result))
                 typer.echo(f"{shown}\t{result.text[:80]}")
+
+
+def _decided_first(result) -> list[tuple[str, float]]:
+    """The decided label (it may not be the most probable under --threshold), then the rest of the top k."""
+    rest = [(n, p) for n, p in result.top if n != result.label]
+    return [(result.label, result.probability), *rest[: len(result.top) - 1]]
 
 
 def _json_line(record: dict) -> str:
@@ -281,17 +362,21 @@ def runs(
     if not rows:
         typer.echo(f"no runs in {outputs}")
         return
-    widths = {c: max(len(c), *(len(_cell(r[c])) for r in rows)) for c in rundir.RUN_COLUMNS}
-    typer.echo("  ".join(c.ljust(widths[c]) for c in rundir.RUN_COLUMNS))
+    widths = {c: max(len(c), *(len(_cell(r[c], c)) for r in rows)) for c in rundir.RUN_COLUMNS}
+
+    def align(column: str, text: str) -> str:  # numbers right-aligned, so their digits line up
+        return text.rjust(widths[column]) if column in rundir.NUMERIC_COLUMNS else text.ljust(widths[column])
+
+    typer.echo("  ".join(align(c, c) for c in rundir.RUN_COLUMNS).rstrip())
     for row in rows:
-        typer.echo("  ".join(_cell(row[c]).ljust(widths[c]) for c in rundir.RUN_COLUMNS))
+        typer.echo("  ".join(align(c, _cell(row[c], c)) for c in rundir.RUN_COLUMNS).rstrip())
 
 
-def _cell(value) -> str:
+def _cell(value, column: str = "") -> str:
     if value is None:
         return "-"
-    if isinstance(value, float):
-        return f"{value:.4f}" if value < 1 else f"{value:.1f}"
+    if isinstance(value, float):  # one number of decimals per column, so that the points line up
+        return f"{value:.4f}" if column == "test_accuracy" else f"{value:,.1f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
@@ -303,9 +388,10 @@ def export(
     outputs: OutputsOpt = Path("outputs"),
 ) -> None:
     """Export a TensorFlow SavedModel (string input 'text') and check it matches model.keras."""
+    quiet.import_tensorflow()
     from textclf import export as exporting
 
-    run = rundir.resolve_run_dir(run_dir, outputs)
+    run = _run_dir(run_dir, outputs)
     target = out or run / "saved_model"
     texts = exporting.held_out_texts(run)
     difference = exporting.export_run(run, target, texts)

@@ -12,13 +12,27 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
 from textclf.errors import TextclfError
 from textclf.search import SearchConfig
 
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
-Monitor = Literal["val_loss", "val_accuracy", "loss", "accuracy"]
+Monitor = Literal["val_loss", "val_accuracy", "val_auc", "val_f1", "loss", "accuracy", "auc", "f1"]
+TrainMetric = Literal["accuracy", "auc", "f1"]
+
+
+def higher_is_better(monitor: str) -> bool:
+    """Whether a larger value of a logged quantity (``val_auc``, ``loss``…) is better."""
+    return monitor.removeprefix("val_") in ("accuracy", "auc", "f1")
+
+
+class RuleError(ValueError):
+    """A rule between fields of one section, reported as ``section.key: message``."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(f"{key}: {message}")
+        self.key, self.message = key, message
 
 
 class Strict(BaseModel):
@@ -190,6 +204,36 @@ class TrainConfig(Strict):
     mixed_precision: bool = False  # float16 compute, float32 weights and output: for GPUs; slower on CPU
     distribute: Literal["none", "mirrored", "multi_worker"] = "none"
     devices: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # mirrored: e.g. ["/gpu:0", "/gpu:1"]
+    metrics: list[TrainMetric] = ["accuracy"]  # logged per epoch (and val_…); accuracy always is
+    # constant, or Keras' CosineDecay over all training steps (warmup_cosine: the first 10% rise from 0)
+    lr_schedule: Literal["constant", "cosine", "warmup_cosine"] = "constant"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _schedule_replaces_plateau(cls, raw: Any) -> Any:
+        """A schedule sets the rate every step, so a plateau cut cannot apply: off unless asked for (an error)."""
+        if not isinstance(raw, dict) or raw.get("lr_schedule", "constant") == "constant":
+            return raw
+        plateau = raw.get("reduce_lr_on_plateau")
+        if plateau is None:
+            return {**raw, "reduce_lr_on_plateau": {"enabled": False}}
+        if isinstance(plateau, dict) and plateau.get("enabled", True):
+            raise RuleError("lr_schedule", f"{raw['lr_schedule']!r} sets the learning rate itself; it cannot be "
+                                           "combined with reduce_lr_on_plateau (set its enabled: false)")
+        return raw
+
+    @model_validator(mode="after")
+    def _monitors_are_logged(self) -> TrainConfig:
+        if "accuracy" not in self.metrics or len(set(self.metrics)) != len(self.metrics):
+            object.__setattr__(self, "metrics", ["accuracy", *dict.fromkeys(m for m in self.metrics
+                                                                            if m != "accuracy")])
+        for key, monitor in (("checkpoint_monitor", self.checkpoint_monitor),
+                             ("early_stopping.monitor", self.early_stopping.monitor),
+                             ("reduce_lr_on_plateau.monitor", self.reduce_lr_on_plateau.monitor)):
+            name = monitor.removeprefix("val_")
+            if name not in ("loss", *self.metrics):
+                raise RuleError(key, f"{monitor!r} is not logged; add {name} to train.metrics")
+        return self
 
 
 class Config(Strict):
@@ -303,6 +347,9 @@ def _describe(error: dict, raw: dict[str, Any]) -> str:
         return f"{field}: unknown key{hint}"
     if kind == "missing":
         return f"{field}: required key is missing"
+    rule = (error.get("ctx") or {}).get("error")
+    if isinstance(rule, RuleError):
+        return f"{field}.{rule.key}: {rule.message}"
     return f"{field}: {error['msg']} (got {error['input']!r})"
 
 
@@ -335,7 +382,11 @@ def load_config(
         _assign(raw, "data.path", str(Path(data_path).expanduser().resolve()), "--data")
     if output_dir is not None:
         raw["output_dir"] = output_dir
-    return validate(raw, origin=str(path))
+    cfg = validate(raw, origin=str(path))
+    for field, value in (("data.path", cfg.data.path), ("data.test_path", cfg.data.test_path)):
+        if value is not None and not Path(value).expanduser().exists():  # --dry-run says so too, before any work
+            raise TextclfError(f"{field}: {value} does not exist")
+    return cfg
 
 
 def to_yaml(cfg: Config) -> str:

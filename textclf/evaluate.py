@@ -29,10 +29,14 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float(np.trapezoid(tpr, fpr))
 
 
-def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, names: list[str]) -> dict:
-    """Accuracy, log loss, per-class precision/recall/F1, macro and weighted averages, ROC-AUC."""
+def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, names: list[str],
+                           threshold: float | None = None) -> dict:
+    """Accuracy, log loss, per-class precision/recall/F1, macro and weighted averages, ROC-AUC.
+
+    ``threshold`` (two classes): the decision is the second class above it, not the more probable class.
+    """
     n_classes = probabilities.shape[1]
-    predicted = probabilities.argmax(axis=1)
+    predicted = predict.decide(probabilities, threshold)
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
     true_counts, predicted_counts, hits = confusion.sum(1), confusion.sum(0), np.diag(confusion)
@@ -58,6 +62,7 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, names:
         "per_class": per_class,
         "confusion_matrix": confusion.tolist(),
         "class_names": names,
+        "threshold": threshold,
     }
     if n_classes == 2:
         result.update({"precision": float(precision[1]), "recall": float(recall[1]), "f1": float(f1[1]),
@@ -67,9 +72,10 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, names:
     return result
 
 
-def confident_mistakes(texts, labels, probabilities, names, count: int, snippet: int = 200) -> list[dict]:
+def confident_mistakes(texts, labels, probabilities, names, count: int, snippet: int = 200,
+                       threshold: float | None = None) -> list[dict]:
     """The ``count`` wrong predictions the model was surest of."""
-    predicted = probabilities.argmax(axis=1)
+    predicted = predict.decide(probabilities, threshold)
     wrong = np.flatnonzero(predicted != labels)
     wrong = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")][:count]
     return [
@@ -83,22 +89,30 @@ def run_config(run_dir: Path):
     return validate(read_yaml(Path(run_dir) / "config.yaml"), origin=str(Path(run_dir) / "config.yaml"))
 
 
-def evaluate_run(run_dir: Path, data_path: str | None = None, split: str = "test", errors: int = 5) -> dict:
-    """Evaluate ``run_dir``'s model on a split of its data; write ``evaluation/`` in the run."""
+def evaluation_dir(run_dir: Path, split: str, data_path: str | None) -> Path:
+    """``evaluation/<split>/`` for the run's own data; ``evaluation/<data name>-<split>/`` for other data."""
+    return Path(run_dir) / "evaluation" / (split if data_path is None else f"{Path(data_path).stem}-{split}")
+
+
+def evaluate_run(run_dir: Path, data_path: str | None = None, split: str = "test", errors: int = 5,
+                 threshold: float | None = None) -> dict:
+    """Evaluate ``run_dir``'s model on a split of its data; write ``evaluation/<split>/`` in the run."""
     if split not in SPLITS:
         raise TextclfError(f"--split: unknown split {split!r}; valid splits: {', '.join(SPLITS)}")
     cfg = run_config(run_dir)
     data_cfg = cfg.data if data_path is None else cfg.data.model_copy(update={"path": data_path})
     model = predict.load_model(run_dir)
-    names = predict.class_names(run_dir)
+    names = predict.class_names(run_dir, model)
     corpus = data.load_corpus(data_cfg, cfg.seed)
     chosen = getattr(corpus, split)
     probabilities = predict.predict_texts(model, list(chosen.texts.astype(str)))
-    report = classification_metrics(chosen.labels, probabilities, names)
+    report = classification_metrics(chosen.labels, probabilities, names, threshold)
     report.update(split=split, data=corpus.location,
-                  mistakes=confident_mistakes(chosen.texts, chosen.labels, probabilities, names, errors))
-    out = Path(run_dir) / "evaluation"
-    out.mkdir(exist_ok=True)
+                  mistakes=confident_mistakes(chosen.texts, chosen.labels, probabilities, names, errors,
+                                              threshold=threshold))
+    out = evaluation_dir(run_dir, split, data_path)
+    out.mkdir(parents=True, exist_ok=True)
+    report["folder"] = str(out)
     rundir.write_json(out / "metrics.json", report)
     plots.confusion_matrix(np.array(report["confusion_matrix"]), names, out / "confusion_matrix.png")
     shown = [1] if len(names) == 2 else range(len(names))  # the positive class, or one-vs-rest

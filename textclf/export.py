@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -31,24 +32,47 @@ def held_out_texts(run_dir: Path, count: int = 256) -> list[str]:
     return [str(test.texts[i]) for i in picked] + FALLBACK_TEXTS
 
 
+def serving_function(model, class_names: list[str]):
+    """The SavedModel's default signature: texts → predicted label, class probabilities and class names.
+
+    TF Serving's row format needs a batch dimension on every output, so the
+    class names come once per text.
+    """
+    names = tf.constant(class_names or [str(i) for i in range(max(2, int(model.output.shape[-1])))])
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    def serve(text):
+        raw = tf.cast(model(text, training=False), tf.float32)
+        probabilities = tf.concat([1.0 - raw, raw], axis=1) if raw.shape[-1] == 1 else raw
+        return {"label": tf.gather(names, tf.argmax(probabilities, axis=1)),
+                "probabilities": probabilities,
+                "class_names": tf.tile(names[None, :], [tf.shape(text)[0], 1])}
+
+    return serve
+
+
 def export_run(run_dir: Path, out: Path, texts: list[str], tolerance: float = 1e-5) -> float:
     """Write a SavedModel with one string input named ``text``; return the largest difference.
 
-    The SavedModel is reloaded and its probabilities on ``texts`` compared with
-    the ``.keras`` model's; a difference above ``tolerance`` is an error.
+    Its default signature returns ``label`` (string), ``probabilities`` (one
+    float per class) and ``class_names``. The SavedModel is reloaded and its
+    probabilities on ``texts`` compared with the ``.keras`` model's; a
+    difference above ``tolerance`` is an error.
     """
     if out.exists():
         raise TextclfError(f"--out: {out} already exists; choose a new folder")
     model = predict.load_model(run_dir)
-    model.export(str(out), format="tf_saved_model", verbose=False)
-    reloaded = tf.saved_model.load(str(out))
-    serving = reloaded.signatures["serving_default"]
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", serving_function(model, predict.class_names(run_dir, model)))
+    archive.write_out(str(out), verbose=False)
+    serving = tf.saved_model.load(str(out)).signatures["serving_default"]
     inputs = list(serving.structured_input_signature[1])
     if inputs != ["text"]:
         raise TextclfError(f"{out}: exported input is {inputs}, expected ['text']")
     batch = tf.constant(texts)
-    expected = model.predict_on_batch(batch)
-    exported = next(iter(serving(text=batch).values())).numpy()
+    expected = predict.as_class_probabilities(model.predict_on_batch(batch))  # same batch, same padding
+    exported = serving(text=batch)["probabilities"].numpy()
     difference = float(np.max(np.abs(exported - expected))) if len(texts) else 0.0
     if difference > tolerance:
         raise TextclfError(f"{out}: exported model disagrees with {run_dir}/model.keras by {difference:.2g}")

@@ -279,3 +279,7 @@ class PaddingMask(keras.layers.Layer):
 
     def compute_output_spec(self, ids):
         return keras.KerasTensor(ids.shape, dtype="bool")
+
+
+# The end-to-end model class: `import textclf.layers`, as the README once said, still loads any model.keras.
+import textclf.text_model  # noqa: E402,F401

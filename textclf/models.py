@@ -16,6 +16,7 @@ from keras import layers
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
 from textclf.layers import BagDense, BagIds, NaiveBayesLinear, PaddingMask, PositionEncoding, SequencePadding
+from textclf.text_model import TextModel
 
 
 def _classifier_head(num_classes: int) -> layers.Layer:
@@ -221,8 +222,9 @@ def build(model_cfg, *, vocab_size: int, num_classes: int, mixed_precision: bool
         keras.config.set_dtype_policy(policy)
 
 
-def end_to_end(vectorizer, model: keras.Model, data_cfg: DataConfig, input_kind: str) -> keras.Model:
-    """Raw strings in, probabilities out: the vectorizer and padding live inside the model."""
+def end_to_end(vectorizer, model: keras.Model, data_cfg: DataConfig, input_kind: str,
+               class_names=()) -> TextModel:
+    """Raw strings in, probabilities out: the vectorizer, padding and class names live inside the model."""
     texts = keras.Input(shape=(), dtype="string", name="text")
     x = vectorizer(texts)
     if input_kind == "sequence":
@@ -230,4 +232,4 @@ def end_to_end(vectorizer, model: keras.Model, data_cfg: DataConfig, input_kind:
     else:
         x = BagIds(name="bag_ids")(x)
     outputs = model(x)
-    return keras.Model(texts, outputs, name=f"{model.name}_end_to_end")
+    return TextModel(texts, outputs, class_names=class_names, name=f"{model.name}_end_to_end")

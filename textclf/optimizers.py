@@ -52,5 +52,16 @@ OPTIMIZERS = {
 }
 
 
-def make(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
-    return OPTIMIZERS[name](learning_rate=learning_rate)
+def learning_rate(rate: float, schedule: str = "constant", total_steps: int = 1):
+    """``train.learning_rate`` as ``train.lr_schedule`` shapes it over ``total_steps`` (epochs × batches)."""
+    if schedule == "constant":
+        return rate
+    if schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(rate, decay_steps=max(1, total_steps))
+    warmup = max(1, total_steps // 10)
+    return keras.optimizers.schedules.CosineDecay(0.0, decay_steps=max(1, total_steps - warmup),
+                                                  warmup_target=rate, warmup_steps=warmup)
+
+
+def make(name: str, rate: float, schedule: str = "constant", total_steps: int = 1) -> keras.optimizers.Optimizer:
+    return OPTIMIZERS[name](learning_rate=learning_rate(rate, schedule, total_steps))

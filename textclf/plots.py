@@ -14,8 +14,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from textclf import rundir  # noqa: E402
+from textclf.config import higher_is_better  # noqa: E402
+from textclf.errors import TextclfError  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ def history_marks(history: dict[str, list[float]], monitor: str, planned_epochs:
     values = history.get(monitor, [])
     best = None
     if values:
-        index = int(np.argmax(values) if "accuracy" in monitor else np.argmin(values))
+        index = int(np.argmax(values) if higher_is_better(monitor) else np.argmin(values))
         best = epochs[index]
     rates = history.get("learning_rate", [])
     reductions = [epochs[i - 1] for i in range(1, len(rates)) if rates[i] < rates[i - 1]]
@@ -40,10 +43,24 @@ def history_marks(history: dict[str, list[float]], monitor: str, planned_epochs:
     return Marks(best, reductions, early)
 
 
-def _run_marks(run_dir: Path, history: dict[str, list[float]]) -> Marks:
+def _run_marks(run_dir: Path, history: dict[str, list[float]], finished: bool) -> Marks:
     config = rundir.read_yaml_mapping(run_dir / "config.yaml")
     train = config.get("train", {})
-    return history_marks(history, train.get("checkpoint_monitor", "val_loss"), train.get("epochs", 0))
+    marks = history_marks(history, train.get("checkpoint_monitor", "val_loss"), train.get("epochs", 0))
+    return marks if finished else Marks(marks.best_epoch, marks.lr_reductions, None)  # not stopped: paused
+
+
+def _rate_changed(history) -> bool:
+    rates = history.get("learning_rate", [])
+    return len(set(rates)) > 1
+
+
+def _label_axes(ax, title: str, key: str) -> None:
+    ax.set_title(title)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(key)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers, counted from 1
+    ax.legend(fontsize="small")
 
 
 def _draw_single(axes, history, marks: Marks, metric: str) -> None:
@@ -59,39 +76,80 @@ def _draw_single(axes, history, marks: Marks, metric: str) -> None:
             ax.axvline(epoch, color="orange", linestyle=":", label="learning rate lowered" if i == 0 else None)
         if marks.early_stop is not None:
             ax.axvline(marks.early_stop, color="red", linestyle="-.", label=f"early stop ({marks.early_stop})")
-        if "learning_rate" in history:
+        if _rate_changed(history):  # a constant rate would only add a flat line and an axis
             rate_axis = ax.twinx()
             rate_axis.step(epochs, history["learning_rate"], where="post", color="gray", alpha=0.5)
             rate_axis.set_ylabel("learning rate", color="gray")
             rate_axis.set_yscale("log")
-        ax.set_title(f"Training and validation {key}")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(key)
-        ax.legend(fontsize="small")
+        _label_axes(ax, f"Training and validation {key}", key)
 
 
-def _draw_comparison(axes, runs, metric: str) -> None:
+def _draw_comparison(axes, runs, marks: list[Marks], metric: str) -> None:
+    """Each run's validation curves; a star on each at its best epoch."""
     for ax, key in zip(axes, ("loss", metric), strict=True):
-        for run_dir, history in runs:
-            if f"val_{key}" in history:
-                ax.plot(history["epoch"], history[f"val_{key}"], "-o", markersize=3, label=run_dir.name)
-        ax.set_title(f"Validation {key}")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(key)
-        ax.legend(fontsize="small")
+        for (_, history, title), run_marks in zip(runs, marks, strict=True):
+            if f"val_{key}" not in history:
+                continue
+            line, = ax.plot(history["epoch"], history[f"val_{key}"], "-o", markersize=3,
+                            label=f"{title} (validation)")
+            if run_marks.best_epoch in history["epoch"]:
+                best = history["epoch"].index(run_marks.best_epoch)
+                ax.plot([run_marks.best_epoch], [history[f"val_{key}"][best]], "*", markersize=13,
+                        color=line.get_color(), markeredgecolor="black")
+        ax.plot([], [], "*", color="gray", markeredgecolor="black", markersize=11, label="best epoch")
+        _label_axes(ax, f"Validation {key}", key)
 
 
-def history_plot(run_dirs: list[Path], out: Path, metric: str = "accuracy") -> list[Marks]:
-    """One PNG: a run's loss and ``metric`` curves with its marks, or several runs' validation curves."""
-    runs = [(Path(d), rundir.read_history(Path(d))) for d in run_dirs]
+def _status(run_dir: Path) -> str:
+    path = run_dir / rundir.RUN_FILE
+    return rundir.status_of(rundir.read_json(path)) if path.is_file() else "unknown"
+
+
+def image_path(out: Path, default_name: str) -> Path:
+    """Where a plot goes: ``out``, or a new file named ``default_name`` inside ``out`` when it is a folder."""
+    out = Path(out)
+    if out.is_dir():
+        out = rundir.unused_path(out / default_name)
+    formats = plt.figure().canvas.get_supported_filetypes()
+    plt.close("all")
+    if out.suffix.lstrip(".").lower() not in formats:
+        raise TextclfError(f"--out: {out}: unknown image type {out.suffix or '(none)'!r}; use .png, .svg or .pdf")
+    return out
+
+
+def _check_metric(runs, metric: str) -> None:
+    for run_dir, history in runs:
+        if metric not in history and f"val_{metric}" not in history:
+            columns = sorted(k for k in history if k not in ("epoch", "epoch_seconds", "learning_rate")
+                             and not k.startswith("val_"))
+            raise TextclfError(f"--metric: {run_dir}/history.csv has no {metric!r}; it has: {', '.join(columns)}")
+
+
+def history_figure(run_dirs: list[Path], metric: str = "accuracy", finished: bool = False):
+    """A run's loss and ``metric`` curves with its marks, or several runs' validation curves: (figure, marks).
+
+    A run still training, or stopped, is drawn as far as its history goes and
+    titled as unfinished (``finished``: training itself draws its run, done).
+    """
+    histories = [(Path(d), rundir.read_history(Path(d))) for d in run_dirs]
+    _check_metric(histories, metric)
+    states = ["completed" if finished else _status(d) for d, _ in histories]
+    runs = [(d, h, d.name if state == "completed" else f"{d.name} (unfinished: {state})")
+            for (d, h), state in zip(histories, states, strict=True)]
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-    marks = [_run_marks(d, h) for d, h in runs]
+    marks = [_run_marks(d, h, state == "completed") for (d, h, _), state in zip(runs, states, strict=True)]
     if len(runs) == 1:
         _draw_single(axes, runs[0][1], marks[0], metric)
-        fig.suptitle(runs[0][0].name)
+        fig.suptitle(runs[0][2])
     else:
-        _draw_comparison(axes, runs, metric)
+        _draw_comparison(axes, runs, marks, metric)
     fig.tight_layout()
+    return fig, marks
+
+
+def history_plot(run_dirs: list[Path], out: Path, metric: str = "accuracy", finished: bool = False) -> list[Marks]:
+    """``history_figure`` saved as ``out``."""
+    fig, marks = history_figure(run_dirs, metric, finished)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
     plt.close(fig)
@@ -141,7 +199,7 @@ def tune_plot(trials: list[dict], metric: str, out: Path) -> None:
             ax.scatter([xs[i] for i in picked], [scored[i]["value"] for i in picked], label=state, **style)
         if scored:
             values = [t["value"] for t in scored]
-            best = np.maximum.accumulate(values) if "accuracy" in metric else np.minimum.accumulate(values)
+            best = np.maximum.accumulate(values) if higher_is_better(metric) else np.minimum.accumulate(values)
             ax.step(xs, best, where="post", color="C2", label="best so far")
         ax.set_xlabel(label)
         ax.grid(alpha=0.3)

@@ -16,6 +16,7 @@ from textclf.errors import TextclfError
 from textclf.featurize import map_chunks
 from textclf.layers import SequencePadding, bucket_width, sparse_bags
 from textclf.ngram_bags import bag_vectorizer
+from textclf.text_model import class_names_of
 
 
 def load_model(run_dir: Path) -> keras.Model:
@@ -38,8 +39,9 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
-def class_names(run_dir: Path) -> list[str]:
-    return list(rundir.read_json(Path(run_dir) / rundir.RUN_FILE).get("class_names") or [])
+def class_names(run_dir: Path, model: keras.Model | None = None) -> list[str]:
+    """The names of the model's outputs: carried by the model itself, or (older runs) read from ``run.json``."""
+    return class_names_of(model) or list(rundir.read_json(Path(run_dir) / rundir.RUN_FILE).get("class_names") or [])
 
 
 def _padding_layer(model: keras.Model) -> SequencePadding | None:
@@ -92,7 +94,7 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -
     padding = _padding_layer(model)
     if padding is None:  # a bag's prediction does not depend on its batch: the whole model runs in tf.data
         probabilities = [part for _, part in map_chunks(_bag_predictor(model), texts, batch_size)]
-        return _as_class_probabilities(np.concatenate(probabilities))
+        return as_class_probabilities(np.concatenate(probabilities))
     classifier, vectorizer = _classifier(model), model.get_layer("vectorizer")
     ids = tf.concat([part for _, part in map_chunks(vectorizer, texts, batch_size)], axis=0)
     widths = bucket_width(ids.row_lengths(), padding.maxlen).numpy()
@@ -105,16 +107,28 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -
         batch = order[start:stop]
         probabilities[batch] = classifier.predict_on_batch(padding(tf.gather(ids, batch)))
         start = stop
-    return _as_class_probabilities(probabilities)
+    return as_class_probabilities(probabilities)
 
 
 def _num_classes(model: keras.Model) -> int:
     return max(2, int(model.output.shape[-1]))
 
 
-def _as_class_probabilities(raw: np.ndarray) -> np.ndarray:
+def as_class_probabilities(raw: np.ndarray) -> np.ndarray:
     """(n, 1) sigmoid outputs become (n, 2) [negative, positive] columns."""
     return np.concatenate([1.0 - raw, raw], axis=1) if raw.shape[1] == 1 else raw
+
+
+def decide(probabilities: np.ndarray, threshold: float | None = None) -> np.ndarray:
+    """The predicted class of each row: the most probable one, or for two classes, the second class when its
+    probability is above ``threshold`` (0.5 is the same as the most probable)."""
+    if threshold is None:
+        return probabilities.argmax(axis=1)
+    if not 0.0 < threshold < 1.0:
+        raise TextclfError(f"--threshold: {threshold} must lie between 0 and 1")
+    if probabilities.shape[1] != 2:
+        raise TextclfError(f"--threshold: only for two classes; this model has {probabilities.shape[1]}")
+    return (probabilities[:, 1] > threshold).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -125,12 +139,15 @@ class Prediction:
     top: list[tuple[str, float]]
 
 
-def label_predictions(texts: list[str], probabilities: np.ndarray, names: list[str], top_k: int = 1):
+def label_predictions(texts: list[str], probabilities: np.ndarray, names: list[str], top_k: int = 1,
+                      threshold: float | None = None):
+    """Each text's decided label and its probability, and the ``top_k`` classes by probability."""
     names = names or [str(i) for i in range(probabilities.shape[1])]
-    for text, row in zip(texts, probabilities, strict=True):
+    decided = decide(probabilities, threshold)
+    for text, row, label in zip(texts, probabilities, decided, strict=True):
         ranked = np.argsort(-row)[: max(1, top_k)]
         top = [(names[i], float(row[i])) for i in ranked]
-        yield Prediction(text, top[0][0], top[0][1], top)
+        yield Prediction(text, names[label], float(row[label]), top)
 
 
 def chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:

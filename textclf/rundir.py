@@ -20,6 +20,7 @@ from textclf.errors import TextclfError
 
 MODEL_FILE = "model.keras"
 RUN_FILE = "run.json"
+HISTORY_FILE = "history.csv"
 
 
 def utc_now() -> datetime:
@@ -42,6 +43,15 @@ def create_run_dir(output_dir: str | Path, name: str, now: datetime | None = Non
             continue
         return candidate
     raise TextclfError(f"output_dir: too many runs named {base} in {parent}")
+
+
+def unused_path(path: Path) -> Path:
+    """``path``, or ``name-2.ext``, ``name-3.ext``… when it exists: a new file never replaces one."""
+    candidate, number = Path(path), 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -75,9 +85,22 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def first_epoch_number(path: Path) -> int:
+    """How ``history.csv`` numbers its first epoch: 1, or 0 in runs written before textclf counted from 1.
+
+    A resumed run goes on numbering as its file began.
+    """
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            first = next(csv.DictReader(handle), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return 1
+    return 0 if first is not None and (first.get("epoch") or "").strip() == "0" else 1
+
+
 def read_history(run_dir: Path) -> dict[str, list[float]]:
-    """``history.csv`` as columns of floats, epochs counted from 1."""
-    path = Path(run_dir) / "history.csv"
+    """``history.csv`` as columns of floats, epochs counted from 1 (whichever way the file counts them)."""
+    path = Path(run_dir) / HISTORY_FILE
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -88,7 +111,8 @@ def read_history(run_dir: Path) -> dict[str, list[float]]:
     except (TypeError, ValueError):
         raise TextclfError(f"{path}: malformed history") from None
     if "epoch" in history:
-        history["epoch"] = [int(e) + 1 for e in history["epoch"]]
+        offset = 1 if history["epoch"][:1] == [0.0] else 0
+        history["epoch"] = [int(e) + offset for e in history["epoch"]]
     return history
 
 
@@ -138,7 +162,17 @@ def check_resumable(run_dir: Path) -> None:
         raise TextclfError(f"--resume: {run_dir} is still training (process {info.get('pid')})")
 
 
-RUN_COLUMNS = ("run", "model", "started", "status", "epochs", "test_accuracy", "train_seconds", "parameters")
+RUN_COLUMNS = ("run", "model", "started", "status", "epochs", "test_accuracy", "train_seconds", "parameters", "error")
+NUMERIC_COLUMNS = ("epochs", "test_accuracy", "train_seconds", "parameters")
+
+
+def _epochs_logged(path: Path) -> int | None:
+    """Epochs a run finished, from its history: what an interrupted or failed run got through."""
+    try:
+        with open(path / HISTORY_FILE, newline="", encoding="utf-8") as handle:
+            return sum(1 for _ in csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
 
 
 def list_runs(output_dir: str | Path, sort: str = "started") -> list[dict[str, Any]]:
@@ -154,11 +188,14 @@ def list_runs(output_dir: str | Path, sort: str = "started") -> list[dict[str, A
             metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else {}
         except TextclfError:
             info, metrics = {"status": "unreadable"}, {}
+        status = status_of(info)
+        error = " ".join(str(info.get("error") or "").split())
         rows.append({
             "run": path.name, "model": info.get("model_type"), "started": (info.get("started_at") or "")[:19],
-            "status": status_of(info), "epochs": metrics.get("epochs_run"),
+            "status": status, "epochs": metrics.get("epochs_run") or _epochs_logged(path),
             "test_accuracy": metrics.get("test_accuracy"), "train_seconds": metrics.get("train_seconds"),
             "parameters": metrics.get("parameters"),
+            "error": (error[:57] + "...") if len(error) > 60 else (error or None),
         })
     descending = sort in ("test_accuracy", "started", "epochs", "parameters")
     present = [r for r in rows if r[sort] is not None]
@@ -170,22 +207,40 @@ def is_run_dir(path: Path) -> bool:
     return (path / RUN_FILE).is_file()
 
 
+def _completed(path: Path) -> bool:
+    """A run that finished: its ``run.json`` says so and its model is there (a killed run may hold half a model)."""
+    try:
+        return read_json(path / RUN_FILE).get("status") == "completed" and (path / MODEL_FILE).is_file()
+    except (TextclfError, AttributeError):  # unreadable, or not a JSON object
+        return False
+
+
 def newest_run(output_dir: str | Path = "outputs") -> Path:
-    """The run under ``output_dir`` whose model was saved last."""
+    """The completed run under ``output_dir`` whose model was saved last."""
     parent = Path(output_dir)
-    runs = [p for p in parent.glob("*/") if (p / MODEL_FILE).is_file()] if parent.is_dir() else []
+    runs = [p for p in parent.glob("*/") if _completed(p)] if parent.is_dir() else []
     if not runs:
-        raise TextclfError(f"{parent}: no finished runs found; train one with 'textclf train CONFIG'")
+        raise TextclfError(f"{parent}: no completed runs found; train one with 'textclf train CONFIG'")
     return max(runs, key=lambda p: ((p / MODEL_FILE).stat().st_mtime, p.name))
 
 
-def resolve_run_dir(run_dir: str | Path | None, output_dir: str | Path = "outputs") -> Path:
-    """The given run directory, checked, or the newest run when none is given."""
+def looks_like_path(argument: str) -> bool:
+    """Whether a command-line word was meant as a folder: it is one, or it has a slash and no space.
+
+    ``predict`` uses it so that a mistyped run folder is an error, never a text to label.
+    """
+    return Path(argument).is_dir() or (("/" in argument or os.sep in argument) and not any(c.isspace()
+                                                                                          for c in argument))
+
+
+def resolve_run_dir(run_dir: str | Path | None, output_dir: str | Path = "outputs", need: str = MODEL_FILE) -> Path:
+    """The given run directory, checked to hold ``need``, or the newest completed run when none is given."""
     if run_dir is None:
         return newest_run(output_dir)
     path = Path(run_dir)
     if not path.is_dir():
         raise TextclfError(f"{path}: run directory does not exist")
-    if not (path / MODEL_FILE).is_file():
-        raise TextclfError(f"{path}: not a finished run (no {MODEL_FILE})")
+    if not (path / need).is_file():
+        what = "a finished run" if need == MODEL_FILE else "a run with a training history"
+        raise TextclfError(f"{path}: not {what} (no {need})")
     return path

@@ -161,7 +161,12 @@ def _imdb_archive(path: str | None) -> Path:
         return Path(path).expanduser()
     import keras  # only when downloading: keeps reading a local copy TensorFlow-free
 
-    return Path(keras.utils.get_file("aclImdb_v1.tar.gz", IMDB_URL, cache_subdir="datasets"))
+    try:
+        return Path(keras.utils.get_file("aclImdb_v1.tar.gz", IMDB_URL, cache_subdir="datasets"))
+    except Exception as exc:  # Keras raises a bare Exception for every network failure
+        reason = (str(exc).split(": ", 1)[-1].strip().splitlines() or [type(exc).__name__])[0].removeprefix("None -- ")
+        raise TextclfError(f"data.path: could not download IMDB from {IMDB_URL} ({reason}); with a local copy "
+                           "of aclImdb_v1.tar.gz (or its unpacked folder), pass --data PATH") from None
 
 
 def _existing(path: str | None, field: str = "data.path") -> Path:

@@ -17,15 +17,18 @@ from textclf import data, distribute, embeddings, featurize, models, optimizers,
 from textclf.callbacks import BACKUP, CHECKPOINT, make_callbacks, read_state, restore_history, resume_epoch
 from textclf.config import Config, to_yaml
 from textclf.errors import TextclfError
+from textclf.fit_progress import EpochProgress, steps_per_execution
+from textclf.metrics import make as make_metrics
 from textclf.plots import history_marks, history_plot
 
 # Validation and test batches are this many times train.batch_size: no gradients, so the batch
 # size does not change any result, only how often the per-batch overhead is paid.
 EVALUATION_BATCHES = 4
-# Batches run per call into the compiled graph: Keras' own per-batch Python work is then paid once
-# per 16 batches (measured A/B, a simple_rnn epoch on IMDB: 13% faster). Callbacks that act
-# on batches (the progress bar, a stop on Ctrl+C) hear of every 16th. Not with train.distribute:
-# TensorFlow 2.21 fails to run an LSTM so under MirroredStrategy ("must feed a value for placeholder").
+# Batches run per call into the compiled graph, at most: Keras' own per-batch Python work is then paid
+# once per 16 batches (measured A/B, a simple_rnn epoch on IMDB: 13% faster). Callbacks that act
+# on batches (the progress count, a stop on Ctrl+C) hear of every 16th; epochs of few batches run fewer
+# per call (``fit_progress.steps_per_execution``). Not with train.distribute: TensorFlow 2.21 fails to
+# run an LSTM so under MirroredStrategy ("must feed a value for placeholder").
 STEPS_PER_EXECUTION = 16
 
 
@@ -90,19 +93,25 @@ def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy, c
         return  # stopped after training, while testing or saving: only those steps are left
     done = resume_epoch(run_dir)
     restore_history(run_dir, state, done)
-    callbacks = [*extra, *make_callbacks(cfg, run_dir)]
+    callbacks = [*extra, *make_callbacks(cfg, run_dir), EpochProgress(cfg.train.epochs, _batches(train_ds))]
     try:
         if cfg.train.distribute == "multi_worker":
             distribute.fit_multi_worker(model, train_ds, val_ds, epochs=cfg.train.epochs,
                                         initial_epoch=done, callbacks=callbacks, strategy=strategy)
         else:
             model.fit(train_ds, validation_data=val_ds, epochs=cfg.train.epochs, callbacks=callbacks,
-                      class_weight=class_weight, shuffle=False)  # train_ds shuffles itself
+                      class_weight=class_weight, shuffle=False, verbose=0)  # train_ds shuffles itself
     except RuntimeError as exc:
         if "NaN" not in str(exc):  # TerminateOnNaN(raise_error=True) says "NaN or Inf loss encountered ..."
             raise
         epoch = len(read_state(run_dir)["logs"]) + 1
         raise TextclfError(f"training diverged in epoch {epoch}: {exc} Try a lower train.learning_rate.") from None
+
+
+def _batches(dataset) -> int | None:
+    """Batches per epoch, where tf.data knows it without a pass (not for length-bucketed sequences)."""
+    count = int(dataset.cardinality())
+    return count if count > 0 else None
 
 
 def _initialize_from_data(model, cfg: Config, vectorizer, train_features, corpus, run_dir: Path) -> None:
@@ -152,14 +161,17 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
                        for split, name in ((corpus.validation, "validation"),
                                            (corpus.test if options.score_test else None, "test")))
     num_classes = len(corpus.class_names)
+    steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # bucketed: about that many
     with strategy.scope():
         model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=num_classes,
                              mixed_precision=cfg.train.mixed_precision)
         model.compile(
-            optimizer=optimizers.make(cfg.train.optimizer, cfg.train.learning_rate),
+            optimizer=optimizers.make(cfg.train.optimizer, cfg.train.learning_rate, cfg.train.lr_schedule,
+                                      total_steps=steps * cfg.train.epochs),
             loss="binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-            steps_per_execution=STEPS_PER_EXECUTION if cfg.train.distribute == "none" else 1,
+            metrics=make_metrics(cfg.train.metrics, num_classes),
+            steps_per_execution=steps_per_execution(steps, STEPS_PER_EXECUTION)
+            if cfg.train.distribute == "none" else 1,
         )
         _initialize_from_data(model, cfg, vectorizer, train_features, corpus, run_dir)
     balanced = cfg.train.class_weight == "balanced"
@@ -169,7 +181,7 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
 
     best = keras.models.load_model(run_dir / CHECKPOINT)
     test = best.evaluate(test_ds, return_dict=True, verbose=0) if test_ds is not None else None
-    end_to_end = models.end_to_end(vectorizer, best, cfg.data, input_kind)
+    end_to_end = models.end_to_end(vectorizer, best, cfg.data, input_kind, corpus.class_names)
     end_to_end.save(run_dir / rundir.MODEL_FILE)
 
     history = rundir.read_history(run_dir)
@@ -190,7 +202,7 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
         "num_classes": num_classes,
     }
     rundir.write_json(run_dir / "metrics.json", metrics)
-    history_plot([run_dir], run_dir / "plots" / "history.png")
+    history_plot([run_dir], run_dir / "plots" / "history.png", finished=True)
     return TrainResult(metrics, end_to_end)
 
 
@@ -228,6 +240,9 @@ def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False
         result = _fit(cfg, run_dir, resuming=resume, options=options)
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
+        if not resume and not interrupted and not (run_dir / rundir.HISTORY_FILE).exists():
+            shutil.rmtree(run_dir, ignore_errors=True)  # failed before an epoch ended (bad data, say): nothing to keep
+            raise
         rundir.update_run_info(run_dir, status="interrupted" if interrupted else "failed",
                                finished_at=rundir.utc_now().isoformat(),
                                error="interrupted by the user" if interrupted else str(exc))

@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from textclf import metrics
+
+
+def _value(metric, labels, outputs):
+    metric.update_state(np.array(labels), np.array(outputs, dtype="float32"))
+    return float(metric.result())
+
+
+@pytest.mark.parametrize("name", ["auc", "f1"])
+def test_two_classes_one_sigmoid_unit(name):
+    made = metrics.make(["accuracy", name], num_classes=2)[1]
+    labels, outputs = [0, 1, 1, 0], [[0.2], [0.8], [0.6], [0.7]]
+    expected = {"auc": 0.75, "f1": 0.8}[name]  # AUC: 3 of 4 (pos, neg) pairs ordered; F1: P 2/3, R 1
+    assert _value(made, labels, outputs) == pytest.approx(expected, abs=1e-3)
+
+
+@pytest.mark.parametrize("name", ["auc", "f1"])
+def test_three_classes_softmax_on_class_numbers(name):
+    made = metrics.make([name], num_classes=3)[0]
+    labels = [0, 1, 2, 2]
+    outputs = [[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.1, 0.8, 0.1]]
+    value = _value(made, labels, outputs)
+    if name == "f1":  # per class: 1, 2/3, 2/3 → macro
+        assert value == pytest.approx(np.mean([1.0, 2 / 3, 2 / 3]), abs=1e-3)
+    else:
+        assert 0.5 < value <= 1.0
+
+
+def test_accuracy_is_always_logged_and_monitors_must_be_logged():
+    from textclf.config import validate
+    from textclf.errors import TextclfError
+
+    cfg = validate({"name": "x", "model": {"type": "lstm"}, "train": {"metrics": ["f1", "auc", "f1"]}})
+    assert cfg.train.metrics == ["accuracy", "f1", "auc"]
+    with pytest.raises(TextclfError, match="train.early_stopping.monitor: 'val_f1' is not logged"):
+        validate({"name": "x", "model": {"type": "lstm"}, "train": {"early_stopping": {"monitor": "val_f1"}}})

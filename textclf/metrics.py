@@ -1,0 +1,52 @@
+"""Training metrics beyond accuracy (``train.metrics``), on textclf's integer labels.
+
+Keras' ``AUC`` and ``F1Score`` want one-hot labels shaped like the output;
+textclf trains on class numbers (a (batch,) vector) with one sigmoid unit for
+two classes and a softmax otherwise. These subclasses reshape the labels
+first, so ``auc`` and ``f1`` mean the same for two classes or twenty:
+ROC-AUC of the positive class (micro-averaged one-vs-rest above two), and F1
+of the positive class (macro-averaged above two).
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+def _labels_like(y_true, y_pred):
+    """Class numbers as one-hot rows shaped like the output (a column for one sigmoid unit)."""
+    width = y_pred.shape[-1]
+    y_true = tf.reshape(tf.cast(y_true, tf.int32), [-1])
+    if width == 1:
+        return tf.cast(y_true[:, None], y_pred.dtype)
+    return tf.one_hot(y_true, width, dtype=y_pred.dtype)
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="LabelAUC")
+class LabelAUC(keras.metrics.AUC):
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return super().update_state(_labels_like(y_true, y_pred), y_pred, sample_weight)
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="LabelF1")
+class LabelF1(keras.metrics.F1Score):
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return super().update_state(_labels_like(y_true, y_pred), y_pred, sample_weight)
+
+    def result(self):
+        return tf.reduce_mean(super().result())  # one unit: its F1; several: the macro average
+
+
+def make(names: tuple[str, ...] | list[str], num_classes: int) -> list:
+    """The Keras metrics ``train.metrics`` names, logged as ``auc``, ``f1`` (and ``val_``…)."""
+    made = []
+    for name in names:
+        if name == "accuracy":
+            made.append("accuracy")
+        elif name == "auc":
+            made.append(LabelAUC(name="auc"))
+        else:
+            made.append(LabelF1(average="macro" if num_classes > 2 else None,
+                                threshold=0.5 if num_classes == 2 else None, name="f1"))
+    return made

@@ -1,0 +1,66 @@
+"""The end-to-end model a run saves: raw strings in, class probabilities out, class names inside.
+
+A plain functional Keras model refuses a Python list of strings in
+``predict`` ("Unrecognized data type") and a NumPy unicode array ("Invalid
+dtype: str320"), and it cannot say what its outputs mean. ``TextModel`` is
+that same functional model, plus its ``class_names`` (saved in its config)
+and plain-string input. Runs saved before it existed load as plain
+functional models; readers ask ``class_names_of`` and fall back to
+``run.json``.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import textclf.layers  # noqa: F401  registers the layers a saved model refers to
+import textclf.metrics  # noqa: F401  the metrics its inner network was compiled with
+import textclf.optimizers  # noqa: F401  and the optimizers its inner network was compiled with
+
+
+def as_strings(texts):
+    """A list, tuple or NumPy array of str becomes a string tensor; anything else passes through."""
+    if isinstance(texts, str):
+        texts = [texts]
+    if isinstance(texts, (list, tuple)) or (isinstance(texts, np.ndarray) and texts.dtype.kind in "USO"):
+        flat = [str(text) for text in np.asarray(texts, dtype=object).reshape(-1)]
+        return tf.constant(flat, tf.string) if flat else tf.zeros([0], tf.string)
+    return texts
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="TextModel")
+class TextModel(keras.Model):
+    """A functional model of raw strings that knows its class names.
+
+    ``model.predict(["great film"])`` works on a list or a NumPy array of
+    str; ``model.class_names[i]`` names probability column ``i`` (for two
+    classes the single sigmoid output is P(``class_names[1]``)).
+    """
+
+    def __init__(self, *args, class_names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.class_names = [str(name) for name in class_names]
+
+    def get_config(self):
+        return {**super().get_config(), "class_names": self.class_names}
+
+    def __call__(self, inputs, *args, **kwargs):
+        return super().__call__(as_strings(inputs), *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        return super().predict(as_strings(x), *args, **kwargs)
+
+    def predict_on_batch(self, x):
+        return super().predict_on_batch(as_strings(x))
+
+
+def class_names_of(model) -> list[str]:
+    """The class names a saved model carries; empty for models saved before ``TextModel``."""
+    return list(getattr(model, "class_names", None) or [])
+
+
+def load(path):
+    """Load a run's ``model.keras`` anywhere: ``textclf.load_model`` is this."""
+    return keras.models.load_model(path)
