@@ -22,9 +22,9 @@ def test_callback_order_keeps_learning_rate_cuts_in_the_backup(tmp_path, imdb_di
     cfg = load_config(tiny_config(tmp_path, imdb_dir, {"type": "lstm"}))
     kinds = [type(c) for c in callbacks.make_callbacks(cfg, tmp_path)]
     position = {kind: kinds.index(kind) for kind in kinds}
-    assert position[keras.callbacks.ReduceLROnPlateau] < position[keras.callbacks.BackupAndRestore]
+    assert position[keras.callbacks.ReduceLROnPlateau] < position[callbacks.AtomicBackup]
     assert position[keras.callbacks.EarlyStopping] < position[callbacks.CallbackState]
-    assert position[callbacks.CallbackState] < position[keras.callbacks.BackupAndRestore]
+    assert position[callbacks.CallbackState] < position[callbacks.AtomicBackup]
     assert position[callbacks.EpochLog] < position[callbacks.HistoryLogger] == len(kinds) - 1
     assert keras.callbacks.TensorBoard in kinds
     assert keras.callbacks.TerminateOnNaN in kinds

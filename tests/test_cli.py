@@ -332,7 +332,10 @@ def test_resume_refuses_a_live_run_and_different_data(tmp_path, imdb_dir):
     run = Path(invoke("train", config).stdout.strip().splitlines()[-1])
     info = json.loads((run / "run.json").read_text())
     (run / "run.json").write_text(json.dumps({**info, "status": "running", "pid": os.getpid()}))
-    assert_user_error(invoke("train", "--resume", run), "still training", str(os.getpid()))
+    from textclf import run_lock
+
+    with run_lock.hold(run):  # a live training holds the run's lock
+        assert_user_error(invoke("train", "--resume", run), "in use by process", str(os.getpid()))
     (run / "run.json").write_text(json.dumps({**info, "status": "failed"}))
     other = write_imdb_tree(tmp_path / "other", per_class=10, seed=5)
     assert_user_error(invoke("train", "--resume", run, "--data", other), "data differs", str(run))
@@ -359,6 +362,22 @@ def test_four_topics_from_a_generated_csv_or_class_folders(tmp_path, layout):
     assert "travel" in result.stdout and "macro" in result.stdout.lower()
     result = invoke("predict", run_dir, "the striker scored a late goal for the team", "--json")
     assert json.loads(result.stdout)["label"] == "sports"
+    if layout == "csv":  # other data is scored by label name, never by the position of a label in its own list
+        import csv as csv_module
+
+        rows = list(csv_module.DictReader(open(corpus, encoding="utf-8")))
+        two = tmp_path / "two_topics.csv"
+        with open(two, "w", newline="", encoding="utf-8") as handle:
+            writer_ = csv_module.DictWriter(handle, ["text", "topic"])
+            writer_.writeheader()
+            writer_.writerows(r for r in rows if r["topic"] in ("sports", "travel"))
+        subset = invoke("evaluate", run_dir, "--data", two, "--split", "train")
+        assert subset.exit_code == 0, subset.output
+        assert json.loads((run_dir / "evaluation" / "two_topics-train" / "metrics.json").read_text())[
+            "accuracy"] >= 0.9
+        with open(two, "a", newline="", encoding="utf-8") as handle:
+            csv_module.writer(handle).writerows([["a recipe for sourdough", "baking"]] * 5)
+        assert_user_error(invoke("evaluate", run_dir, "--data", two), "'baking'", "not trained on")
 
 
 def test_plot_history_never_replaces_a_picture_and_checks_what_it_is_asked(in_outputs_parent, tmp_path):

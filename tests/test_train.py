@@ -206,3 +206,58 @@ def test_auc_f1_and_a_learning_rate_schedule_are_logged_per_epoch(tmp_path, clas
     assert all(0.0 <= value <= 1.0 for key in ("val_auc", "val_f1") for value in history[key])
     rates = history["learning_rate"]
     assert len(set(rates)) == len(rates) and rates[-1] < max(rates)  # changed every epoch, decaying at the end
+
+
+KILL_MOMENTS = ["reading", "vectorizing", "backup", "checkpoint", "final_save"]
+
+
+@pytest.fixture(scope="module")
+def killed_runs(tmp_path_factory, imdb_dir) -> dict[str, Path]:
+    """Tiny runs whose processes SIGKILLed themselves at each moment (textclf.faults), started side by side;
+    "concurrent" is a second run killed at its first backup."""
+    import os
+
+    processes = {}
+    for name in [*KILL_MOMENTS, "concurrent"]:
+        root = tmp_path_factory.mktemp(f"killed-{name}")
+        config = tiny_config(root, imdb_dir, {"type": "dense_bow", "hidden_units": [4]},
+                             train={"epochs": 3, "early_stopping": {"enabled": False}})
+        moment = "backup" if name == "concurrent" else name
+        processes[name] = (root, subprocess.Popen([sys.executable, "-m", "textclf", "train", str(config)],
+                                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                                  env={**os.environ, "TEXTCLF_KILL_AT": moment}))
+    runs = {}
+    for name, (root, process) in processes.items():
+        _, stderr = process.communicate(timeout=180)
+        assert process.returncode == -signal.SIGKILL, stderr[-2000:]
+        runs[name] = next((root / "outputs").iterdir())
+    return runs
+
+
+@pytest.mark.parametrize("moment", KILL_MOMENTS)
+def test_a_kill_at_any_moment_resumes_with_every_epoch_exactly_once(moment, killed_runs):
+    run_dir = killed_runs[moment]
+    assert rundir.status_of(json.loads((run_dir / "run.json").read_text()), run_dir) == "killed"
+    result = CliRunner().invoke(app, ["train", "--resume", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    assert "taking over" in result.stderr  # which state it found, in one line each
+    nothing_saved = moment in ("reading", "vectorizing", "backup", "checkpoint")  # the first backup comes last
+    assert ("starts from the beginning" in result.stdout) == nothing_saved
+    assert rundir.read_history(run_dir)["epoch"] == [1, 2, 3]
+    assert json.loads((run_dir / "metrics.json").read_text())["epochs_run"] == 3
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "completed"
+    assert keras.models.load_model(run_dir / "model.keras").predict(tf.constant(HELD_OUT), verbose=0).shape == (4, 1)
+
+
+def test_two_resumes_at_once_one_trains_and_the_other_is_refused_naming_it(killed_runs):
+    run_dir = killed_runs["concurrent"]
+    command = [sys.executable, "-m", "textclf", "train", "--resume", str(run_dir)]
+    started = time.monotonic()
+    both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    finished = [(p.communicate(timeout=120), p.returncode, time.monotonic() - started) for p in both]
+    codes = sorted(code for _, code, _ in finished)
+    assert codes == [0, 2], [out for out, _, _ in finished]
+    (_, refusal), _, seconds = next(f for f in finished if f[1] == 2)
+    assert refusal.strip().startswith("error:") and "in use by process" in refusal and len(refusal.splitlines()) == 1
+    assert seconds < 10
+    assert rundir.read_history(run_dir)["epoch"] == [1, 2, 3]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -19,7 +20,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from textclf import rundir
+from textclf import faults, rundir
+from textclf.backup import AtomicBackup, saved_epochs
 from textclf.config import Config, higher_is_better
 from textclf.errors import TextclfError
 
@@ -57,9 +59,8 @@ def _plain(value):
 
 
 def resume_epoch(run_dir: Path) -> int:
-    """How many epochs the Keras backup holds (0 when there is none)."""
-    path = run_dir / BACKUP / KERAS_BACKUP / "training_metadata.json"
-    return int(json.loads(path.read_text(encoding="utf-8"))["epoch"]) if path.exists() else 0
+    """How many epochs the backup holds (0 when there is none)."""
+    return saved_epochs(run_dir / BACKUP / KERAS_BACKUP)
 
 
 def read_state(run_dir: Path) -> dict:
@@ -190,6 +191,21 @@ class StopOnSignal(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+class AtomicCheckpoint(keras.callbacks.ModelCheckpoint):
+    """``ModelCheckpoint`` (best only) that writes a temporary file and renames it over the checkpoint."""
+
+    def __init__(self, path: Path, **kwargs):
+        self.final = Path(path)
+        self.temporary = self.final.with_name(f".{self.final.stem}.tmp{self.final.suffix}")
+        super().__init__(self.temporary, save_best_only=True, **kwargs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        if self.temporary.exists():
+            faults.kill_point("checkpoint")
+            os.replace(self.temporary, self.final)
+
+
 def _mode(monitor: str) -> str:
     """Said, not guessed: Keras' "auto" takes any name without "acc" in it (val_f1) as lower-is-better."""
     return "max" if higher_is_better(monitor) else "min"
@@ -205,8 +221,7 @@ def make_callbacks(cfg: Config, run_dir: Path) -> list[keras.callbacks.Callback]
     """
     train = cfg.train
     tracked: list[keras.callbacks.Callback] = [
-        keras.callbacks.ModelCheckpoint(run_dir / CHECKPOINT, monitor=train.checkpoint_monitor, save_best_only=True,
-                                        mode=_mode(train.checkpoint_monitor))
+        AtomicCheckpoint(run_dir / CHECKPOINT, monitor=train.checkpoint_monitor, mode=_mode(train.checkpoint_monitor))
     ]
     if train.early_stopping.enabled:
         stop = train.early_stopping
@@ -228,9 +243,7 @@ def make_callbacks(cfg: Config, run_dir: Path) -> list[keras.callbacks.Callback]
         keras.callbacks.TensorBoard(run_dir / TENSORBOARD, write_graph=False),
         *tracked,
         CallbackState(run_dir, tracked),
-        keras.callbacks.BackupAndRestore(
-            run_dir / BACKUP / KERAS_BACKUP, double_checkpoint=True, delete_checkpoint=False  # deleted on completion
-        ),
+        AtomicBackup(run_dir / BACKUP / KERAS_BACKUP),
         HistoryLogger(run_dir / rundir.HISTORY_FILE),
     ]
 

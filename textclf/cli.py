@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from textclf import quiet, rundir
+from textclf import quiet, run_lock, rundir
 from textclf.errors import TextclfError
 
 app = typer.Typer(
@@ -105,22 +105,31 @@ def train(
     if dry_run:
         typer.echo(to_yaml(cfg), nl=False)
         return
-    quiet.import_tensorflow()
-    from textclf import distribute
-    from textclf import train as training
-
     command_line = shlex.join(["textclf", *sys.argv[1:]])
-    if cfg.train.distribute == "multi_worker" and not distribute.is_chief():
-        _train_as_worker(cfg, command_line)
-        return
+    if cfg.train.distribute == "multi_worker":
+        quiet.import_tensorflow()
+        from textclf import distribute
+
+        if not distribute.is_chief():
+            _train_as_worker(cfg, command_line)
+            return
+    run_dir = resume or rundir.create_run_dir(cfg.output_dir, cfg.name)
+    with run_lock.hold(run_dir):  # before TensorFlow loads: a second process is told at once
+        if resume is not None and (note := rundir.takeover_note(run_dir)):
+            typer.echo(note, err=True)
+        _train_holding_the_lock(cfg, run_dir, resume is not None, command_line)
+
+
+def _train_holding_the_lock(cfg, run_dir: Path, resume: bool, command_line: str) -> None:
+    quiet.import_tensorflow()
+    from textclf import train as training
     from textclf.callbacks import clear_signal, stop_on_signal
 
-    run_dir = resume or rundir.create_run_dir(cfg.output_dir, cfg.name)
     clear_signal()
     # `kill` stops as cleanly as Ctrl-C
     previous = {number: signal.signal(number, stop_on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
-        metrics = training.run(cfg, run_dir, command_line=command_line, resume=resume is not None).metrics
+        metrics = training.run(cfg, run_dir, command_line=command_line, resume=resume).metrics
     except KeyboardInterrupt:
         from textclf.callbacks import resume_epoch
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textclf import sources
+from textclf import faults, sources
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
 from textclf.sources import Split
@@ -75,6 +75,7 @@ def load_corpus(cfg: DataConfig, seed: int) -> Corpus:
     for testing; validation examples are then taken from the rest.
     """
     labeled = read_source(cfg)
+    faults.kill_point("reading")
     splits = dict(labeled.splits)
     rng = np.random.default_rng(seed)
     if "test" not in splits:

@@ -89,6 +89,20 @@ def run_config(run_dir: Path):
     return validate(read_yaml(Path(run_dir) / "config.yaml"), origin=str(Path(run_dir) / "config.yaml"))
 
 
+def _in_model_order(labels: np.ndarray, data_names: list[str], model_names: list[str], location: str) -> np.ndarray:
+    """The data's label numbers as the model numbers its classes; a label the model lacks is an error.
+
+    Other data (``--data``) may hold fewer classes, or number them otherwise: mapping by position was wrong.
+    """
+    if not model_names:
+        return labels
+    unknown = [name for name in data_names if name not in model_names]
+    if unknown:
+        raise TextclfError(f"{location}: labels the model was not trained on: {', '.join(map(repr, unknown[:10]))}"
+                           f"; its classes are {', '.join(map(repr, model_names))}")
+    return np.array([model_names.index(name) for name in data_names], dtype=np.int64)[labels]
+
+
 def evaluation_dir(run_dir: Path, split: str, data_path: str | None) -> Path:
     """``evaluation/<split>/`` for the run's own data; ``evaluation/<data name>-<split>/`` for other data."""
     return Path(run_dir) / "evaluation" / (split if data_path is None else f"{Path(data_path).stem}-{split}")
@@ -105,6 +119,8 @@ def evaluate_run(run_dir: Path, data_path: str | None = None, split: str = "test
     names = predict.class_names(run_dir, model)
     corpus = data.load_corpus(data_cfg, cfg.seed)
     chosen = getattr(corpus, split)
+    labels = _in_model_order(chosen.labels, list(corpus.class_names), names, corpus.location)
+    chosen = type(chosen)(chosen.texts, labels)
     probabilities = predict.predict_texts(model, list(chosen.texts.astype(str)))
     report = classification_metrics(chosen.labels, probabilities, names, threshold)
     report.update(split=split, data=corpus.location,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from textclf import faults
 from textclf.config import DataConfig
 from textclf.progress import Progress
 
@@ -293,6 +294,7 @@ def encode(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str, labe
     for done, part in map_chunks(function, texts):
         parts.append(part)
         progress.update(done)
+        faults.kill_point("vectorizing")
     progress.done(f"{len(texts):,} texts")
     if not parts:
         return function(tf.zeros([0], tf.string))

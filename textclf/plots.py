@@ -102,7 +102,7 @@ def _draw_comparison(axes, runs, marks: list[Marks], metric: str) -> None:
 
 def _status(run_dir: Path) -> str:
     path = run_dir / rundir.RUN_FILE
-    return rundir.status_of(rundir.read_json(path)) if path.is_file() else "unknown"
+    return rundir.status_of(rundir.read_json(path), run_dir) if path.is_file() else "unknown"
 
 
 def image_path(out: Path, default_name: str) -> Path:

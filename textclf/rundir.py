@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from textclf import run_lock
 from textclf.errors import TextclfError
 
 MODEL_FILE = "model.keras"
@@ -142,10 +143,27 @@ def _process_alive(info: dict[str, Any]) -> bool:
     return True
 
 
-def status_of(info: dict[str, Any]) -> str:
-    """The recorded status, except that a ``running`` run whose process is gone was killed."""
+def status_of(info: dict[str, Any], run_dir: Path | None = None) -> str:
+    """The recorded status, except that a ``running`` run nobody trains any more was killed.
+
+    Nobody trains it when its lock is free (``run_lock``); runs from before
+    the lock fall back to looking for their process.
+    """
     status = info.get("status") or "unknown"
-    return "killed" if status == "running" and not _process_alive(info) else status
+    if status != "running":
+        return status
+    held = run_lock.is_held(run_dir) if run_dir is not None else None
+    alive = _process_alive(info) if held is None else held
+    return "running" if alive else "killed"
+
+
+def takeover_note(run_dir: Path) -> str | None:
+    """What to tell the user when a resume takes over a run whose training process is gone (it holds the lock)."""
+    info = read_json(run_dir / RUN_FILE)
+    if info.get("status") != "running":
+        return None
+    return (f"taking over {run_dir}: its training process ({info.get('pid')} on {info.get('host')}) is gone; "
+            "continuing from its last saved epoch")
 
 
 def check_resumable(run_dir: Path) -> None:
@@ -155,11 +173,12 @@ def check_resumable(run_dir: Path) -> None:
     if not (run_dir / RUN_FILE).is_file() or not (run_dir / "config.yaml").is_file():
         raise TextclfError(f"--resume: {run_dir} is not a textclf run (no {RUN_FILE} or config.yaml)")
     info = read_json(run_dir / RUN_FILE)
-    status = status_of(info)
+    status = status_of(info, run_dir)
     if status == "completed":
         raise TextclfError(f"--resume: {run_dir} is already completed; a finished run is never changed")
     if status == "running":
-        raise TextclfError(f"--resume: {run_dir} is still training (process {info.get('pid')})")
+        holder = run_lock.holder(run_dir) if run_lock.is_held(run_dir) else f"process {info.get('pid')}"
+        raise TextclfError(f"--resume: {run_dir}: in use by {holder}; wait for it to finish, or stop it first")
 
 
 RUN_COLUMNS = ("run", "model", "started", "status", "epochs", "test_accuracy", "train_seconds", "parameters", "error")
@@ -188,7 +207,7 @@ def list_runs(output_dir: str | Path, sort: str = "started") -> list[dict[str, A
             metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else {}
         except TextclfError:
             info, metrics = {"status": "unreadable"}, {}
-        status = status_of(info)
+        status = status_of(info, path)
         error = " ".join(str(info.get("error") or "").split())
         rows.append({
             "run": path.name, "model": info.get("model_type"), "started": (info.get("started_at") or "")[:19],

@@ -49,8 +49,9 @@ class TextModel(keras.Model):
     def __call__(self, inputs, *args, **kwargs):
         return super().__call__(as_strings(inputs), *args, **kwargs)
 
-    def predict(self, x, *args, **kwargs):
-        return super().predict(as_strings(x), *args, **kwargs)
+    def predict(self, x, batch_size=None, verbose=0, **kwargs):
+        """Keras' ``predict``, on plain strings too, and quiet unless asked (``verbose="auto"``)."""
+        return super().predict(as_strings(x), batch_size=batch_size, verbose=verbose, **kwargs)
 
     def predict_on_batch(self, x):
         return super().predict_on_batch(as_strings(x))

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 import textclf
 from textclf import data, distribute, embeddings, featurize, models, optimizers, rundir
+from textclf.backup import write_then_rename
 from textclf.callbacks import BACKUP, CHECKPOINT, make_callbacks, read_state, restore_history, resume_epoch
 from textclf.config import Config, to_yaml
 from textclf.errors import TextclfError
@@ -77,8 +78,15 @@ def _data_info(cfg: Config, corpus: data.Corpus, vectorizer) -> dict:
 
 
 def _check_same_data(run_dir: Path, info: dict) -> None:
-    """A resumed run must see the texts and vocabulary it started with."""
-    before = rundir.read_json(run_dir / rundir.RUN_FILE).get("data", {})
+    """A resumed run must see the texts and vocabulary it started with.
+
+    A run stopped before it had read its data recorded none: it has trained
+    nothing yet either, so it starts afresh with this data.
+    """
+    before = rundir.read_json(run_dir / rundir.RUN_FILE).get("data")
+    if not before:
+        rundir.update_run_info(run_dir, data=info)
+        return
     for key, what in (("fingerprint", "data"), ("vocabulary_sha256", "vocabulary")):
         if before.get(key) != info[key]:
             raise TextclfError(f"{info['location']}: the {what} differs from the one {run_dir} was trained on; "
@@ -86,13 +94,16 @@ def _check_same_data(run_dir: Path, info: dict) -> None:
 
 
 def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy, class_weight: dict | None,
-                extra: tuple = ()) -> None:
+                extra: tuple = (), resuming: bool = False) -> None:
     """``model.fit`` from wherever the run's backup left off (epoch 0 for a new run)."""
     state = read_state(run_dir)
     if state.get("fit_finished"):
         return  # stopped after training, while testing or saving: only those steps are left
     done = resume_epoch(run_dir)
     restore_history(run_dir, state, done)
+    if resuming:
+        print(f"resuming after epoch {done} of {cfg.train.epochs}" if done else
+              "resuming: no epoch had finished, so training starts from the beginning", flush=True)
     callbacks = [*extra, *make_callbacks(cfg, run_dir), EpochProgress(cfg.train.epochs, _batches(train_ds))]
     try:
         if cfg.train.distribute == "multi_worker":
@@ -177,12 +188,12 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
     balanced = cfg.train.class_weight == "balanced"
     class_weight = data.class_weights(corpus.train.labels, num_classes) if balanced else None
     _summary(model, run_dir)
-    _fit_epochs(model, train_ds, val_ds, cfg, run_dir, strategy, class_weight, options.callbacks)
+    _fit_epochs(model, train_ds, val_ds, cfg, run_dir, strategy, class_weight, options.callbacks, resuming)
 
     best = keras.models.load_model(run_dir / CHECKPOINT)
     test = best.evaluate(test_ds, return_dict=True, verbose=0) if test_ds is not None else None
     end_to_end = models.end_to_end(vectorizer, best, cfg.data, input_kind, corpus.class_names)
-    end_to_end.save(run_dir / rundir.MODEL_FILE)
+    write_then_rename(run_dir / rundir.MODEL_FILE, end_to_end.save, "final_save")
 
     history = rundir.read_history(run_dir)
     rundir.write_json(run_dir / "history.json", history)
