@@ -83,6 +83,17 @@ BAD_CONFIGS = {
                            ["train.checkpoint_monitor", "val_auc", "train.metrics"]),
     "schedule with plateau": (GOOD + "train: {lr_schedule: cosine, reduce_lr_on_plateau: {patience: 2}}\n", [],
                               ["train.lr_schedule", "reduce_lr_on_plateau"]),
+    "alias bomb": ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+        + "name: tiny\nmodel: {type: lstm}\n", [], ["c.yaml", "100,000 values"]),
+    "nesting thousands deep": ("name: tiny\nmodel: {type: lstm}\nx: " + "[" * 5000 + "]" * 5000 + "\n", [],
+                               ["c.yaml", "nested"]),
+    "list as a key": ("? [a, b]\n: 1\nname: tiny\n", [], ["c.yaml", "line 1", "list cannot be a key"]),
+    "long bad value": (GOOD + "train: {epochs: " + "9" * 5000 + "x}\n", [], ["train.epochs", "characters)"]),
+    "maxlen absurd": (GOOD + "data: {maxlen: 2000000}\n", [], ["data.maxlen", "100000"]),
+    "units absurd": (GOOD.replace("lstm}", "lstm, units: 10000000}"), [], ["model.units", "16384"]),
+    "no hidden layer": ("name: t\nmodel: {type: dense_bow, hidden_units: []}\n", [], ["model.hidden_units"]),
+    "heads absurd": ("name: t\nmodel: {type: transformer, num_heads: 5000}\n", [], ["model.num_heads"]),
     "missing data file": (GOOD + "data: {source: csv, path: nowhere.csv}\n", [], ["data.path", "nowhere.csv"]),
     "missing test file": (GOOD, ["--set", "data.test_path=gone.csv"], ["data.test_path", "gone.csv"]),
 }
@@ -107,9 +118,20 @@ def test_a_failed_download_is_one_line_and_leaves_no_run_folder(tmp_path, monkey
     assert list((tmp_path / "outputs").iterdir()) == []
 
 
+def test_a_config_that_is_not_a_regular_file_is_refused_without_waiting(tmp_path):
+    os.mkfifo(tmp_path / "pipe.yaml")
+    assert_user_error(invoke("train", tmp_path / "pipe.yaml", "--dry-run"), "pipe.yaml", "FIFO")
+    (tmp_path / "folder.yaml").mkdir()
+    assert_user_error(invoke("train", tmp_path / "folder.yaml", "--dry-run"), "folder.yaml", "is a folder")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "gone.yaml")
+    assert_user_error(invoke("train", tmp_path / "link.yaml", "--dry-run"), "link.yaml", "symbolic link to nothing")
+    (tmp_path / "big.yaml").write_text("# " + "x" * 300_000 + "\nname: x\n")
+    assert_user_error(invoke("train", tmp_path / "big.yaml", "--dry-run"), "big.yaml", "larger than")
+
+
 def test_missing_or_unreadable_config_exits_2(tmp_path):
     assert_user_error(invoke("train", tmp_path / "nope.yaml"), "nope.yaml", "not found")
-    assert_user_error(invoke("train", tmp_path), str(tmp_path), "cannot read")
+    assert_user_error(invoke("train", tmp_path), str(tmp_path), "is a folder")
     (tmp_path / "binary.yaml").write_bytes(b"\xff\xfe\x00")
     assert_user_error(invoke("train", tmp_path / "binary.yaml"), "binary.yaml", "cannot read")
 
@@ -417,14 +439,13 @@ def test_shell_completion_is_offered():
 
 
 def test_every_option_has_help_and_shows_its_default():
-    import click
-    import typer
+    import typer  # (Typer vendors click: its options are click-like, not click.Option)
 
     group = typer.main.get_command(app)
     missing = []
     for name, command in group.commands.items():
         for param in command.params:
-            if not isinstance(param, click.Option) or param.name == "help":
+            if param.param_type_name != "option" or param.name == "help":
                 continue
             if not param.help:
                 missing.append(f"{name} {param.opts[0]}: no help")
@@ -453,3 +474,100 @@ def test_runs_shows_epochs_reached_errors_and_aligned_numbers(in_outputs_parent,
     assert epochs == {"a-completed": "3", "b-failed": "2"}  # right-aligned under the header
     accuracy_end = header.index("test_accuracy") + len("test_accuracy")
     assert row["a-completed"][accuracy_end - 1] != " "
+
+
+@pytest.mark.parametrize("args, words", [
+    (["train", "--foo"], ["No such option: --foo"]),
+    (["predict", "--top-k", "0", "x"], ["--top-k"]),
+    (["nosuch"], ["No such command 'nosuch'"]),
+    (["evaluate", "--errors", "-1"], ["--errors"]),
+])
+def test_usage_mistakes_are_one_error_line_and_a_usage_hint(args, words):
+    result = invoke(*args)
+    assert result.exit_code == 2 and "Traceback" not in result.output and "╭" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("error: ") and lines[1].startswith("usage: ")  # (CliRunner: "root")
+    assert all(word in lines[0] for word in words)
+
+
+def _damaged_copy(run, tmp_path, name):
+    copy = tmp_path / "outputs" / name
+    shutil.copytree(run, copy, ignore=shutil.ignore_patterns("evaluation", "saved_model", ".lock"))
+    return copy
+
+
+DAMAGE = {
+    "run.json a list": ("run.json", "[1, 2]", "not an object"),
+    "run.json fields of the wrong type": ("run.json", '{"status": 5, "started_at": 7, "class_names": "neg"}',
+                                          "class_names"),
+    "metrics out of range": ("metrics.json", '{"epochs_run": "many", "test_accuracy": 1e999}', None),
+    "history with a header only": ("history.csv", "epoch,loss,val_loss\n", "no finished epoch"),
+    "config.yaml of the wrong type": ("config.yaml", "- a\n- b\n", "config.yaml"),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGE)
+def test_a_damaged_run_is_listed_as_such_and_each_reader_says_what_is_wrong(in_outputs_parent, tmp_path, case):
+    name, content, words = DAMAGE[case]
+    run = _damaged_copy(in_outputs_parent, tmp_path, "damaged")
+    _damaged_copy(in_outputs_parent, tmp_path, "healthy")
+    (run / name).write_text(content)
+    listing = invoke("runs", "--dir", tmp_path / "outputs")
+    assert listing.exit_code == 0 and "healthy" in listing.stdout and "damaged" in listing.stdout, listing.output
+    for command in (["plot-history", run, "--out", tmp_path / "h.png"], ["predict", run, "--json", "fine film"],
+                    ["evaluate", run, "--errors", "0"]):
+        result = invoke(*command)
+        assert "Traceback" not in result.output and result.exit_code in (0, 2), (command, result.output)
+        if result.exit_code == 2:
+            assert_user_error(result, *([words] if words else []))
+
+
+def test_resume_refuses_a_broken_state_file_and_an_edited_model_type(tmp_path, imdb_dir):
+    config = tiny_config(tmp_path, imdb_dir, {"type": "dense_bow", "hidden_units": [4]}, train={"epochs": 1})
+    run = Path(invoke("train", config).stdout.strip().splitlines()[-1])
+    info = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps({**info, "status": "interrupted"}))
+    (run / "backup").mkdir()
+    (run / "backup" / "callbacks.json").write_text('{"epochs": [], "lo')
+    assert_user_error(invoke("train", "--resume", run), "callbacks.json")
+    (run / "backup" / "callbacks.json").unlink()
+    import yaml
+
+    edited = {**yaml.safe_load((run / "config.yaml").read_text()), "model": {"type": "nbsvm"}}
+    (run / "config.yaml").write_text(yaml.safe_dump(edited))
+    assert_user_error(invoke("train", "--resume", run), "config.yaml", "'nbsvm'", "'dense_bow'")
+
+
+def test_a_keras_model_textclf_did_not_make_is_refused_in_one_line(tmp_path):
+    import keras
+
+    run = tmp_path / "foreign"
+    run.mkdir()
+    (run / "run.json").write_text('{"status": "completed"}')
+    (run / "config.yaml").write_text(GOOD)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.save(run / "model.keras")
+    for command in (["predict", run, "some text"], ["evaluate", run]):
+        assert_user_error(invoke(*command), "not a textclf model")
+
+
+def test_predict_reads_stdin_like_a_file(in_outputs_parent):
+    result = runner.invoke(app, ["predict", "--file", "-"], input=b"good \xff\xfe film\nawful\n")
+    assert result.exit_code == 0 and len(result.stdout.strip().splitlines()) == 2
+    assert "not valid UTF-8" in result.stderr
+
+
+def test_unwritable_output_places_are_one_line(in_outputs_parent, tmp_path):
+    (tmp_path / "a_file").write_text("x")
+    assert_user_error(invoke("plot-history", in_outputs_parent, "--out", tmp_path / "a_file" / "h.png"), "--out")
+    assert_user_error(invoke("export", in_outputs_parent, "--out", tmp_path / "a_file" / "m"), "--out")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        config = tmp_path / "c.yaml"
+        config.write_text(GOOD + f"output_dir: {locked}\n")
+        if os.geteuid() != 0:  # root writes anywhere
+            assert_user_error(invoke("train", config), "output_dir", "cannot create")
+    finally:
+        locked.chmod(0o700)

@@ -60,3 +60,10 @@ def test_word2vec_header_is_skipped_and_a_dimension_mismatch_is_named(tmp_path):
         embeddings.read_vectors(str(path), ["film"], dim=8)
     with pytest.raises(TextclfError, match="model.embedding.pretrained: .*missing.txt does not exist"):
         embeddings.read_vectors(str(tmp_path / "missing.txt"), ["film"], dim=8)
+
+
+def test_vectors_holding_nan_or_inf_are_refused_when_read(tmp_path):
+    path = tmp_path / "nan.txt"
+    path.write_text("film 0.1 0.2\ngreat nan nan\n")
+    with pytest.raises(TextclfError, match="line 2: the vector of 'great' holds NaN or infinite numbers"):
+        embeddings.read_vectors(str(path), ["film", "great"], dim=2)

@@ -127,3 +127,64 @@ def test_class_directory_mistakes(tmp_path):
         sources.read_class_directory(str(tmp_path), None)
     with pytest.raises(TextclfError, match="is not a folder"):
         sources.read_class_directory(str(tmp_path / "a" / "1.txt"), None)
+
+
+def _table(tmp_path, name, text: str | bytes):
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def test_an_excel_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path):
+    path = _table(tmp_path, "excel.csv", "\ufefftext,label\ngood film,pos\nbad film,neg\n")
+    labeled = sources.read_table(str(path), None, "text", "label")
+    assert labeled.class_names == ("neg", "pos") and len(labeled.splits["train"]) == 2
+
+
+@pytest.mark.parametrize("name, separator", [("t.tsv", "\t"), ("t.csv", ",")])
+def test_an_unclosed_quote_is_reported_where_it_opens(tmp_path, name, separator):
+    rows = ["text", "label"], ["fine", "a"], ['"broken quote', "b"], *[[f"row {i}", "c"] for i in range(50)]
+    path = _table(tmp_path, name, "".join(separator.join(row) + "\n" for row in rows))
+    with pytest.raises(TextclfError, match=r"line 3: a quoted field opens here and never closes"):
+        sources.read_table(str(path), None, "text", "label")
+
+
+def test_latin1_tables_are_decoded_with_replacement_and_said(tmp_path, capsys):
+    path = _table(tmp_path, "latin.csv", "text,label\ncaf\xe9 cr\xe8me,a\nplain,b\n".encode("latin-1"))
+    labeled = sources.read_table(str(path), None, "text", "label")
+    assert "\ufffd" in labeled.splits["train"].texts[0]
+    assert "not valid UTF-8" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("label", ["NaN", "1.5", "true", "[1, 2]", "null"])
+def test_a_json_label_that_is_not_a_name_is_refused(tmp_path, label):
+    path = _table(tmp_path, "t.jsonl", f'{{"text": "a", "label": "x"}}\n{{"text": "b", "label": {label}}}\n')
+    with pytest.raises(TextclfError, match="line 2: (label|empty label)"):
+        sources.read_table(str(path), None, "text", "label")
+
+
+def test_a_long_document_is_legitimate_input(tmp_path):
+    long_text = "word " * 100_000  # 500 KB in one field: csv's default limit is 128 KB
+    path = _table(tmp_path, "long.csv", f'text,label\n"{long_text}",a\nshort,b\n')
+    assert len(sources.read_table(str(path), None, "text", "label").splits["train"].texts[0]) == len(long_text)
+
+
+def test_data_paths_that_are_not_regular_files_are_refused_or_skipped(tmp_path, capsys):
+    import os
+
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(TextclfError, match="folder.csv is a folder; expected a file"):
+        sources.read_table(str(tmp_path / "folder.csv"), None, "text", "label")
+    os.mkfifo(tmp_path / "pipe.csv")
+    with pytest.raises(TextclfError, match="FIFO"):
+        sources.read_table(str(tmp_path / "pipe.csv"), None, "text", "label")
+    root = tmp_path / "classes"
+    for label in ("a", "b"):
+        (root / label).mkdir(parents=True)
+        (root / label / "1.txt").write_text(f"text of {label}")
+    (root / "a" / "sub.txt").mkdir()  # a folder named like a file
+    (root / "a" / "gone.txt").symlink_to(tmp_path / "nothing")
+    os.mkfifo(root / "b" / "pipe.txt")  # reading it would wait forever
+    labeled = sources.read_class_directory(str(root), None)
+    assert len(labeled.splits["train"]) == 2
+    assert "skipped 3 entries" in capsys.readouterr().err

@@ -214,23 +214,25 @@ KILL_MOMENTS = ["reading", "vectorizing", "backup", "checkpoint", "final_save"]
 @pytest.fixture(scope="module")
 def killed_runs(tmp_path_factory, imdb_dir) -> dict[str, Path]:
     """Tiny runs whose processes SIGKILLed themselves at each moment (textclf.faults), started side by side;
-    "concurrent" is a second run killed at its first backup."""
+    "concurrent" is a copy of the run killed at its first backup."""
     import os
+    import shutil
 
     processes = {}
-    for name in [*KILL_MOMENTS, "concurrent"]:
+    for name in KILL_MOMENTS:
         root = tmp_path_factory.mktemp(f"killed-{name}")
         config = tiny_config(root, imdb_dir, {"type": "dense_bow", "hidden_units": [4]},
                              train={"epochs": 3, "early_stopping": {"enabled": False}})
-        moment = "backup" if name == "concurrent" else name
         processes[name] = (root, subprocess.Popen([sys.executable, "-m", "textclf", "train", str(config)],
                                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                                  env={**os.environ, "TEXTCLF_KILL_AT": moment}))
+                                                  env={**os.environ, "TEXTCLF_KILL_AT": name}))
     runs = {}
     for name, (root, process) in processes.items():
         _, stderr = process.communicate(timeout=180)
         assert process.returncode == -signal.SIGKILL, stderr[-2000:]
         runs[name] = next((root / "outputs").iterdir())
+    runs["concurrent"] = runs["backup"].parent / "concurrent"
+    shutil.copytree(runs["backup"], runs["concurrent"])
     return runs
 
 
@@ -261,3 +263,23 @@ def test_two_resumes_at_once_one_trains_and_the_other_is_refused_naming_it(kille
     assert refusal.strip().startswith("error:") and "in use by process" in refusal and len(refusal.splitlines()) == 1
     assert seconds < 10
     assert rundir.read_history(run_dir)["epoch"] == [1, 2, 3]
+
+
+def test_out_of_memory_is_one_line_naming_the_settings(tmp_path, imdb_dir, monkeypatch):
+    cfg = load_config(tiny_config(tmp_path, imdb_dir, {"type": "lstm", "units": 8}))
+
+    def exhausted(*args, **kwargs):
+        raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")
+
+    monkeypatch.setattr(train, "_fit", exhausted)
+    with pytest.raises(TextclfError, match=r"out of memory.*train.batch_size \(16\), data.maxlen \(24\).*model.units"):
+        train.run(cfg, rundir.create_run_dir(cfg.output_dir, cfg.name))
+
+
+@pytest.mark.parametrize("fraction, words", [(0.001, "in the validation split"), (0.999, "in the train split")])
+def test_a_split_left_empty_or_with_one_class_is_named(tmp_path, imdb_dir, fraction, words):
+    from textclf import data
+
+    cfg = load_config(tiny_config(tmp_path, imdb_dir, {"type": "lstm"}, data={"validation_split": fraction}))
+    with pytest.raises(TextclfError, match=f"data.validation_split: leaves .*{words}"):
+        data.load_corpus(cfg.data, cfg.seed)

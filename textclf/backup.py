@@ -20,6 +20,7 @@ from pathlib import Path
 import keras
 
 from textclf import faults
+from textclf.errors import TextclfError
 
 WEIGHTS = "model.weights.h5"
 METADATA = "training_metadata.json"  # also the name Keras' own backups used: read for runs begun before this
@@ -83,5 +84,9 @@ class AtomicBackup(keras.callbacks.BackupAndRestore):
         epoch, path = folders[0]
         if self.model.optimizer is not None and not self.model.optimizer.built:
             self.model.optimizer.build(self.model.trainable_variables)
-        self.model.load_weights(path / WEIGHTS)
+        try:
+            self.model.load_weights(path / WEIGHTS)
+        except (ValueError, OSError, KeyError) as exc:  # another model's weights (config.yaml edited?), damage
+            raise TextclfError(f"{path / WEIGHTS}: does not fit the model config.yaml builds (was config.yaml "
+                               f"edited?); cannot resume ({str(exc).splitlines()[0][:120]})") from None
         self.model._initial_epoch = epoch

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import threading
 import time
@@ -66,7 +65,13 @@ def resume_epoch(run_dir: Path) -> int:
 def read_state(run_dir: Path) -> dict:
     """The saved callback state: ``{"epochs": {N: state after N epochs}, "logs": [...], "fit_finished": bool}``."""
     path = run_dir / BACKUP / STATE_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"epochs": {}, "logs": []}
+    if not path.exists():
+        return {"epochs": {}, "logs": []}
+    state = rundir.read_json(path)
+    if not isinstance(state.get("epochs"), dict) or not isinstance(state.get("logs"), list) or \
+            not all(isinstance(log, dict) for log in state["logs"]):
+        raise TextclfError(f"{path}: damaged (not the training state textclf writes); cannot resume")
+    return state
 
 
 def restore_history(run_dir: Path, state: dict, epochs: int) -> None:

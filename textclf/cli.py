@@ -19,8 +19,10 @@ import typer
 
 from textclf import quiet, run_lock, rundir
 from textclf.errors import TextclfError
+from textclf.usage import OneLineErrors
 
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Train, evaluate and use Keras text classifiers from YAML configs.",
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
@@ -346,18 +348,37 @@ def _json_line(record: dict) -> str:
 
 
 def _text_source(texts: list[str], file: str | None):
-    """The texts given, then one text per line of ``file`` ('-' is stdin), read lazily."""
+    """The texts given, then one text per line of ``file`` ('-' is stdin), read lazily, as UTF-8.
+
+    Undecodable bytes are replaced and counted, the same for a file and for stdin.
+    """
     yield from texts
     if file is None:
         return
     if file == "-":
-        yield from (line.rstrip("\n") for line in sys.stdin)
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None or stream.closed:
+            raise TextclfError("--file -: standard input is closed; give the texts some other way")
+        yield from _decoded_lines(stream, "standard input")
         return
     try:
-        with open(file, encoding="utf-8", errors="replace") as handle:
-            yield from (line.rstrip("\n") for line in handle)
+        with open(file, "rb") as handle:
+            yield from _decoded_lines(handle, file)
     except OSError as exc:
         raise TextclfError(f"--file: cannot read {file} ({exc.strerror})") from None
+
+
+def _decoded_lines(stream, name: str):
+    undecodable = 0
+    for raw in stream:
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            line, undecodable = raw.decode("utf-8", errors="replace"), undecodable + 1
+        yield line.rstrip("\r\n")
+    if undecodable:
+        typer.echo(f"warning: {undecodable} lines of {name} are not valid UTF-8; undecodable bytes were replaced",
+                   err=True)
 
 
 @app.command()

@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
+from textclf.config_yaml import parse_yaml, quoted, read_yaml  # noqa: F401  read_yaml: the config reader
 from textclf.errors import TextclfError
 from textclf.search import SearchConfig
 
@@ -35,6 +36,14 @@ class RuleError(ValueError):
         self.key, self.message = key, message
 
 
+# Upper bounds on sizes: beyond them a model cannot fit in memory or train in a lifetime, and a
+# typo (maxlen: 2000000) should be an error naming the key, not an out-of-memory crash an hour in.
+Width = Annotated[int, Field(ge=1, le=16_384)]  # units, embedding and filter widths
+Depth = Annotated[int, Field(ge=1, le=32)]  # stacked layers
+Window = Annotated[int, Field(ge=1, le=64)]  # convolution and pooling windows
+Widths = Annotated[tuple[Width, ...], Field(min_length=1, max_length=16)]
+
+
 class Strict(BaseModel):
     """Frozen, typed, and unknown keys are errors."""
 
@@ -49,8 +58,8 @@ class DataConfig(Strict):
     text_column: Annotated[str, Field(min_length=1)] = "text"
     label_column: Annotated[str, Field(min_length=1)] = "label"
     split: Literal["word", "character"] = "word"
-    vocab_size: Annotated[int, Field(ge=3)] = 10_000
-    maxlen: PositiveInt = 200
+    vocab_size: Annotated[int, Field(ge=3, le=50_000_000)] = 10_000
+    maxlen: Annotated[int, Field(ge=1, le=100_000)] = 200
     padding: Literal["pre", "post"] = "pre"
     truncating: Literal["pre", "post"] = "pre"
     output_mode: Literal["multi_hot", "count", "tf_idf"] = "multi_hot"
@@ -67,7 +76,7 @@ class EmbeddingConfig(Strict):
 class EmbeddingModel(Strict):
     """A model whose first layer is a table of token embeddings, optionally pretrained."""
 
-    embedding_dim: PositiveInt = 32
+    embedding_dim: Width = 32
     embedding: EmbeddingConfig = EmbeddingConfig()
 
 
@@ -76,7 +85,7 @@ class DenseBowConfig(Strict):
 
     input_kind: ClassVar[str] = "bag"
     type: Literal["dense_bow"]
-    hidden_units: tuple[PositiveInt, ...] = (16, 16)
+    hidden_units: Widths = (16, 16)
     dropout: Fraction = 0.0
 
 
@@ -84,7 +93,7 @@ class BowNgramConfig(DenseBowConfig):
     """N-gram bag with a large vocabulary → one wide hidden layer; ``input_dropout`` drops whole n-grams."""
 
     type: Literal["bow_ngram"]
-    hidden_units: tuple[PositiveInt, ...] = (64,)
+    hidden_units: Widths = (64,)
     dropout: Fraction = 0.5
     input_dropout: Fraction = 0.0
 
@@ -103,7 +112,7 @@ class EmbeddingBagConfig(EmbeddingModel):
 
     input_kind: ClassVar[str] = "bag"
     type: Literal["embedding_bag"]
-    embedding_dim: PositiveInt = 64
+    embedding_dim: Width = 64
     dropout: Fraction = 0.0
 
 
@@ -111,8 +120,8 @@ class RecurrentConfig(EmbeddingModel):
     """Embedding → stacked recurrent layers → Dense."""
 
     input_kind: ClassVar[str] = "sequence"
-    units: PositiveInt = 32
-    num_layers: PositiveInt = 1
+    units: Width = 32
+    num_layers: Depth = 1
     bidirectional: bool = False
     dropout: Fraction = 0.0
     recurrent_dropout: Fraction = 0.0
@@ -136,12 +145,12 @@ class Conv1DBiLSTMConfig(EmbeddingModel):
 
     input_kind: ClassVar[str] = "sequence"
     type: Literal["conv1d_bilstm"]
-    embedding_dim: PositiveInt = 200
+    embedding_dim: Width = 200
     dropout: Fraction = 0.5
-    filters: PositiveInt = 64
-    kernel_size: PositiveInt = 5
-    pool_size: PositiveInt = 4
-    lstm_units: tuple[PositiveInt, ...] = Field((64, 32), min_length=1)
+    filters: Width = 64
+    kernel_size: Window = 5
+    pool_size: Window = 4
+    lstm_units: Widths = (64, 32)
 
 
 class CNNConfig(EmbeddingModel):
@@ -149,10 +158,10 @@ class CNNConfig(EmbeddingModel):
 
     input_kind: ClassVar[str] = "sequence"
     type: Literal["cnn"]
-    embedding_dim: PositiveInt = 128
-    filters: PositiveInt = 128
-    kernel_sizes: tuple[PositiveInt, ...] = Field((3, 4, 5), min_length=1)
-    hidden_units: Annotated[int, Field(ge=0)] = 0
+    embedding_dim: Width = 128
+    filters: Width = 128
+    kernel_sizes: Annotated[tuple[Window, ...], Field(min_length=1, max_length=16)] = (3, 4, 5)
+    hidden_units: Annotated[int, Field(ge=0, le=16_384)] = 0
     dropout: Fraction = 0.5
 
 
@@ -161,10 +170,10 @@ class TransformerConfig(EmbeddingModel):
 
     input_kind: ClassVar[str] = "sequence"
     type: Literal["transformer"]
-    embedding_dim: PositiveInt = 64
-    num_heads: PositiveInt = 2
-    ff_dim: PositiveInt = 128
-    num_layers: PositiveInt = 1
+    embedding_dim: Width = 64
+    num_heads: Annotated[int, Field(ge=1, le=64)] = 2
+    ff_dim: Width = 128
+    num_layers: Depth = 1
     dropout: Fraction = 0.1
 
 
@@ -246,45 +255,6 @@ class Config(Strict):
     output_dir: str = "outputs"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys instead of keeping the last one."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                line = key_node.start_mark.line + 1
-                raise TextclfError(f"duplicate key '{key}' at line {line}")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML file that must hold a mapping."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TextclfError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TextclfError(f"{path}: cannot read config file ({exc})") from None
-    try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except TextclfError as exc:
-        raise TextclfError(f"{path}: {exc}") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
-        raise TextclfError(f"{path}: YAML syntax error at {where}: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise TextclfError(f"{path}: YAML error: {exc}") from None
-    if raw is None:
-        raise TextclfError(f"{path}: config file is empty")
-    if not isinstance(raw, dict):
-        raise TextclfError(f"{path}: config must be a mapping of keys to values, got {type(raw).__name__}")
-    return raw
-
-
 def _assign(raw: dict[str, Any], dotted_key: str, value: Any, context: str) -> None:
     parts = dotted_key.strip().split(".")
     if not all(parts):
@@ -310,9 +280,9 @@ def apply_override(raw: dict[str, Any], assignment: str) -> None:
     if not sep or not key.strip():
         raise TextclfError(f"{context}: expected KEY=VALUE, e.g. train.epochs=3")
     try:
-        value = yaml.safe_load(value_text)
-    except yaml.YAMLError:
-        raise TextclfError(f"{context}: value '{value_text}' is not valid YAML") from None
+        value = parse_yaml(value_text)
+    except TextclfError as exc:
+        raise TextclfError(f"{context}: value '{quoted(value_text)}' is not valid YAML ({exc})") from None
     _assign(raw, key, value, context)
 
 
@@ -350,7 +320,7 @@ def _describe(error: dict, raw: dict[str, Any]) -> str:
     rule = (error.get("ctx") or {}).get("error")
     if isinstance(rule, RuleError):
         return f"{field}.{rule.key}: {rule.message}"
-    return f"{field}: {error['msg']} (got {error['input']!r})"
+    return f"{field}: {error['msg']} (got {quoted(repr(error['input']))})"
 
 
 def validate(raw: dict[str, Any], origin: str = "config") -> Config:

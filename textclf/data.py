@@ -47,6 +47,18 @@ def _divide(split: Split, fraction: float, rng: np.random.Generator) -> tuple[Sp
     return Split(split.texts[kept], split.labels[kept]), Split(split.texts[held], split.labels[held])
 
 
+def _check_split_sizes(splits: dict[str, Split], drawn: dict[str, str], names, location: str) -> None:
+    """After splitting, each split that a fraction drew needs two classes: training to learn, validation to
+    choose an epoch by, a drawn test split to mean something. ``drawn``: split → the field whose fraction drew it."""
+    for name, field in drawn.items():
+        split = splits[name]
+        classes = np.unique(split.labels)
+        if len(classes) < 2:
+            held = f"only {names[int(classes[0])]!r}" if len(classes) else "nothing"
+            raise TextclfError(f"{field}: leaves {held} in the {name} split of {location} ({len(split)} "
+                               "examples); a split needs examples of two classes: change the fraction")
+
+
 def fingerprint(splits: dict[str, Split]) -> str:
     digest = hashlib.sha256()
     for name in sorted(splits):
@@ -77,6 +89,8 @@ def load_corpus(cfg: DataConfig, seed: int) -> Corpus:
     labeled = read_source(cfg)
     faults.kill_point("reading")
     splits = dict(labeled.splits)
+    drawn = {"train": "data.validation_split", "validation": "data.validation_split",
+             **({} if "test" in splits else {"test": "data.test_split"})}
     rng = np.random.default_rng(seed)
     if "test" not in splits:
         splits["train"], splits["test"] = _divide(splits["train"], cfg.test_split, rng)
@@ -85,6 +99,8 @@ def load_corpus(cfg: DataConfig, seed: int) -> Corpus:
     if len(np.unique(splits["train"].labels)) < 2:
         raise TextclfError(f"{labeled.location}: the train split has only one class")
     train, validation = _divide(splits["train"], cfg.validation_split, rng)
+    _check_split_sizes({"train": train, "validation": validation, "test": splits["test"]}, drawn,
+                       labeled.class_names, labeled.location)
     return Corpus(train, validation, splits["test"], labeled.class_names, fingerprint(splits), labeled.location)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from textclf import files
 from textclf.errors import TextclfError
 
 FIELD = "model.embedding.pretrained"
@@ -18,9 +19,7 @@ def read_vectors(path: str, vocabulary: list[str], dim: int) -> dict[int, np.nda
     One ``word v1 v2 …`` per line, space-separated; a word2vec header line
     (``count dim``) is skipped. The first vector of a word wins.
     """
-    location = Path(path).expanduser()
-    if not location.is_file():
-        raise TextclfError(f"{FIELD}: {location} does not exist")
+    location = files.checked(path, FIELD, "file")
     index = {word: i for i, word in enumerate(vocabulary) if word not in SPECIAL_TOKENS}
     found: dict[int, np.ndarray] = {}
     with open(location, encoding="utf-8", errors="replace") as file:
@@ -37,6 +36,9 @@ def read_vectors(path: str, vocabulary: list[str], dim: int) -> dict[int, np.nda
                     found[row] = np.asarray(parts[1:], dtype=np.float32)
                 except ValueError:
                     raise TextclfError(f"{FIELD}: {location} line {number}: not a vector of numbers") from None
+                if not np.all(np.isfinite(found[row])):  # NaN or inf would make training "diverge" at once
+                    raise TextclfError(f"{FIELD}: {location} line {number}: the vector of {parts[0][:40]!r} holds "
+                                       "NaN or infinite numbers")
     return found
 
 

@@ -65,7 +65,11 @@ def export_run(run_dir: Path, out: Path, texts: list[str], tolerance: float = 1e
     archive = keras.export.ExportArchive()
     archive.track(model)
     archive.add_endpoint("serve", serving_function(model, predict.class_names(run_dir, model)))
-    archive.write_out(str(out), verbose=False)
+    try:
+        archive.write_out(str(out), verbose=False)
+    except (OSError, tf.errors.OpError) as exc:  # a parent that is a file, a read-only folder
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:150]
+        raise TextclfError(f"--out: cannot write {out} ({reason})") from None
     serving = tf.saved_model.load(str(out)).signatures["serving_default"]
     inputs = list(serving.structured_input_signature[1])
     if inputs != ["text"]:

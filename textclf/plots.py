@@ -132,6 +132,9 @@ def history_figure(run_dirs: list[Path], metric: str = "accuracy", finished: boo
     titled as unfinished (``finished``: training itself draws its run, done).
     """
     histories = [(Path(d), rundir.read_history(Path(d))) for d in run_dirs]
+    for run_dir, history in histories:
+        if not history.get("epoch"):
+            raise TextclfError(f"{run_dir}: {rundir.HISTORY_FILE} holds no finished epoch yet")
     _check_metric(histories, metric)
     states = ["completed" if finished else _status(d) for d, _ in histories]
     runs = [(d, h, d.name if state == "completed" else f"{d.name} (unfinished: {state})")
@@ -150,9 +153,13 @@ def history_figure(run_dirs: list[Path], metric: str = "accuracy", finished: boo
 def history_plot(run_dirs: list[Path], out: Path, metric: str = "accuracy", finished: bool = False) -> list[Marks]:
     """``history_figure`` saved as ``out``."""
     fig, marks = history_figure(run_dirs, metric, finished)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out, dpi=110)
+    except OSError as exc:  # a parent that is a file, a read-only folder
+        raise TextclfError(f"--out: cannot write {out} ({exc.strerror or exc})") from None
+    finally:
+        plt.close(fig)
     return marks
 
 

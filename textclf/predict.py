@@ -25,7 +25,7 @@ def load_model(run_dir: Path) -> keras.Model:
     if not path.is_file():
         raise TextclfError(f"{run_dir}: not a finished run (no {rundir.MODEL_FILE})")
     try:
-        return keras.models.load_model(path, safe_mode=True)
+        model = keras.models.load_model(path, safe_mode=True)
     except ValueError as exc:
         if "Lambda" not in str(exc) and "unsafe" not in str(exc):
             raise TextclfError(f"{path}: cannot load model ({_first_line(exc)})") from None
@@ -33,6 +33,18 @@ def load_model(run_dir: Path) -> keras.Model:
                            "which Keras safe mode will not load") from None
     except Exception as exc:  # Keras raises many types for a bad file; all mean the same to the user
         raise TextclfError(f"{path}: cannot load model ({_first_line(exc)})") from None
+    _check_made_by_textclf(model, path)
+    return model
+
+
+def _check_made_by_textclf(model, path: Path) -> None:
+    """A model textclf trained: one string input, a ``vectorizer`` inside, and a classifier network after it."""
+    inputs = getattr(model, "inputs", None) or []
+    names = {layer.name for layer in getattr(model, "layers", [])}
+    if len(inputs) != 1 or inputs[0].dtype != "string" or "vectorizer" not in names or \
+            not any(isinstance(layer, keras.Model) for layer in model.layers):
+        raise TextclfError(f"{path}: not a textclf model (it needs one string input and a vectorizer layer); "
+                           "textclf predicts and evaluates with models it trained")
 
 
 def _first_line(exc: Exception) -> str:
@@ -41,7 +53,16 @@ def _first_line(exc: Exception) -> str:
 
 def class_names(run_dir: Path, model: keras.Model | None = None) -> list[str]:
     """The names of the model's outputs: carried by the model itself, or (older runs) read from ``run.json``."""
-    return class_names_of(model) or list(rundir.read_json(Path(run_dir) / rundir.RUN_FILE).get("class_names") or [])
+    names = class_names_of(model)
+    if names:
+        return names
+    path = Path(run_dir) / rundir.RUN_FILE
+    names = rundir.read_json(path).get("class_names") or []
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise TextclfError(f"{path}: damaged class_names (not a list of names)")
+    if model is not None and names and len(names) != _num_classes(model):
+        raise TextclfError(f"{path}: {len(names)} class names for a model of {_num_classes(model)} classes")
+    return names
 
 
 def _padding_layer(model: keras.Model) -> SequencePadding | None:

@@ -42,6 +42,8 @@ def create_run_dir(output_dir: str | Path, name: str, now: datetime | None = Non
             candidate.mkdir()
         except FileExistsError:
             continue
+        except OSError as exc:  # read-only, no permission, a full disk
+            raise TextclfError(f"output_dir: cannot create a run folder in {parent} ({exc.strerror})") from None
         return candidate
     raise TextclfError(f"output_dir: too many runs named {base} in {parent}")
 
@@ -67,23 +69,30 @@ def write_json(path: Path, payload: Any) -> None:
 
 
 def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from a run's file; anything else (damaged, truncated, a list) is a one-line error."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        value = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TextclfError(f"{path}: not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TextclfError(f"{path}: unreadable ({exc})") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise TextclfError(f"{path}: unreadable ({str(exc)[:120] or type(exc).__name__})") from None
+    if not isinstance(value, dict):
+        raise TextclfError(f"{path}: damaged (a JSON {type(value).__name__}, not an object)")
+    return value
+
+
+def _number(value) -> float | int | None:
+    """A finite number from a run's file, else None: a damaged field shows as missing, never crashes a table."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if value == value and abs(value) != float("inf") else None
 
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
-    """A run's own ``config.yaml`` as a plain mapping (it was validated when written)."""
-    import yaml
+    """A run's own ``config.yaml`` as a plain mapping, read as carefully as any config (it may be damaged)."""
+    from textclf.config_yaml import read_yaml
 
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise TextclfError(f"{path}: unreadable ({exc})") from None
-    return loaded if isinstance(loaded, dict) else {}
+    return read_yaml(Path(path))
 
 
 def first_epoch_number(path: Path) -> int:
@@ -205,15 +214,18 @@ def list_runs(output_dir: str | Path, sort: str = "started") -> list[dict[str, A
         try:
             info = read_json(path / RUN_FILE)
             metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else {}
-        except TextclfError:
-            info, metrics = {"status": "unreadable"}, {}
-        status = status_of(info, path)
+            status = status_of(info, path)
+        except TextclfError as exc:
+            info, metrics, status = {"error": str(exc)}, {}, "damaged"
         error = " ".join(str(info.get("error") or "").split())
+        epochs = _number(metrics.get("epochs_run"))
         rows.append({
-            "run": path.name, "model": info.get("model_type"), "started": (info.get("started_at") or "")[:19],
-            "status": status, "epochs": metrics.get("epochs_run") or _epochs_logged(path),
-            "test_accuracy": metrics.get("test_accuracy"), "train_seconds": metrics.get("train_seconds"),
-            "parameters": metrics.get("parameters"),
+            "run": path.name, "model": str(info.get("model_type") or "") or None,
+            "started": str(info.get("started_at") or "")[:19], "status": str(status),
+            "epochs": int(epochs) if epochs is not None else _epochs_logged(path),
+            "test_accuracy": _number(metrics.get("test_accuracy")),
+            "train_seconds": _number(metrics.get("train_seconds")),
+            "parameters": _number(metrics.get("parameters")),
             "error": (error[:57] + "...") if len(error) > 60 else (error or None),
         })
     descending = sort in ("test_accuracy", "started", "epochs", "parameters")

@@ -8,6 +8,7 @@ integer labels indexing ``class_names``.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import sys
@@ -18,8 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from textclf import files
 from textclf.errors import TextclfError
 from textclf.progress import Progress
+
+csv.field_size_limit(2**31 - 1)  # a long document is legitimate input; the default refuses fields over 128 KB
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_CLASSES = ("neg", "pos")
@@ -147,13 +151,21 @@ def _read_imdb_dir(path: Path) -> Labeled:
 
 
 def _read_class_folders(collector: _Collector, roots: dict[str, Path], classes) -> None:
-    files = [(split, label, file) for split, root in roots.items() for label in classes
+    """Every regular ``*.txt`` file of each class folder; anything else named so is skipped, and said."""
+    found = [(split, label, file) for split, root in roots.items() for label in classes
              for file in sorted((root / label).glob("*.txt")) if (root / label).is_dir()]
-    progress = Progress(f"reading {collector.origin}", total=len(files), unit="files")
-    for count, (split, label, file) in enumerate(files, 1):
+    regular, skipped = files.regular_files([file for _, _, file in found])
+    if skipped:
+        shown = ", ".join(str(path) for path in skipped[:3]) + (" …" if len(skipped) > 3 else "")
+        print(f"warning: skipped {len(skipped)} entries named *.txt that are not regular files "
+              f"(folders, broken links, pipes): {shown}", file=sys.stderr)
+    keep = set(regular)
+    found = [item for item in found if item[2] in keep]
+    progress = Progress(f"reading {collector.origin}", total=len(found), unit="files")
+    for count, (split, label, file) in enumerate(found, 1):
         collector.add(split, label, f"{split}/{label}/{file.name}", file.read_bytes())
         progress.update(count)
-    progress.done(f"{len(files):,} files")
+    progress.done(f"{len(found):,} files")
 
 
 def _imdb_archive(path: str | None) -> Path:
@@ -169,13 +181,10 @@ def _imdb_archive(path: str | None) -> Path:
                            "of aclImdb_v1.tar.gz (or its unpacked folder), pass --data PATH") from None
 
 
-def _existing(path: str | None, field: str = "data.path") -> Path:
+def _existing(path: str | None, field: str = "data.path", want: str = "file or folder") -> Path:
     if path is None:
         raise TextclfError(f"{field}: required for this data.source (a file or folder of labeled texts)")
-    location = Path(path).expanduser()
-    if not location.exists():
-        raise TextclfError(f"{field}: {location} does not exist")
-    return location
+    return files.checked(path, field, want)
 
 
 def read_imdb(path: str | None) -> Labeled:
@@ -184,29 +193,54 @@ def read_imdb(path: str | None) -> Labeled:
     return _read_imdb_dir(location) if location.is_dir() else _read_imdb_tar(location)
 
 
+def _table_text(path: Path) -> str:
+    """The file as text: UTF-8 with or without a BOM (Excel's "CSV UTF-8" has one); other bytes replaced, and said."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        print(f"warning: {path} is not valid UTF-8 (first at byte {exc.start:,}); undecodable bytes were replaced",
+              file=sys.stderr)
+        return raw.decode("utf-8-sig", errors="replace")
+
+
+def _json_rows(path: Path, text: str):
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                record = json.loads(line)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+                raise TextclfError(f"{path} line {number}: not valid JSON ({reason})") from None
+            if not isinstance(record, dict):
+                raise TextclfError(f"{path} line {number}: expected a JSON object")
+            yield number, record
+
+
+def _csv_rows(path: Path, text: str, delimiter: str):
+    """Rows numbered by the line each starts on: an unclosed quote is reported where it opened."""
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    while True:
+        start = reader.line_num + 1 + (reader.line_num == 0)  # the header is line 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise TextclfError(f"{path} line {start}: {exc}") from None
+        if reader.line_num > start and (None in record or None in record.values()):
+            raise TextclfError(f"{path} line {start}: a quoted field opens here and never closes (it swallows "
+                               f"lines {start}-{reader.line_num}); close the quote or remove it")
+        yield start, record
+
+
 def _rows(path: Path):
     """(line number, row mapping) for each record of a .csv, .tsv or .jsonl file."""
     suffix = path.suffix.lower()
     if suffix not in (*TABLE_DELIMITERS, ".jsonl"):
         raise TextclfError(f"{path}: unsupported file type {suffix or '(none)'!r}; use .csv, .tsv or .jsonl")
-    with open(path, encoding="utf-8", errors="replace", newline="") as file:
-        if suffix == ".jsonl":
-            for number, line in enumerate(file, 1):
-                if line.strip():
-                    try:
-                        record = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise TextclfError(f"{path} line {number}: not valid JSON ({exc.msg})") from None
-                    if not isinstance(record, dict):
-                        raise TextclfError(f"{path} line {number}: expected a JSON object")
-                    yield number, record
-            return
-        reader = csv.DictReader(file, delimiter=TABLE_DELIMITERS[suffix])
-        try:
-            for record in reader:
-                yield reader.line_num, record
-        except csv.Error as exc:
-            raise TextclfError(f"{path} line {reader.line_num}: {exc}") from None
+    text = _table_text(path)
+    yield from _json_rows(path, text) if suffix == ".jsonl" else _csv_rows(path, text, TABLE_DELIMITERS[suffix])
 
 
 def _read_table_into(collector: _Collector, split: str, path: Path, text_column: str, label_column: str) -> None:
@@ -219,6 +253,9 @@ def _read_table_into(collector: _Collector, split: str, path: Path, text_column:
         label = record[label_column]
         if label is None or not str(label).strip():
             raise TextclfError(f"{path} line {number}: empty label in column {label_column!r}")
+        if not isinstance(label, (str, int)) or isinstance(label, bool):  # JSON: NaN, 1.5, true, a list…
+            raise TextclfError(f"{path} line {number}: label {str(label)[:40]!r} in column {label_column!r} is not "
+                               "a string or a whole number")
         collector.add(split, str(label).strip(), f"line {number}", str(record[text_column] or ""))
         count += 1
     if not count:
@@ -227,11 +264,12 @@ def _read_table_into(collector: _Collector, split: str, path: Path, text_column:
 
 def read_table(path: str | None, test_path: str | None, text_column: str, label_column: str) -> Labeled:
     """Labeled texts from a .csv, .tsv or .jsonl file, and optionally a separate test file."""
-    location = _existing(path)
+    location = _existing(path, want="file")
     collector = _Collector(str(location))
     _read_table_into(collector, "train", location, text_column, label_column)
     if test_path is not None:
-        _read_table_into(collector, "test", _existing(test_path, "data.test_path"), text_column, label_column)
+        _read_table_into(collector, "test", _existing(test_path, "data.test_path", "file"), text_column,
+                         label_column)
     return collector.result()
 
 
@@ -247,7 +285,7 @@ def read_class_directory(path: str | None, test_path: str | None) -> Labeled:
     roots = {"train": location / "train", "test": location / "test"} if (location / "train").is_dir() else {
         "train": location}
     if test_path is not None:
-        roots["test"] = _existing(test_path, "data.test_path")
+        roots["test"] = _existing(test_path, "data.test_path", "folder")
     classes = sorted_labels(child.name for child in roots["train"].iterdir() if child.is_dir())
     if not classes:
         raise TextclfError(f"{roots['train']}: no class subfolders (expected e.g. {roots['train']}/<class>/*.txt)")

@@ -217,6 +217,17 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
     return TrainResult(metrics, end_to_end)
 
 
+def _out_of_memory(cfg: Config) -> str:
+    """One line naming the settings that most likely asked for too much memory, largest factor first."""
+    model = cfg.model
+    widths = [f"model.{key} ({getattr(model, key)})" for key in ("units", "embedding_dim", "filters", "ff_dim")
+              if isinstance(getattr(model, key, None), int)]
+    data_size = f"data.maxlen ({cfg.data.maxlen})" if model.input_kind == "sequence" else \
+        f"data.vocab_size ({cfg.data.vocab_size:,})"
+    return (f"out of memory while training: lower train.batch_size ({cfg.train.batch_size}), {data_size}"
+            + (f" or {', '.join(widths)}" if widths else ""))
+
+
 def baseline_warning(metrics: dict, split: str) -> str | None:
     """One line when ``split``'s accuracy is no better than always predicting the largest class."""
     accuracy, share = metrics.get(f"{'val' if split == 'validation' else split}_accuracy"), \
@@ -238,7 +249,11 @@ def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False
     """
     now = rundir.utc_now().isoformat()
     if resume:
-        resumes = rundir.read_json(run_dir / rundir.RUN_FILE).get("resumed", [])
+        info = rundir.read_json(run_dir / rundir.RUN_FILE)
+        if info.get("model_type") not in (None, cfg.model.type):
+            raise TextclfError(f"{run_dir}/config.yaml: model.type is {cfg.model.type!r} but the run was trained as "
+                               f"{info['model_type']!r}; a resume needs the config it started with")
+        resumes = info.get("resumed", []) if isinstance(info.get("resumed"), list) else []
         rundir.update_run_info(run_dir, status="running", error=None, **rundir.process_info(),
                                resumed=[*resumes, {"at": now, "command": command_line}])
     else:
@@ -248,7 +263,10 @@ def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False
             command=command_line, started_at=now, versions=_versions(), **rundir.process_info(),
         )
     try:
-        result = _fit(cfg, run_dir, resuming=resume, options=options)
+        try:
+            result = _fit(cfg, run_dir, resuming=resume, options=options)
+        except (MemoryError, tf.errors.ResourceExhaustedError) as exc:
+            raise TextclfError(_out_of_memory(cfg)) from exc
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         if not resume and not interrupted and not (run_dir / rundir.HISTORY_FILE).exists():

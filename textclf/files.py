@@ -1,0 +1,51 @@
+"""The one guard for every path a user gives textclf to read: configs, data, vectors.
+
+Only regular files and folders are read. A FIFO blocks ``open`` forever, a
+dangling symbolic link or a link loop fails deep inside a reader, a folder
+named ``x.csv`` fails as a strange ``IsADirectoryError``: each is one line
+here, naming the path and what it is, before any reading starts.
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from textclf.errors import TextclfError
+
+_KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
+          stat.S_IFBLK: "a block device"}
+
+
+def checked(path: str | Path, field: str, want: str = "file or folder") -> Path:
+    """``path`` when it is an existing regular file (``want`` "file"), folder ("folder"), or either."""
+    location = Path(path).expanduser()
+    try:
+        mode = location.stat().st_mode
+    except FileNotFoundError:
+        what = "is a symbolic link to nothing" if location.is_symlink() else "does not exist"
+        raise TextclfError(f"{field}: {location} {what}") from None
+    except OSError as exc:  # a link loop, a permission problem
+        raise TextclfError(f"{field}: {location}: cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
+        if "folder" not in want:
+            raise TextclfError(f"{field}: {location} is a folder; expected a file")
+    elif stat.S_ISREG(mode):
+        if "file" not in want:
+            raise TextclfError(f"{field}: {location} is a file; expected a folder")
+    else:
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        raise TextclfError(f"{field}: {location} is {kind}; textclf reads only regular files and folders")
+    return location
+
+
+def regular_files(paths) -> tuple[list[Path], list[Path]]:
+    """(the regular files among ``paths``, the rest: folders named like files, FIFOs, broken links)."""
+    kept, skipped = [], []
+    for path in paths:
+        try:
+            regular = stat.S_ISREG(path.stat().st_mode)
+        except OSError:
+            regular = False
+        (kept if regular else skipped).append(path)
+    return kept, skipped
