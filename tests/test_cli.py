@@ -571,3 +571,35 @@ def test_unwritable_output_places_are_one_line(in_outputs_parent, tmp_path):
             assert_user_error(invoke("train", config), "output_dir", "cannot create")
     finally:
         locked.chmod(0o700)
+
+
+def test_a_model_whose_vocabulary_points_outside_its_file_is_refused(in_outputs_parent, tmp_path):
+    """A crafted model.keras whose vectorizer names a file on disk as its vocabulary: Keras would read it."""
+    import zipfile
+
+    run = _damaged_copy(in_outputs_parent, tmp_path, "crafted")
+    with zipfile.ZipFile(in_outputs_parent / "model.keras") as original:
+        members = {name: original.read(name) for name in original.namelist()}
+    config = json.loads(members["config.json"])
+    vectorizer = next(layer for layer in config["config"]["layers"] if layer["config"]["name"] == "vectorizer")
+    vectorizer["config"]["vocabulary"] = "/etc/passwd"
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(run / "model.keras", "w") as crafted:
+        for name, content in members.items():
+            crafted.writestr(name, content)
+    for command in (["predict", run, "some text"], ["evaluate", run]):
+        assert_user_error(invoke(*command), "refused", "/etc/passwd", "outside its own file")
+
+
+def test_a_swapped_checkpoint_is_refused_before_a_resume_trains(tmp_path, imdb_dir):
+    import keras
+
+    config = tiny_config(tmp_path, imdb_dir, {"type": "dense_bow", "hidden_units": [4]}, train={"epochs": 1})
+    run = Path(invoke("train", config).stdout.strip().splitlines()[-1])
+    info = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps({**info, "status": "interrupted"}))
+    inputs = keras.Input(shape=(3,))
+    keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs)).save(run / "checkpoints" / "best.keras")
+    result = invoke("train", "--resume", run)
+    assert_user_error(result, "best.keras", "refused by Keras safe mode")
+    assert "Epoch" not in result.stdout  # refused before any training

@@ -16,23 +16,15 @@ from textclf.errors import TextclfError
 from textclf.featurize import map_chunks
 from textclf.layers import SequencePadding, bucket_width, sparse_bags
 from textclf.ngram_bags import bag_vectorizer
-from textclf.text_model import class_names_of
+from textclf.text_model import class_names_of, load_safely
 
 
 def load_model(run_dir: Path) -> keras.Model:
-    """Load ``model.keras`` in Keras safe mode: a model holding a lambda is refused."""
+    """Load ``model.keras`` in Keras safe mode (``text_model.load_safely``), and check textclf made it."""
     path = Path(run_dir) / rundir.MODEL_FILE
     if not path.is_file():
         raise TextclfError(f"{run_dir}: not a finished run (no {rundir.MODEL_FILE})")
-    try:
-        model = keras.models.load_model(path, safe_mode=True)
-    except ValueError as exc:
-        if "Lambda" not in str(exc) and "unsafe" not in str(exc):
-            raise TextclfError(f"{path}: cannot load model ({_first_line(exc)})") from None
-        raise TextclfError(f"{path}: refused: the model holds a Lambda layer (arbitrary Python code), "
-                           "which Keras safe mode will not load") from None
-    except Exception as exc:  # Keras raises many types for a bad file; all mean the same to the user
-        raise TextclfError(f"{path}: cannot load model ({_first_line(exc)})") from None
+    model = load_safely(path)
     _check_made_by_textclf(model, path)
     return model
 
@@ -45,10 +37,6 @@ def _check_made_by_textclf(model, path: Path) -> None:
             not any(isinstance(layer, keras.Model) for layer in model.layers):
         raise TextclfError(f"{path}: not a textclf model (it needs one string input and a vectorizer layer); "
                            "textclf predicts and evaluates with models it trained")
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
 def class_names(run_dir: Path, model: keras.Model | None = None) -> list[str]:

@@ -11,6 +11,8 @@ functional models; readers ask ``class_names_of`` and fall back to
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -18,6 +20,7 @@ import tensorflow as tf
 import textclf.layers  # noqa: F401  registers the layers a saved model refers to
 import textclf.metrics  # noqa: F401  the metrics its inner network was compiled with
 import textclf.optimizers  # noqa: F401  and the optimizers its inner network was compiled with
+from textclf.errors import TextclfError
 
 
 def as_strings(texts):
@@ -64,4 +67,52 @@ def class_names_of(model) -> list[str]:
 
 def load(path):
     """Load a run's ``model.keras`` anywhere: ``textclf.load_model`` is this."""
-    return keras.models.load_model(path)
+    return load_safely(Path(path))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _outside_files(config) -> list[str]:
+    """Paths a saved config would make Keras read from outside the ``.keras`` file (a vocabulary "file")."""
+    found = []
+    if isinstance(config, dict):
+        for key, value in config.items():
+            if key in ("vocabulary", "idf_weights") and isinstance(value, str):
+                found.append(value)
+            found += _outside_files(value)
+    elif isinstance(config, list):
+        for value in config:
+            found += _outside_files(value)
+    return found
+
+
+def load_safely(path: Path):
+    """A ``.keras`` file loaded in Keras safe mode; anything refused or broken is one line saying what and why.
+
+    Safe mode refuses Lambda layers and other code (a ``TFSMLayer``), but
+    lets a layer's config name a vocabulary file anywhere on disk (say
+    ``/etc/passwd``): textclf's own models keep theirs inside the file, so
+    such a model is refused before Keras reads anything.
+    """
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise TextclfError(f"{path}: cannot load model ({_first_line(exc)})") from None
+    outside = _outside_files(config)
+    if outside:
+        raise TextclfError(f"{path}: refused: the model would read {outside[0]!r} from outside its own file")
+    try:
+        return keras.models.load_model(path, safe_mode=True)
+    except ValueError as exc:
+        message = _first_line(exc)
+        if "Lambda" in str(exc) or "unsafe" in str(exc) or "safe_mode" in str(exc):
+            raise TextclfError(f"{path}: refused by Keras safe mode, which loads no code: {message}") from None
+        raise TextclfError(f"{path}: cannot load model ({message})") from None
+    except Exception as exc:  # Keras raises many types for a bad file; all mean the same to the user
+        raise TextclfError(f"{path}: cannot load model ({_first_line(exc)})") from None

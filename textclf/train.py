@@ -21,6 +21,7 @@ from textclf.errors import TextclfError
 from textclf.fit_progress import EpochProgress, steps_per_execution
 from textclf.metrics import make as make_metrics
 from textclf.plots import history_marks, history_plot
+from textclf.text_model import load_safely
 
 # Validation and test batches are this many times train.batch_size: no gradients, so the batch
 # size does not change any result, only how often the per-batch overhead is paid.
@@ -190,7 +191,7 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
     _summary(model, run_dir)
     _fit_epochs(model, train_ds, val_ds, cfg, run_dir, strategy, class_weight, options.callbacks, resuming)
 
-    best = keras.models.load_model(run_dir / CHECKPOINT)
+    best = load_safely(run_dir / CHECKPOINT)
     test = best.evaluate(test_ds, return_dict=True, verbose=0) if test_ds is not None else None
     end_to_end = models.end_to_end(vectorizer, best, cfg.data, input_kind, corpus.class_names)
     write_then_rename(run_dir / rundir.MODEL_FILE, end_to_end.save, "final_save")
@@ -253,6 +254,8 @@ def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False
         if info.get("model_type") not in (None, cfg.model.type):
             raise TextclfError(f"{run_dir}/config.yaml: model.type is {cfg.model.type!r} but the run was trained as "
                                f"{info['model_type']!r}; a resume needs the config it started with")
+        if (run_dir / CHECKPOINT).exists():  # refused now, not after the remaining epochs have trained
+            load_safely(run_dir / CHECKPOINT)
         resumes = info.get("resumed", []) if isinstance(info.get("resumed"), list) else []
         rundir.update_run_info(run_dir, status="running", error=None, **rundir.process_info(),
                                resumed=[*resumes, {"at": now, "command": command_line}])
