@@ -77,6 +77,7 @@ def test_class_names_of_an_older_model_come_from_run_json(tmp_path, trained_run)
 
 def test_a_saved_model_loads_in_a_fresh_process_with_import_textclf_alone(tmp_path, optimizer="lazy_adam"):
     """The README's three lines: textclf's own layers and optimizers (lazy_adam) are found without more imports."""
+    import os
     import subprocess
     import sys
 
@@ -91,6 +92,13 @@ def test_a_saved_model_loads_in_a_fresh_process_with_import_textclf_alone(tmp_pa
     models.end_to_end(vectorizer, network, cfg.data, "bag", ["bad", "good"]).save(tmp_path / "model.keras")
     code = ("import textclf; m = textclf.load_model('model.keras'); "
             "print(m.class_names, m.predict(['good film', 'bad'], verbose=0).shape)")
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    environment = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "TEXTCLF_TF_LOG")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env=environment)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "['bad', 'good'] (2, 1)"
+    from textclf.quiet import _NATIVE_LINE
+
+    # No TensorFlow C++ start-up line (textclf.quiet) and no progress bar; Python warnings still pass.
+    assert not [line for line in done.stderr.splitlines() if _NATIVE_LINE.match(line) or "━" in line]
+    assert "oneDNN" not in done.stderr and "cuda" not in done.stderr.lower()

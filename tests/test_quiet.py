@@ -1,23 +1,7 @@
-import os
-import subprocess
-import sys
-
 from textclf import quiet
 
 
-def _stderr_of(code: str, **env: str) -> str:
-    environment = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", quiet.VERBOSE_VARIABLE)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**environment, **env},
-                          timeout=120, check=True)
-    return done.stderr
-
-
-def test_tensorflow_imports_without_native_log_lines_but_python_output_passes():
-    code = ("import sys; from textclf import quiet; quiet.import_tensorflow(); import tensorflow as tf; "
-            "print('mine', file=sys.stderr); tf.constant(1) + 1; print('end', file=sys.stderr)")
-    assert _stderr_of(code) == "mine\nend\n"
-
-
+# That a real import prints nothing: tests/test_predict.py::test_a_saved_model_loads_in_a_fresh_process_….
 def test_only_native_log_lines_are_dropped():
     native = ["WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
               "I0000 00:00:1796019297.631868     422 port.cc:153] oneDNN custom operations are on.",

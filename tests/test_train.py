@@ -101,8 +101,8 @@ def _start_training(config, tmp_path) -> tuple[subprocess.Popen, Path]:
 
 @pytest.fixture
 def slow_config(tmp_path):
-    """Five epochs of about a second each: long enough to be killed in the middle of one."""
-    data = write_imdb_tree(tmp_path / "data", per_class=300)
+    """Five epochs of about half a second each: long enough to be killed in the middle of one."""
+    data = write_imdb_tree(tmp_path / "data", per_class=150)
     return tiny_config(tmp_path, data, {"type": "lstm", "units": 16, "embedding_dim": 16},
                        train={"epochs": 5, "batch_size": 4, "early_stopping": {"enabled": False}})
 
