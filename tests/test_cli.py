@@ -95,7 +95,8 @@ BAD_CONFIGS = {
     "no hidden layer": ("name: t\nmodel: {type: dense_bow, hidden_units: []}\n", [], ["model.hidden_units"]),
     "heads absurd": ("name: t\nmodel: {type: transformer, num_heads: 5000}\n", [], ["model.num_heads"]),
     "missing data file": (GOOD + "data: {source: csv, path: nowhere.csv}\n", [], ["data.path", "nowhere.csv"]),
-    "missing test file": (GOOD, ["--set", "data.test_path=gone.csv"], ["data.test_path", "gone.csv"]),
+    "missing test file": (GOOD + "data: {source: csv, path: /}\n", ["--set", "data.test_path=gone.csv"],
+                          ["data.test_path", "gone.csv", "does not exist"]),
 }
 
 
@@ -596,3 +597,26 @@ def test_a_swapped_checkpoint_is_refused_before_a_resume_trains(tmp_path, imdb_d
     result = invoke("train", "--resume", run)
     assert_user_error(result, "best.keras", "refused by Keras safe mode")
     assert "Epoch" not in result.stdout  # refused before any training
+
+
+CROSS_FIELD = {  # every rule between fields: in the schema, so --dry-run refuses what train refuses
+    "imdb with a test file": ("data: {source: imdb, test_path: t.csv}", ["data.test_path", "IMDB"]),
+    "csv without a path": ("data: {source: csv}", ["data.path", "required for source csv"]),
+    "class weights on several workers": ("train: {class_weight: balanced, distribute: multi_worker}",
+                                         ["train.class_weight", "multi_worker"]),
+    "a monitor that is not logged": ("train: {checkpoint_monitor: val_f1}", ["train.checkpoint_monitor"]),
+    "a schedule with plateau cuts": ("train: {lr_schedule: cosine, reduce_lr_on_plateau: {enabled: true}}",
+                                     ["train.lr_schedule"]),
+}
+
+
+@pytest.mark.parametrize("case", CROSS_FIELD)
+def test_dry_run_refuses_every_cross_field_mistake_train_refuses(tmp_path, case):
+    section, words = CROSS_FIELD[case]
+    (tmp_path / "t.csv").write_text("text,label\n")
+    (tmp_path / "c.yaml").write_text(GOOD + section + f"\noutput_dir: {tmp_path / 'outputs'}\n")
+    dry, real = invoke("train", tmp_path / "c.yaml", "--dry-run"), invoke("train", tmp_path / "c.yaml")
+    assert_user_error(dry, *words)
+    assert_user_error(real, *words)
+    assert dry.stderr.strip().splitlines()[-1] == real.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "outputs").exists()  # refused before any run folder

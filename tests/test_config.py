@@ -30,11 +30,16 @@ def test_configs_folder_has_one_config_per_textbook_model():
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_every_shipped_config_validates_and_round_trips(path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    named = (yaml.safe_load(path.read_text()).get("data") or {}).get("path")
+    data = yaml.safe_load(path.read_text()).get("data") or {}
+    named = data.get("path")
     if named:  # a relative data file the README has the user write first
         (tmp_path / named).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / named).write_text("text,label\n")
-    cfg = load_config(path.resolve())
+    given = None
+    if data.get("source", "imdb") != "imdb" and not named:  # a config for the user's own data: --data PATH
+        given = tmp_path / "mine.csv"
+        given.write_text("text,label\n")
+    cfg = load_config(path.resolve(), data_path=given)
     assert cfg.name == path.stem
     assert validate(yaml.safe_load(to_yaml(cfg))) == cfg
 

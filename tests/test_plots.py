@@ -15,7 +15,8 @@ def fake_run(tmp_path, name, rows, epochs_planned, status="completed"):
     header = "epoch,accuracy,learning_rate,loss,val_accuracy,val_loss"
     lines = [header] + [",".join(str(v) for v in (i + 1, *row)) for i, row in enumerate(rows)]
     (run_dir / "history.csv").write_text("\n".join(lines) + "\n")
-    config = {"train": {"epochs": epochs_planned, "checkpoint_monitor": "val_loss"}}
+    config = {"name": name, "model": {"type": "lstm"},
+              "train": {"epochs": epochs_planned, "checkpoint_monitor": "val_loss"}}
     (run_dir / "config.yaml").write_text(yaml.safe_dump(config))
     (run_dir / "run.json").write_text(json.dumps({"status": status}))
     return run_dir

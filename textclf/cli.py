@@ -100,7 +100,7 @@ def train(
         if overrides or output_dir:
             raise TextclfError("--resume: the run keeps its own config.yaml; --set and --output-dir cannot change it")
         rundir.check_resumable(resume)
-        config = resume / "config.yaml"
+        config = resume / rundir.CONFIG_FILE
     cfg = load_config(config, overrides or [], data_path=data, output_dir=output_dir)
     if resume is not None and cfg.train.distribute == "multi_worker":
         raise TextclfError("--resume: a multi_worker run cannot be resumed (only the chief kept its state)")
@@ -197,7 +197,7 @@ def tune(
         raise typer.Exit(130) from None
     for row in result.leaderboard:
         typer.echo(tuning.line(row, cfg.search.metric))
-    metrics = rundir.read_json(result.best_run / "metrics.json")
+    metrics = rundir.read_json(result.best_run / rundir.METRICS_FILE)
     for split in ("validation", "test"):
         warning = training.baseline_warning(metrics, split)
         if warning:

@@ -67,6 +67,15 @@ class DataConfig(Strict):
     validation_split: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
     limit: PositiveInt | None = None
 
+    @model_validator(mode="after")
+    def _source_needs(self) -> DataConfig:
+        if self.source == "imdb" and self.test_path is not None:
+            raise RuleError("test_path", "only for source csv or directory (IMDB has its own test split)")
+        if self.source != "imdb" and self.path is None:
+            raise RuleError("path", f"required for source {self.source} (a file or folder of labeled texts); "
+                                    "pass --data PATH")
+        return self
+
 
 class EmbeddingConfig(Strict):
     pretrained: str | None = None  # a GloVe / word2vec text file: "word v1 v2 ..." per line
@@ -230,6 +239,12 @@ class TrainConfig(Strict):
             raise RuleError("lr_schedule", f"{raw['lr_schedule']!r} sets the learning rate itself; it cannot be "
                                            "combined with reduce_lr_on_plateau (set its enabled: false)")
         return raw
+
+    @model_validator(mode="after")
+    def _class_weight_is_local(self) -> TrainConfig:
+        if self.class_weight != "none" and self.distribute == "multi_worker":
+            raise RuleError("class_weight", "not supported with train.distribute: multi_worker")
+        return self
 
     @model_validator(mode="after")
     def _monitors_are_logged(self) -> TrainConfig:

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 
 from textclf import data, plots, predict, rundir
-from textclf.config import read_yaml, validate
 from textclf.errors import TextclfError
 
 SPLITS = ("test", "validation", "train")
@@ -86,7 +85,7 @@ def confident_mistakes(texts, labels, probabilities, names, count: int, snippet:
 
 
 def run_config(run_dir: Path):
-    return validate(read_yaml(Path(run_dir) / "config.yaml"), origin=str(Path(run_dir) / "config.yaml"))
+    return rundir.read_config(run_dir)
 
 
 def _in_model_order(labels: np.ndarray, data_names: list[str], model_names: list[str], location: str) -> np.ndarray:
@@ -129,7 +128,7 @@ def evaluate_run(run_dir: Path, data_path: str | None = None, split: str = "test
     out = evaluation_dir(run_dir, split, data_path)
     out.mkdir(parents=True, exist_ok=True)
     report["folder"] = str(out)
-    rundir.write_json(out / "metrics.json", report)
+    rundir.write_json(out / rundir.METRICS_FILE, report)
     plots.confusion_matrix(np.array(report["confusion_matrix"]), names, out / "confusion_matrix.png")
     shown = [1] if len(names) == 2 else range(len(names))  # the positive class, or one-vs-rest
     curves = {}

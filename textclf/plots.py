@@ -44,9 +44,8 @@ def history_marks(history: dict[str, list[float]], monitor: str, planned_epochs:
 
 
 def _run_marks(run_dir: Path, history: dict[str, list[float]], finished: bool) -> Marks:
-    config = rundir.read_yaml_mapping(run_dir / "config.yaml")
-    train = config.get("train", {})
-    marks = history_marks(history, train.get("checkpoint_monitor", "val_loss"), train.get("epochs", 0))
+    train = rundir.read_config(run_dir).train
+    marks = history_marks(history, train.checkpoint_monitor, train.epochs)
     return marks if finished else Marks(marks.best_epoch, marks.lr_reductions, None)  # not stopped: paused
 
 

@@ -22,6 +22,9 @@ from textclf.errors import TextclfError
 MODEL_FILE = "model.keras"
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.csv"
+HISTORY_JSON = "history.json"
+CONFIG_FILE = "config.yaml"
+METRICS_FILE = "metrics.json"
 
 
 def utc_now() -> datetime:
@@ -88,11 +91,12 @@ def _number(value) -> float | int | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
-def read_yaml_mapping(path: Path) -> dict[str, Any]:
-    """A run's own ``config.yaml`` as a plain mapping, read as carefully as any config (it may be damaged)."""
-    from textclf.config_yaml import read_yaml
+def read_config(run_dir: Path):
+    """A run's own ``config.yaml``, validated like any config (it may have been damaged or edited)."""
+    from textclf.config import read_yaml, validate  # pydantic: not for `textclf --help`
 
-    return read_yaml(Path(path))
+    path = Path(run_dir) / CONFIG_FILE
+    return validate(read_yaml(path), origin=str(path))
 
 
 def first_epoch_number(path: Path) -> int:
@@ -179,7 +183,7 @@ def check_resumable(run_dir: Path) -> None:
     """Refuse to resume what is not a run, is still training, or is complete (never changed again)."""
     if not run_dir.is_dir():
         raise TextclfError(f"--resume: run directory {run_dir} does not exist")
-    if not (run_dir / RUN_FILE).is_file() or not (run_dir / "config.yaml").is_file():
+    if not (run_dir / RUN_FILE).is_file() or not (run_dir / CONFIG_FILE).is_file():
         raise TextclfError(f"--resume: {run_dir} is not a textclf run (no {RUN_FILE} or config.yaml)")
     info = read_json(run_dir / RUN_FILE)
     status = status_of(info, run_dir)

@@ -145,8 +145,6 @@ def _validation_at_best(history: dict, best_epoch) -> dict:
 
 
 def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainResult:
-    if cfg.train.class_weight != "none" and cfg.train.distribute == "multi_worker":
-        raise TextclfError("train.class_weight: not supported with train.distribute: multi_worker")
     strategy = distribute.make_strategy(cfg.train)  # first: a multi-worker strategy must precede other TF work
     if cfg.train.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -197,7 +195,7 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
     write_then_rename(run_dir / rundir.MODEL_FILE, end_to_end.save, "final_save")
 
     history = rundir.read_history(run_dir)
-    rundir.write_json(run_dir / "history.json", history)
+    rundir.write_json(run_dir / rundir.HISTORY_JSON, history)
     best_epoch = history_marks(history, cfg.train.checkpoint_monitor, cfg.train.epochs).best_epoch
     metrics = {
         **({"test_accuracy": float(test["accuracy"]), "test_loss": float(test["loss"])} if test else {}),
@@ -213,7 +211,7 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
         "vocabulary_size": int(vectorizer.vocabulary_size()),
         "num_classes": num_classes,
     }
-    rundir.write_json(run_dir / "metrics.json", metrics)
+    rundir.write_json(run_dir / rundir.METRICS_FILE, metrics)
     history_plot([run_dir], run_dir / "plots" / "history.png", finished=True)
     return TrainResult(metrics, end_to_end)
 
@@ -260,7 +258,7 @@ def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False
         rundir.update_run_info(run_dir, status="running", error=None, **rundir.process_info(),
                                resumed=[*resumes, {"at": now, "command": command_line}])
     else:
-        rundir.write_atomic(run_dir / "config.yaml", to_yaml(cfg))
+        rundir.write_atomic(run_dir / rundir.CONFIG_FILE, to_yaml(cfg))
         rundir.update_run_info(
             run_dir, status="running", name=cfg.name, model_type=cfg.model.type, seed=cfg.seed,
             command=command_line, started_at=now, versions=_versions(), **rundir.process_info(),

@@ -24,7 +24,7 @@ import numpy as np
 
 from textclf import data, rundir, search, train
 from textclf.callbacks import ReportToTrial, StopAtDeadline
-from textclf.config import Config, apply_value, read_yaml, validate
+from textclf.config import Config, apply_value, validate
 from textclf.errors import TextclfError
 
 STUDY_FILE = "study.journal"
@@ -239,7 +239,7 @@ def _promote(study: _Study, best: dict) -> Path:
     if best["folds"] == 1:
         return Path(best["run_dir"])
     trial_dir = Path(best["run_dir"])
-    cfg = validate(read_yaml(trial_dir / "config.yaml"), origin=str(trial_dir / "config.yaml"))
+    cfg = rundir.read_config(trial_dir)
     run_dir = rundir.create_run_dir(study.tune_dir / "best", cfg.name)
     _train_trial(cfg, run_dir, _corpus_for(study, cfg), callbacks=(), trial=None)
     return run_dir
@@ -256,12 +256,12 @@ def _score_winner(best_run: Path) -> float:
 
     report = evaluate.evaluate_run(best_run, split="test", errors=0)
     counts = np.array(report["confusion_matrix"]).sum(axis=1)
-    metrics = rundir.read_json(best_run / "metrics.json")
+    metrics = rundir.read_json(best_run / rundir.METRICS_FILE)
     metrics["test_accuracy"] = float(report["accuracy"])
     if "loss" in report:
         metrics["test_loss"] = float(report["loss"])
     metrics["majority_share"] = {**metrics.get("majority_share", {}), "test": float(counts.max() / counts.sum())}
-    rundir.write_json(best_run / "metrics.json", metrics)
+    rundir.write_json(best_run / rundir.METRICS_FILE, metrics)
     return float(report["accuracy"])
 
 
