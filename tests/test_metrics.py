@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from textclf import metrics
+from textclf.head import Head
 
 
 def _value(metric, labels, outputs):
@@ -11,7 +11,7 @@ def _value(metric, labels, outputs):
 
 @pytest.mark.parametrize("name", ["auc", "f1"])
 def test_two_classes_one_sigmoid_unit(name):
-    made = metrics.make(["accuracy", name], num_classes=2)[1]
+    made = Head(2).metrics(["accuracy", name])[1]
     labels, outputs = [0, 1, 1, 0], [[0.2], [0.8], [0.6], [0.7]]
     expected = {"auc": 0.75, "f1": 0.8}[name]  # AUC: 3 of 4 (pos, neg) pairs ordered; F1: P 2/3, R 1
     assert _value(made, labels, outputs) == pytest.approx(expected, abs=1e-3)
@@ -19,7 +19,7 @@ def test_two_classes_one_sigmoid_unit(name):
 
 @pytest.mark.parametrize("name", ["auc", "f1"])
 def test_three_classes_softmax_on_class_numbers(name):
-    made = metrics.make([name], num_classes=3)[0]
+    made = Head(3).metrics([name])[0]
     labels = [0, 1, 2, 2]
     outputs = [[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.1, 0.8, 0.1]]
     value = _value(made, labels, outputs)
@@ -37,3 +37,15 @@ def test_accuracy_is_always_logged_and_monitors_must_be_logged():
     assert cfg.train.metrics == ["accuracy", "f1", "auc"]
     with pytest.raises(TextclfError, match="train.early_stopping.monitor: 'val_f1' is not logged"):
         validate({"name": "x", "model": {"type": "lstm"}, "train": {"early_stopping": {"monitor": "val_f1"}}})
+
+
+@pytest.mark.parametrize("classes", [2, 3, 5])
+def test_the_head_decides_everything_two_classes_or_more_changes(classes):
+    head = Head(classes)
+    assert (head.units, head.activation, head.loss) == ((1, "sigmoid", "binary_crossentropy") if classes == 2 else
+                                                        (classes, "softmax", "sparse_categorical_crossentropy"))
+    raw = np.random.default_rng(0).random((4, head.units)).astype("float32")
+    probabilities = head.probabilities(raw)
+    assert probabilities.shape == (4, classes)
+    assert head.scored_classes() == ([1] if classes == 2 else list(range(classes)))
+    assert head.ratio_columns(np.zeros((7, classes))).shape == (7, head.units)

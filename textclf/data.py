@@ -16,6 +16,7 @@ import numpy as np
 from textclf import faults, sources
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
+from textclf.head import Head
 from textclf.sources import Split
 
 SORTING_POOL = 100  # training batches whose examples are sorted by length together (see _length_sorted_batches)
@@ -146,7 +147,7 @@ def log_count_ratios(bags, labels: np.ndarray, num_classes: int, alpha: float) -
     positive = counts + alpha
     negative = counts.sum(axis=1, keepdims=True) - counts + alpha
     ratios = np.log(positive / positive.sum(axis=0)) - np.log(negative / negative.sum(axis=0))
-    return (ratios[:, 1:] if num_classes == 2 else ratios).astype(np.float32)
+    return Head(num_classes).ratio_columns(ratios).astype(np.float32)
 
 
 def _bag_dataset(bags, labels: np.ndarray, batch_size: int, shuffle_seed: int | None):

@@ -8,6 +8,7 @@ import numpy as np
 
 from textclf import data, plots, predict, rundir
 from textclf.errors import TextclfError
+from textclf.head import Head
 
 SPLITS = ("test", "validation", "train")
 
@@ -130,9 +131,8 @@ def evaluate_run(run_dir: Path, data_path: str | None = None, split: str = "test
     report["folder"] = str(out)
     rundir.write_json(out / rundir.METRICS_FILE, report)
     plots.confusion_matrix(np.array(report["confusion_matrix"]), names, out / "confusion_matrix.png")
-    shown = [1] if len(names) == 2 else range(len(names))  # the positive class, or one-vs-rest
     curves = {}
-    for index in shown:
+    for index in Head(len(names)).scored_classes():
         fpr, tpr = roc_curve((chosen.labels == index).astype(int), probabilities[:, index])
         curves[names[index]] = (fpr, tpr, report["per_class"][names[index]]["roc_auc"])
     plots.roc(curves, out / "roc.png")

@@ -11,6 +11,7 @@ import tensorflow as tf
 from textclf import data, predict
 from textclf.errors import TextclfError
 from textclf.evaluate import run_config
+from textclf.head import Head
 
 FALLBACK_TEXTS = [
     "A wonderful, moving film with superb acting.",
@@ -38,12 +39,12 @@ def serving_function(model, class_names: list[str]):
     TF Serving's row format needs a batch dimension on every output, so the
     class names come once per text.
     """
-    names = tf.constant(class_names or [str(i) for i in range(max(2, int(model.output.shape[-1])))])
+    head = Head.of_model(model)
+    names = tf.constant(class_names or [str(i) for i in range(head.num_classes)])
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
     def serve(text):
-        raw = tf.cast(model(text, training=False), tf.float32)
-        probabilities = tf.concat([1.0 - raw, raw], axis=1) if raw.shape[-1] == 1 else raw
+        probabilities = head.probabilities_tensor(model(text, training=False))
         return {"label": tf.gather(names, tf.argmax(probabilities, axis=1)),
                 "probabilities": probabilities,
                 "class_names": tf.tile(names[None, :], [tf.shape(text)[0], 1])}

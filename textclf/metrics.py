@@ -38,8 +38,8 @@ class LabelF1(keras.metrics.F1Score):
         return tf.reduce_mean(super().result())  # one unit: its F1; several: the macro average
 
 
-def make(names: tuple[str, ...] | list[str], num_classes: int) -> list:
-    """The Keras metrics ``train.metrics`` names, logged as ``auc``, ``f1`` (and ``val_``…)."""
+def make(names: tuple[str, ...] | list[str], head) -> list:
+    """The Keras metrics ``train.metrics`` names, logged as ``auc``, ``f1`` (and ``val_``…), for a ``Head``."""
     made = []
     for name in names:
         if name == "accuracy":
@@ -47,6 +47,6 @@ def make(names: tuple[str, ...] | list[str], num_classes: int) -> list:
         elif name == "auc":
             made.append(LabelAUC(name="auc"))
         else:
-            made.append(LabelF1(average="macro" if num_classes > 2 else None,
-                                threshold=0.5 if num_classes == 2 else None, name="f1"))
+            made.append(LabelF1(average=None if head.binary else "macro", threshold=0.5 if head.binary else None,
+                                name="f1"))
     return made

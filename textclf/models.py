@@ -15,15 +15,14 @@ from keras import layers
 
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
+from textclf.head import Head
 from textclf.layers import BagDense, BagIds, NaiveBayesLinear, PaddingMask, PositionEncoding, SequencePadding
 from textclf.text_model import TextModel
 
 
 def _classifier_head(num_classes: int) -> layers.Layer:
-    """One sigmoid unit for two classes, a softmax over classes otherwise."""
-    if num_classes == 2:
-        return layers.Dense(1, activation="sigmoid", dtype="float32", name="predictions")
-    return layers.Dense(num_classes, activation="softmax", dtype="float32", name="predictions")
+    """The output layer the head decides (one sigmoid unit, or a softmax over the classes)."""
+    return Head(num_classes).output_layer()
 
 
 def _token_input() -> keras.KerasTensor:
@@ -69,9 +68,9 @@ def build_nbsvm(*, vocab_size, num_classes, alpha, nb_weight) -> keras.Model:
     """
     del alpha
     inputs = _bag_inputs()
-    logits = NaiveBayesLinear(vocab_size, 1 if num_classes == 2 else num_classes, nb_weight, name="nb_linear")(inputs)
-    outputs = layers.Activation("sigmoid" if num_classes == 2 else "softmax", dtype="float32",
-                                name="predictions")(logits)
+    head = Head(num_classes)
+    logits = NaiveBayesLinear(vocab_size, head.units, nb_weight, name="nb_linear")(inputs)
+    outputs = layers.Activation(head.activation, dtype="float32", name="predictions")(logits)
     return keras.Model(inputs, outputs, name="nbsvm")
 
 

@@ -14,6 +14,7 @@ import tensorflow as tf
 from textclf import rundir
 from textclf.errors import TextclfError
 from textclf.featurize import map_chunks
+from textclf.head import Head
 from textclf.layers import SequencePadding, bucket_width, sparse_bags
 from textclf.ngram_bags import bag_vectorizer
 from textclf.text_model import class_names_of, load_safely
@@ -120,24 +121,17 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -
 
 
 def _num_classes(model: keras.Model) -> int:
-    return max(2, int(model.output.shape[-1]))
+    return Head.of_model(model).num_classes
 
 
 def as_class_probabilities(raw: np.ndarray) -> np.ndarray:
-    """(n, 1) sigmoid outputs become (n, 2) [negative, positive] columns."""
-    return np.concatenate([1.0 - raw, raw], axis=1) if raw.shape[1] == 1 else raw
+    """Raw outputs as one probability column per class (the head decides how)."""
+    return Head(max(2, raw.shape[1])).probabilities(raw)
 
 
 def decide(probabilities: np.ndarray, threshold: float | None = None) -> np.ndarray:
-    """The predicted class of each row: the most probable one, or for two classes, the second class when its
-    probability is above ``threshold`` (0.5 is the same as the most probable)."""
-    if threshold is None:
-        return probabilities.argmax(axis=1)
-    if not 0.0 < threshold < 1.0:
-        raise TextclfError(f"--threshold: {threshold} must lie between 0 and 1")
-    if probabilities.shape[1] != 2:
-        raise TextclfError(f"--threshold: only for two classes; this model has {probabilities.shape[1]}")
-    return (probabilities[:, 1] > threshold).astype(np.int64)
+    """The class of each row of class probabilities (``Head.decide``)."""
+    return Head(probabilities.shape[1]).decide(probabilities, threshold)
 
 
 @dataclass(frozen=True)

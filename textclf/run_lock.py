@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -33,6 +34,29 @@ def holder(run_dir: Path) -> str:
         return "another process"
 
 
+def _live_holder(run_dir: Path, tries: int = 20) -> str:
+    """The holder's line, once the new holder has written it: it writes just after taking the lock, so a
+    process refused in that instant would read nothing, or the line of the dead process before it."""
+    for _ in range(tries):
+        text = holder(run_dir)
+        match = re.match(r"process (\d+) on (\S+)", text)
+        if match and (match.group(2) != socket.gethostname() or alive(int(match.group(1)))):
+            return text
+        time.sleep(0.05)
+    return holder(run_dir)
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def hold(run_dir: Path) -> Iterator[None]:
     """Hold ``run_dir``'s lock for the block; another holder is an error naming it, at once."""
@@ -45,7 +69,7 @@ def hold(run_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise TextclfError(f"{run_dir}: in use by {holder(run_dir)}; wait for it to finish, or stop it "
+            raise TextclfError(f"{run_dir}: in use by {_live_holder(run_dir)}; wait for it to finish, or stop it "
                                "first") from None
         os.ftruncate(descriptor, 0)
         os.write(descriptor, f"process {os.getpid()} on {socket.gethostname()} since "

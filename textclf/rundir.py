@@ -147,13 +147,7 @@ def process_info() -> dict[str, Any]:
 def _process_alive(info: dict[str, Any]) -> bool:
     if info.get("host") != socket.gethostname() or not isinstance(info.get("pid"), int):
         return True  # trained on another machine: no way to tell, so assume it is alive
-    try:
-        os.kill(info["pid"], 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return run_lock.alive(info["pid"])
 
 
 def status_of(info: dict[str, Any], run_dir: Path | None = None) -> str:

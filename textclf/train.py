@@ -19,7 +19,7 @@ from textclf.callbacks import BACKUP, CHECKPOINT, make_callbacks, read_state, re
 from textclf.config import Config, to_yaml
 from textclf.errors import TextclfError
 from textclf.fit_progress import EpochProgress, steps_per_execution
-from textclf.metrics import make as make_metrics
+from textclf.head import Head
 from textclf.plots import history_marks, history_plot
 from textclf.text_model import load_safely
 
@@ -178,8 +178,8 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
         model.compile(
             optimizer=optimizers.make(cfg.train.optimizer, cfg.train.learning_rate, cfg.train.lr_schedule,
                                       total_steps=steps * cfg.train.epochs),
-            loss="binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy",
-            metrics=make_metrics(cfg.train.metrics, num_classes),
+            loss=Head(num_classes).loss,
+            metrics=Head(num_classes).metrics(cfg.train.metrics),
             steps_per_execution=steps_per_execution(steps, STEPS_PER_EXECUTION)
             if cfg.train.distribute == "none" else 1,
         )
