@@ -6,7 +6,8 @@ import yaml
 
 from textclf import rundir
 from textclf.errors import TextclfError
-from textclf.plots import history_figure, history_marks, history_plot
+from textclf.marks import history_marks
+from textclf.plots import history_figure, history_plot
 
 
 def fake_run(tmp_path, name, rows, epochs_planned, status="completed"):

@@ -162,8 +162,16 @@ def bag_product(bags, table, sparse_gradient: bool):
     return product(tf.convert_to_tensor(table))  # read outside: the gradient flows on to the variable
 
 
+class _BagLayer(keras.layers.Layer):
+    """A layer of a bag given as (ids, values) of its non-zero entries; subclasses say ``call_on_bags``."""
+
+    def call(self, inputs):
+        ids, values = inputs
+        return self.call_on_bags(sparse_bag(ids, values, self.input_dim))
+
+
 @keras.saving.register_keras_serializable(package="textclf", name="BagDense")
-class BagDense(keras.layers.Layer):
+class BagDense(_BagLayer):
     """A Dense layer over a bag given as (ids, values): Σ values_j · kernel[ids_j] (+ bias).
 
     The same result as ``Dense`` on the full bag vector, computed from its
@@ -184,9 +192,6 @@ class BagDense(keras.layers.Layer):
                                       name="kernel")
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias") if self.use_bias else None
 
-    def call(self, inputs):
-        ids, values = inputs
-        return self.call_on_bags(sparse_bag(ids, values, self.input_dim))
 
     def call_on_bags(self, bags):
         """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""
@@ -208,7 +213,7 @@ class BagDense(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="textclf", name="NaiveBayesLinear")
-class NaiveBayesLinear(keras.layers.Layer):
+class NaiveBayesLinear(_BagLayer):
     """NBSVM (Wang & Manning, 2012) as a layer: logits = Σ values_j · r_j · (nb_weight + w_j) + b.
 
     ``r`` holds the log-count ratios of the training split (set with
@@ -231,9 +236,6 @@ class NaiveBayesLinear(keras.layers.Layer):
     def set_ratios(self, ratios):
         self.ratios.assign(ratios)
 
-    def call(self, inputs):
-        ids, values = inputs
-        return self.call_on_bags(sparse_bag(ids, values, self.input_dim))
 
     def call_on_bags(self, bags):
         """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""

@@ -6,7 +6,6 @@ as a line, loss and accuracy side by side.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -19,28 +18,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from textclf import rundir  # noqa: E402
 from textclf.config import higher_is_better  # noqa: E402
 from textclf.errors import TextclfError  # noqa: E402
-
-
-@dataclass(frozen=True)
-class Marks:
-    """Where the notable events of a run sit, as 1-based epochs."""
-
-    best_epoch: int | None
-    lr_reductions: list[int]  # epochs at whose end the learning rate was lowered
-    early_stop: int | None
-
-
-def history_marks(history: dict[str, list[float]], monitor: str, planned_epochs: int) -> Marks:
-    epochs = history.get("epoch", [])
-    values = history.get(monitor, [])
-    best = None
-    if values:
-        index = int(np.argmax(values) if higher_is_better(monitor) else np.argmin(values))
-        best = epochs[index]
-    rates = history.get("learning_rate", [])
-    reductions = [epochs[i - 1] for i in range(1, len(rates)) if rates[i] < rates[i - 1]]
-    early = epochs[-1] if epochs and epochs[-1] < planned_epochs else None
-    return Marks(best, reductions, early)
+from textclf.marks import Marks, history_marks  # noqa: E402,F401  (history_marks: for callers)
 
 
 def _run_marks(run_dir: Path, history: dict[str, list[float]], finished: bool) -> Marks:

@@ -20,7 +20,8 @@ from textclf.config import Config, to_yaml
 from textclf.errors import TextclfError
 from textclf.fit_progress import EpochProgress, steps_per_execution
 from textclf.head import Head
-from textclf.plots import history_marks, history_plot
+from textclf.marks import history_marks
+from textclf.plots import history_plot
 from textclf.text_model import load_safely
 
 # Validation and test batches are this many times train.batch_size: no gradients, so the batch
