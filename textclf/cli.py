@@ -7,7 +7,6 @@ TensorFlow (and pydantic) are imported inside the commands that need them, so
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shlex
 import signal
@@ -17,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from textclf import quiet, run_lock, rundir
+from textclf import quiet, run_lock, rundir, show
 from textclf.errors import TextclfError
 from textclf.usage import OneLineErrors
 
@@ -249,25 +248,12 @@ def evaluate(
     for name, scores in rows:
         support = f"{scores['support']:>10,}" if "support" in scores else ""
         typer.echo(f"{name:<16}{scores['precision']:>10.4f}{scores['recall']:>10.4f}{scores['f1']:>10.4f}{support}")
-    for line in _confusion_table(report["confusion_matrix"], report["class_names"]):
+    for line in show.confusion_table(report["confusion_matrix"], report["class_names"]):
         typer.echo(line)
     for mistake in report["mistakes"]:
         typer.echo(f"  wrong {mistake['probability']:.3f} {mistake['predicted_label']} "
                    f"(true {mistake['true_label']}): {mistake['text'][:100]}")
     typer.echo(report["folder"])
-
-
-def _confusion_table(matrix: list[list[int]], names: list[str]) -> list[str]:
-    """The confusion matrix as aligned rows: true classes down, predicted classes across."""
-    corner = "true \\ predicted"
-    cells = [[f"{count:,}" for count in row] for row in matrix]
-    width = max([len(n) for n in names] + [len(c) for row in cells for c in row])
-    first = max(len(corner), *(len(n) for n in names))
-    lines = ["confusion matrix (rows: true class, columns: predicted class)",
-             corner.ljust(first) + "".join(f"  {n:>{width}}" for n in names)]
-    lines += [name.ljust(first) + "".join(f"  {c:>{width}}" for c in row)
-              for name, row in zip(names, cells, strict=True)]
-    return lines
 
 
 @app.command("plot-history")
@@ -323,62 +309,16 @@ def predict(
     run = _run_dir(run_dir, outputs)
     model = prediction.load_model(run)
     names = prediction.class_names(run, model)
-    for chunk in prediction.chunks(_text_source(texts, file), 8 * batch_size):
+    for chunk in prediction.chunks(show.text_source(texts, file), 8 * batch_size):
         probabilities = prediction.predict_texts(model, chunk, batch_size=batch_size)
         for result in prediction.label_predictions(chunk, probabilities, names, top_k, threshold):
             if as_json:
                 record = {"label": result.label, "probability": result.probability,
                           "top": [{"label": n, "probability": p} for n, p in result.top], "text": result.text}
-                typer.echo(_json_line(record))
+                typer.echo(show.json_line(record))
             else:
-                shown = "  ".join(f"{n} {p:.4f}" for n, p in _decided_first(result))
+                shown = "  ".join(f"{n} {p:.4f}" for n, p in show.decided_first(result))
                 typer.echo(f"{shown}\t{result.text[:80]}")
-
-
-def _decided_first(result) -> list[tuple[str, float]]:
-    """The decided label (it may not be the most probable under --threshold), then the rest of the top k."""
-    rest = [(n, p) for n, p in result.top if n != result.label]
-    return [(result.label, result.probability), *rest[: len(result.top) - 1]]
-
-
-def _json_line(record: dict) -> str:
-    """JSON on one line, readable but safe for tools that split lines at U+0085/U+2028/U+2029 too."""
-    text = json.dumps(record, ensure_ascii=False)
-    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
-def _text_source(texts: list[str], file: str | None):
-    """The texts given, then one text per line of ``file`` ('-' is stdin), read lazily, as UTF-8.
-
-    Undecodable bytes are replaced and counted, the same for a file and for stdin.
-    """
-    yield from texts
-    if file is None:
-        return
-    if file == "-":
-        stream = getattr(sys.stdin, "buffer", None)
-        if stream is None or stream.closed:
-            raise TextclfError("--file -: standard input is closed; give the texts some other way")
-        yield from _decoded_lines(stream, "standard input")
-        return
-    try:
-        with open(file, "rb") as handle:
-            yield from _decoded_lines(handle, file)
-    except OSError as exc:
-        raise TextclfError(f"--file: cannot read {file} ({exc.strerror})") from None
-
-
-def _decoded_lines(stream, name: str):
-    undecodable = 0
-    for raw in stream:
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            line, undecodable = raw.decode("utf-8", errors="replace"), undecodable + 1
-        yield line.rstrip("\r\n")
-    if undecodable:
-        typer.echo(f"warning: {undecodable} lines of {name} are not valid UTF-8; undecodable bytes were replaced",
-                   err=True)
 
 
 @app.command()
@@ -392,22 +332,14 @@ def runs(
     if not rows:
         typer.echo(f"no runs in {outputs}")
         return
-    widths = {c: max(len(c), *(len(_cell(r[c], c)) for r in rows)) for c in rundir.RUN_COLUMNS}
+    widths = {c: max(len(c), *(len(show.cell(r[c], c)) for r in rows)) for c in rundir.RUN_COLUMNS}
 
     def align(column: str, text: str) -> str:  # numbers right-aligned, so their digits line up
         return text.rjust(widths[column]) if column in rundir.NUMERIC_COLUMNS else text.ljust(widths[column])
 
     typer.echo("  ".join(align(c, c) for c in rundir.RUN_COLUMNS).rstrip())
     for row in rows:
-        typer.echo("  ".join(align(c, _cell(row[c], c)) for c in rundir.RUN_COLUMNS).rstrip())
-
-
-def _cell(value, column: str = "") -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):  # one number of decimals per column, so that the points line up
-        return f"{value:.4f}" if column == "test_accuracy" else f"{value:,.1f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+        typer.echo("  ".join(align(c, show.cell(row[c], c)) for c in rundir.RUN_COLUMNS).rstrip())
 
 
 @app.command()

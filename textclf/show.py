@@ -1,0 +1,81 @@
+"""What the commands print and read besides their stage's results: tables, JSON lines, text sources.
+
+Pure formatting and input plumbing, kept out of ``cli.py`` so that it stays
+the thin layer that parses, calls one stage and prints.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from textclf.errors import TextclfError
+
+
+def confusion_table(matrix: list[list[int]], names: list[str]) -> list[str]:
+    """The confusion matrix as aligned rows: true classes down, predicted classes across."""
+    corner = "true \\ predicted"
+    cells = [[f"{count:,}" for count in row] for row in matrix]
+    width = max([len(n) for n in names] + [len(c) for row in cells for c in row])
+    first = max(len(corner), *(len(n) for n in names))
+    lines = ["confusion matrix (rows: true class, columns: predicted class)",
+             corner.ljust(first) + "".join(f"  {n:>{width}}" for n in names)]
+    lines += [name.ljust(first) + "".join(f"  {c:>{width}}" for c in row)
+              for name, row in zip(names, cells, strict=True)]
+    return lines
+
+
+def decided_first(result) -> list[tuple[str, float]]:
+    """The decided label (it may not be the most probable under --threshold), then the rest of the top k."""
+    rest = [(n, p) for n, p in result.top if n != result.label]
+    return [(result.label, result.probability), *rest[: len(result.top) - 1]]
+
+
+def json_line(record: dict) -> str:
+    """JSON on one line, readable but safe for tools that split lines at U+0085/U+2028/U+2029 too."""
+    text = json.dumps(record, ensure_ascii=False)
+    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def text_source(texts: list[str], file: str | None):
+    """The texts given, then one text per line of ``file`` ('-' is stdin), read lazily, as UTF-8.
+
+    Undecodable bytes are replaced and counted, the same for a file and for stdin.
+    """
+    yield from texts
+    if file is None:
+        return
+    if file == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None or stream.closed:
+            raise TextclfError("--file -: standard input is closed; give the texts some other way")
+        yield from decoded_lines(stream, "standard input")
+        return
+    try:
+        with open(file, "rb") as handle:
+            yield from decoded_lines(handle, file)
+    except OSError as exc:
+        raise TextclfError(f"--file: cannot read {file} ({exc.strerror})") from None
+
+
+def decoded_lines(stream, name: str):
+    undecodable = 0
+    for raw in stream:
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            line, undecodable = raw.decode("utf-8", errors="replace"), undecodable + 1
+        yield line.rstrip("\r\n")
+    if undecodable:
+        typer.echo(f"warning: {undecodable} lines of {name} are not valid UTF-8; undecodable bytes were replaced",
+                   err=True)
+
+
+def cell(value, column: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):  # one number of decimals per column, so that the points line up
+        return f"{value:.4f}" if column == "test_accuracy" else f"{value:,.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
