@@ -149,6 +149,11 @@ def test_an_unclosed_quote_is_reported_where_it_opens(tmp_path, name, separator)
         sources.read_table(str(path), None, "text", "label")
 
 
+def test_a_jsonl_text_may_hold_unicode_line_separators(tmp_path):
+    path = _table(tmp_path, "t.jsonl", '{"text": "one\u2028two\x85three", "label": "a"}\n{"text": "b", "label": "b"}\n')
+    assert sources.read_table(str(path), None, "text", "label").splits["train"].texts[0] == "one\u2028two\x85three"
+
+
 def test_latin1_tables_are_decoded_with_replacement_and_said(tmp_path, capsys):
     path = _table(tmp_path, "latin.csv", "text,label\ncaf\xe9 cr\xe8me,a\nplain,b\n".encode("latin-1"))
     labeled = sources.read_table(str(path), None, "text", "label")

@@ -249,6 +249,7 @@ def test_a_kill_at_any_moment_resumes_with_every_epoch_exactly_once(moment, kill
     assert json.loads((run_dir / "metrics.json").read_text())["epochs_run"] == 3
     assert json.loads((run_dir / "run.json").read_text())["status"] == "completed"
     assert keras.models.load_model(run_dir / "model.keras").predict(tf.constant(HELD_OUT), verbose=0).shape == (4, 1)
+    assert not list(run_dir.rglob(".*.tmp*"))  # nothing a cut-short write left behind stays
 
 
 def test_two_resumes_at_once_one_trains_and_the_other_is_refused_naming_it(killed_runs):

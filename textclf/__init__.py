@@ -9,6 +9,8 @@ def load_model(path):
     from textclf.quiet import import_tensorflow
 
     import_tensorflow()  # without TensorFlow's C++ start-up lines
-    from textclf.text_model import load
+    from pathlib import Path
 
-    return load(path)
+    from textclf.text_model import load_safely
+
+    return load_safely(Path(path))

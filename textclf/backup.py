@@ -47,6 +47,8 @@ def saved_epochs(folder: Path) -> int:
 
 def write_then_rename(path: Path, write, moment: str) -> None:
     """``write(temporary path)``, then rename it to ``path``: a reader sees the old file or the new, whole."""
+    for leftover in path.parent.glob(f".{path.stem}.tmp-*{path.suffix}"):  # from a write a kill cut short
+        leftover.unlink(missing_ok=True)
     temporary = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
     write(temporary)
     faults.kill_point(moment)

@@ -204,6 +204,10 @@ class AtomicCheckpoint(keras.callbacks.ModelCheckpoint):
         self.temporary = self.final.with_name(f".{self.final.stem}.tmp{self.final.suffix}")
         super().__init__(self.temporary, save_best_only=True, **kwargs)
 
+    def on_train_begin(self, logs=None):
+        self.temporary.unlink(missing_ok=True)  # left by a kill mid-write: its epoch is trained again
+        super().on_train_begin(logs)
+
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
         if self.temporary.exists():

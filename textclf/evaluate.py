@@ -36,7 +36,7 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, names:
     ``threshold`` (two classes): the decision is the second class above it, not the more probable class.
     """
     n_classes = probabilities.shape[1]
-    predicted = predict.decide(probabilities, threshold)
+    predicted = Head(n_classes).decide(probabilities, threshold)
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
     true_counts, predicted_counts, hits = confusion.sum(1), confusion.sum(0), np.diag(confusion)
@@ -75,7 +75,7 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, names:
 def confident_mistakes(texts, labels, probabilities, names, count: int, snippet: int = 200,
                        threshold: float | None = None) -> list[dict]:
     """The ``count`` wrong predictions the model was surest of."""
-    predicted = predict.decide(probabilities, threshold)
+    predicted = Head(probabilities.shape[1]).decide(probabilities, threshold)
     wrong = np.flatnonzero(predicted != labels)
     wrong = wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")][:count]
     return [

@@ -76,7 +76,7 @@ def export_run(run_dir: Path, out: Path, texts: list[str], tolerance: float = 1e
     if inputs != ["text"]:
         raise TextclfError(f"{out}: exported input is {inputs}, expected ['text']")
     batch = tf.constant(texts)
-    expected = predict.as_class_probabilities(model.predict_on_batch(batch))  # same batch, same padding
+    expected = Head.of_model(model).probabilities(model.predict_on_batch(batch))  # same batch, same padding
     exported = serving(text=batch)["probabilities"].numpy()
     difference = float(np.max(np.abs(exported - expected))) if len(texts) else 0.0
     if difference > tolerance:

@@ -49,8 +49,9 @@ def class_names(run_dir: Path, model: keras.Model | None = None) -> list[str]:
     names = rundir.read_json(path).get("class_names") or []
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise TextclfError(f"{path}: damaged class_names (not a list of names)")
-    if model is not None and names and len(names) != _num_classes(model):
-        raise TextclfError(f"{path}: {len(names)} class names for a model of {_num_classes(model)} classes")
+    classes = Head.of_model(model).num_classes if model is not None else len(names)
+    if names and len(names) != classes:
+        raise TextclfError(f"{path}: {len(names)} class names for a model of {classes} classes")
     return names
 
 
@@ -100,11 +101,11 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -
     not depend on its neighbours.
     """
     if not texts:
-        return np.zeros((0, _num_classes(model)), dtype=np.float32)
+        return np.zeros((0, Head.of_model(model).num_classes), dtype=np.float32)
     padding = _padding_layer(model)
     if padding is None:  # a bag's prediction does not depend on its batch: the whole model runs in tf.data
         probabilities = [part for _, part in map_chunks(_bag_predictor(model), texts, batch_size)]
-        return as_class_probabilities(np.concatenate(probabilities))
+        return Head.of_model(model).probabilities(np.concatenate(probabilities))
     classifier, vectorizer = _classifier(model), model.get_layer("vectorizer")
     ids = tf.concat([part for _, part in map_chunks(vectorizer, texts, batch_size)], axis=0)
     widths = bucket_width(ids.row_lengths(), padding.maxlen).numpy()
@@ -117,21 +118,7 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = 256) -
         batch = order[start:stop]
         probabilities[batch] = classifier.predict_on_batch(padding(tf.gather(ids, batch)))
         start = stop
-    return as_class_probabilities(probabilities)
-
-
-def _num_classes(model: keras.Model) -> int:
-    return Head.of_model(model).num_classes
-
-
-def as_class_probabilities(raw: np.ndarray) -> np.ndarray:
-    """Raw outputs as one probability column per class (the head decides how)."""
-    return Head(max(2, raw.shape[1])).probabilities(raw)
-
-
-def decide(probabilities: np.ndarray, threshold: float | None = None) -> np.ndarray:
-    """The class of each row of class probabilities (``Head.decide``)."""
-    return Head(probabilities.shape[1]).decide(probabilities, threshold)
+    return Head.of_model(model).probabilities(probabilities)
 
 
 @dataclass(frozen=True)
@@ -146,7 +133,7 @@ def label_predictions(texts: list[str], probabilities: np.ndarray, names: list[s
                       threshold: float | None = None):
     """Each text's decided label and its probability, and the ``top_k`` classes by probability."""
     names = names or [str(i) for i in range(probabilities.shape[1])]
-    decided = decide(probabilities, threshold)
+    decided = Head(probabilities.shape[1]).decide(probabilities, threshold)
     for text, row, label in zip(texts, probabilities, decided, strict=True):
         ranked = np.argsort(-row)[: max(1, top_k)]
         top = [(names[i], float(row[i])) for i in ranked]

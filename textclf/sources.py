@@ -7,8 +7,8 @@ integer labels indexing ``class_names``.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import json
 import re
 import sys
@@ -193,19 +193,19 @@ def read_imdb(path: str | None) -> Labeled:
     return _read_imdb_dir(location) if location.is_dir() else _read_imdb_tar(location)
 
 
-def _table_text(path: Path) -> str:
-    """The file as text: UTF-8 with or without a BOM (Excel's "CSV UTF-8" has one); other bytes replaced, and said."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        print(f"warning: {path} is not valid UTF-8 (first at byte {exc.start:,}); undecodable bytes were replaced",
-              file=sys.stderr)
-        return raw.decode("utf-8-sig", errors="replace")
+_replaced = [0]  # undecodable byte runs the reader has replaced in the file being read
 
 
-def _json_rows(path: Path, text: str):
-    for number, line in enumerate(text.splitlines(), 1):
+def _count_and_replace(error: UnicodeDecodeError):
+    _replaced[0] += 1
+    return "\ufffd", error.end
+
+
+codecs.register_error("textclf-count", _count_and_replace)
+
+
+def _json_rows(path: Path, lines):
+    for number, line in enumerate(lines, 1):
         if line.strip():
             try:
                 record = json.loads(line)
@@ -217,9 +217,9 @@ def _json_rows(path: Path, text: str):
             yield number, record
 
 
-def _csv_rows(path: Path, text: str, delimiter: str):
+def _csv_rows(path: Path, lines, delimiter: str):
     """Rows numbered by the line each starts on: an unclosed quote is reported where it opened."""
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.DictReader(lines, delimiter=delimiter)
     while True:
         start = reader.line_num + 1 + (reader.line_num == 0)  # the header is line 1
         try:
@@ -235,12 +235,19 @@ def _csv_rows(path: Path, text: str, delimiter: str):
 
 
 def _rows(path: Path):
-    """(line number, row mapping) for each record of a .csv, .tsv or .jsonl file."""
+    """(line number, row mapping) for each record of a .csv, .tsv or .jsonl file, read in one streaming pass.
+
+    UTF-8 with or without a BOM (Excel's "CSV UTF-8" has one); other bytes are replaced, and counted in a warning.
+    """
     suffix = path.suffix.lower()
     if suffix not in (*TABLE_DELIMITERS, ".jsonl"):
         raise TextclfError(f"{path}: unsupported file type {suffix or '(none)'!r}; use .csv, .tsv or .jsonl")
-    text = _table_text(path)
-    yield from _json_rows(path, text) if suffix == ".jsonl" else _csv_rows(path, text, TABLE_DELIMITERS[suffix])
+    _replaced[0] = 0
+    with open(path, encoding="utf-8-sig", errors="textclf-count", newline="") as lines:
+        yield from _json_rows(path, lines) if suffix == ".jsonl" else _csv_rows(path, lines, TABLE_DELIMITERS[suffix])
+    if _replaced[0]:
+        print(f"warning: {path} is not valid UTF-8; {_replaced[0]:,} undecodable byte runs were replaced",
+              file=sys.stderr)
 
 
 def _read_table_into(collector: _Collector, split: str, path: Path, text_column: str, label_column: str) -> None:

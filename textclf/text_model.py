@@ -65,11 +65,6 @@ def class_names_of(model) -> list[str]:
     return list(getattr(model, "class_names", None) or [])
 
 
-def load(path):
-    """Load a run's ``model.keras`` anywhere: ``textclf.load_model`` is this."""
-    return load_safely(Path(path))
-
-
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 

@@ -173,14 +173,15 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
                                            (corpus.test if options.score_test else None, "test")))
     num_classes = len(corpus.class_names)
     steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # bucketed: about that many
+    head = Head(num_classes)
     with strategy.scope():
         model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=num_classes,
                              mixed_precision=cfg.train.mixed_precision)
         model.compile(
             optimizer=optimizers.make(cfg.train.optimizer, cfg.train.learning_rate, cfg.train.lr_schedule,
                                       total_steps=steps * cfg.train.epochs),
-            loss=Head(num_classes).loss,
-            metrics=Head(num_classes).metrics(cfg.train.metrics),
+            loss=head.loss,
+            metrics=head.metrics(cfg.train.metrics),
             steps_per_execution=steps_per_execution(steps, STEPS_PER_EXECUTION)
             if cfg.train.distribute == "none" else 1,
         )
