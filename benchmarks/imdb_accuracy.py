@@ -1,6 +1,6 @@
 """Train the shipped configs on the full IMDB and record accuracy and speed.
 
-    python benchmarks/imdb_accuracy.py --data ../shared/data/aclImdb_labeled.tar.gz [CONFIG_NAME ...]
+    python -m benchmarks.imdb_accuracy --data ../shared/data/aclImdb_labeled.tar.gz [CONFIG_NAME ...]
 
 Each config runs through the real CLI in its own process; the table goes to
 benchmarks/RESULTS.md (section "imdb-accuracy"), runs to benchmarks/runs/.
@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from results import write_section
+from benchmarks.results import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = Path(__file__).with_name("imdb_accuracy.json")  # the latest row of every config, kept between runs

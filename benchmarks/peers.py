@@ -1,6 +1,6 @@
 """textclf against the baselines a user would try first, whole processes from raw data to a test score.
 
-    python benchmarks/peers.py --imdb ../shared/data/aclImdb_labeled.tar.gz \
+    python -m benchmarks.peers --imdb ../shared/data/aclImdb_labeled.tar.gz \
         --sentences ../shared/data/sentences [--runs 3] [--sets imdb cr mpqa subj]
 
 Every system is one process: reading the raw files, learning features,
@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from results import merge_rows, write_section
+
+from benchmarks.results import merge_rows, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent

@@ -1,6 +1,6 @@
 """Bulk prediction, textclf against the reference script, timed in turns.
 
-    python benchmarks/predict_duel.py RUN_DIR CONFIG REFERENCE_CHECKPOINT --data PATH
+    python -m benchmarks.predict_duel RUN_DIR CONFIG REFERENCE_CHECKPOINT --data PATH
 
 Two worker processes, one per side, load their model and the test reviews
 (textclf: the raw strings; the reference: its pre-padded NumPy arrays) and

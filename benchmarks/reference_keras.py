@@ -1,6 +1,6 @@
 """The hand-written Keras script textclf is measured against, written the textbook way.
 
-    python benchmarks/reference_keras.py CONFIG --data PATH --out result.json
+    python -m benchmarks.reference_keras CONFIG --data PATH --out result.json
 
 As in "Deep Learning with Python": every review becomes a list of word ids,
 ``keras.utils.pad_sequences`` pads/cuts them all to ``maxlen``, and ``model.fit``

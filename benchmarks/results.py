@@ -31,7 +31,9 @@ def machine() -> str:
 def provenance() -> str:
     """Date, machine and the exact command, for the top of a section."""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = shlex.join(["python", *sys.argv])
+    main = sys.modules.get("__main__")
+    module = getattr(getattr(main, "__spec__", None), "name", None)  # run as python -m benchmarks.<name>
+    command = shlex.join(["python", *(["-m", module] if module else sys.argv[:1]), *sys.argv[1:]])
     return f"- date: {when}\n- machine: {machine()}\n- command: `{command}`\n"
 
 

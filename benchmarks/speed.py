@@ -1,6 +1,6 @@
 """Side by side: textclf against the hand-written Keras script, same models, same data.
 
-    python benchmarks/speed.py --data ../shared/data/aclImdb_labeled.tar.gz [CONFIG_NAME ...]
+    python -m benchmarks.speed --data ../shared/data/aclImdb_labeled.tar.gz [CONFIG_NAME ...]
 
 For each shipped config, ``textclf train`` and ``reference_keras.py`` run one
 after the other (the order alternates from config to config), each in its own
@@ -26,8 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from predict_duel import PASSES, duel
-from results import write_section
+from benchmarks.predict_duel import PASSES, duel
+from benchmarks.results import write_section
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -1,6 +1,6 @@
 """``textclf tune`` against the baselines on data it was not tuned on, each given the same wall-clock budget.
 
-    python benchmarks/tune.py --imdb ../shared/data/aclImdb_labeled.tar.gz \
+    python -m benchmarks.tune --imdb ../shared/data/aclImdb_labeled.tar.gz \
         --sentences ../shared/data/sentences [--sets cr mpqa subj imdb]
 
 Each data set: ``textclf tune TRAIN --budget B`` with the default search space
@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from peers import HERE, split_csv, timed
-from results import merge_rows, write_section
+from benchmarks.peers import HERE, split_csv, timed
+from benchmarks.results import merge_rows, write_section
 
 BUDGETS = {"imdb": 600, "cr": 180, "mpqa": 180, "subj": 180}
 FASTTEXT_EPOCHS = {"imdb": 10}  # sentence sets: 25, as in peers.py

@@ -1,44 +1,16 @@
-"""Shared fixtures: small synthetic corpora in the aclImdb layout, and tiny configs.
+"""Shared fixtures: a synthetic corpus in the aclImdb layout (folder and archive), and one tiny trained run.
 
-Nothing here touches the network or ``../shared``.
+Nothing here touches the network or ``../shared``; the helpers they are made
+with are in ``helpers.py``.
 """
 
 from __future__ import annotations
 
-import random
 import tarfile
 from pathlib import Path
 
 import pytest
-import yaml
-
-POSITIVE = "great wonderful superb loved brilliant moving excellent charming delightful".split()
-NEGATIVE = "awful boring terrible hated dull waste worst clumsy tedious".split()
-FILLER = "the movie film plot actor scene story director was and a it of this".split()
-
-
-def synthetic_review(rng: random.Random, positive: bool, length: int = 12) -> str:
-    """Filler words with a few class words; sometimes a ``<br />`` and punctuation."""
-    cue = POSITIVE if positive else NEGATIVE
-    words = [rng.choice(FILLER) for _ in range(length)] + [rng.choice(cue) for _ in range(3)]
-    rng.shuffle(words)
-    return " ".join(words).capitalize() + ".<br /><br />" + rng.choice(cue).upper() + "!"
-
-
-def write_imdb_tree(root: Path, per_class: int = 40, seed: int = 0) -> Path:
-    """Write ``root/aclImdb/{train,test}/{neg,pos}/<id>_<rating>.txt``."""
-    rng = random.Random(seed)
-    for split in ("train", "test"):
-        for label in ("neg", "pos"):
-            folder = root / "aclImdb" / split / label
-            folder.mkdir(parents=True)
-            for index in range(per_class):
-                rating = rng.randint(7, 10) if label == "pos" else rng.randint(1, 4)
-                text = synthetic_review(rng, positive=label == "pos")
-                if index % 5 == 0:  # IMDB has U+0085 ("next line") inside reviews
-                    text = text.replace(" ", "\x85", 1).replace(" ", "\u2028", 1)
-                (folder / f"{index}_{rating}.txt").write_text(text, encoding="utf-8")
-    return root / "aclImdb"
+from helpers import tiny_config, write_imdb_tree
 
 
 @pytest.fixture(scope="session")
@@ -52,23 +24,6 @@ def imdb_tar(imdb_dir: Path, tmp_path_factory) -> Path:
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(imdb_dir, arcname="aclImdb")
     return archive
-
-
-def tiny_config(tmp_path: Path, data_path: Path, model: dict, **sections) -> Path:
-    """A config for a seconds-long run on the synthetic corpus; returns its path."""
-    cfg = {
-        "name": f"tiny-{model['type']}",
-        "seed": 1,
-        "data": {"source": "imdb", "path": str(data_path), "vocab_size": 200, "maxlen": 24},
-        "model": model,
-        "train": {"epochs": 2, "batch_size": 16, "learning_rate": 0.01},
-        "output_dir": str(tmp_path / "outputs"),
-    }
-    for key, value in sections.items():
-        cfg[key] = {**cfg.get(key, {}), **value} if isinstance(value, dict) else value
-    path = tmp_path / f"{cfg['name']}.yaml"
-    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,15 @@
 """The speed benchmark compares like with like: the reference script builds the same models."""
 
-import sys
 from pathlib import Path
 
 import pytest
 
+from benchmarks.reference_keras import build_model
+from benchmarks.speed import CONFIGS
 from textclf import models
 from textclf.config import load_config
 
 ROOT = Path(__file__).parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from reference_keras import build_model  # noqa: E402
-from speed import CONFIGS  # noqa: E402
 
 SAME_MATH = {"BagDense": "Dense"}  # a Dense layer that reads the bag's non-zero entries only
 
@@ -31,7 +29,7 @@ def test_reference_script_builds_the_same_model_as_textclf(name):
 def test_peers_split_each_sentence_set_once_the_same_way_for_every_system(tmp_path):
     import csv
 
-    from peers import commands, split_csv
+    from benchmarks.peers import commands, split_csv
 
     source = tmp_path / "set.csv"
     with open(source, "w", newline="", encoding="utf-8") as file:

@@ -4,7 +4,7 @@ import signal
 import keras
 import numpy as np
 import pytest
-from conftest import tiny_config
+from helpers import tiny_config
 
 from textclf import callbacks, rundir
 from textclf.config import load_config
@@ -105,7 +105,7 @@ def test_a_run_begun_counting_epochs_from_0_goes_on_that_way(tmp_path):
 def test_every_run_writes_live_curves_for_tensorboard_with_the_learning_rate(trained_run):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    train_logs = trained_run / callbacks.TENSORBOARD / "train"
+    train_logs = trained_run / rundir.TENSORBOARD / "train"
     accumulator = EventAccumulator(str(train_logs))
     accumulator.Reload()
     tags = set(accumulator.Tags()["scalars"]) | set(accumulator.Tags()["tensors"])

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import tiny_config, write_imdb_tree
+from helpers import tiny_config, write_imdb_tree
 from typer.testing import CliRunner
 
 from textclf.cli import app

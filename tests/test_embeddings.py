@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
-from conftest import tiny_config
+from helpers import tiny_config
 
 from textclf import embeddings, predict, rundir, train
 from textclf.config import load_config
 from textclf.errors import TextclfError
+from textclf.text_model import classifier_of
 
 WORDS = ["great", "awful", "film", "movie", "the", "not_in_the_corpus"]
 
@@ -29,7 +30,7 @@ def train_with(tmp_path, imdb_dir, model_type, trainable, **model):
     train.run(cfg, run_dir)
     model = predict.load_model(run_dir)
     vocabulary = model.get_layer("vectorizer").get_vocabulary()
-    table = predict._classifier(model).get_layer("embedding").get_weights()[0]
+    table = classifier_of(model).get_layer("embedding").get_weights()[0]
     return vectors, vocabulary, table, rundir.read_json(run_dir / rundir.RUN_FILE)
 
 

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from textclf import featurize, models
 from textclf.config import DataConfig, validate
+from textclf.inputs import KINDS
 from textclf.predict import load_model, predict_texts
 
 # Ties in counts (the order among them is Keras' own), repeated n-grams, non-ASCII words, a word
@@ -27,14 +28,14 @@ TEXTS = np.array(["", "great film films", "unseen words only", "the movie was du
 
 
 def keras_adapted(cfg: DataConfig, kind: str, texts=TRAIN):
-    vectorizer = featurize.make_vectorizer(cfg, kind)
+    vectorizer = KINDS[kind].vectorizer(cfg)
     vectorizer.adapt(tf.constant(list(texts)))
     return vectorizer
 
 
 def fast_adapted(cfg: DataConfig, kind: str, texts=TRAIN):
-    vectorizer = featurize.make_vectorizer(cfg, kind)
-    featurize.adapt(vectorizer, texts, cfg, kind)
+    vectorizer = KINDS[kind].vectorizer(cfg)
+    featurize.adapt(vectorizer, texts, cfg, KINDS[kind])
     return vectorizer
 
 
@@ -64,7 +65,7 @@ def test_the_vocabulary_is_exactly_the_one_keras_adapt_learns(settings, vocab_si
         np.testing.assert_allclose(fast._lookup_layer.idf_weights.numpy(), reference._lookup_layer.idf_weights.numpy(),
                                    rtol=1e-5)
     expected = dense(reference(tf.constant(list(TEXTS))))
-    np.testing.assert_allclose(dense(featurize.encode(fast, TEXTS, cfg, kind)), expected, rtol=1e-5)
+    np.testing.assert_allclose(dense(KINDS[kind].encode(fast, TEXTS, cfg)), expected, rtol=1e-5)
 
 
 @pytest.mark.parametrize("kind", ["bag", "sequence"])
@@ -80,11 +81,11 @@ def test_chunks_worked_on_in_parallel_give_what_one_serial_pass_gives(monkeypatc
     cfg = DataConfig(vocab_size=40, ngrams=3, output_mode=output_mode, maxlen=6)
     texts = np.concatenate([TRAIN, TEXTS] * 3)
     serial = fast_adapted(cfg, kind, texts)
-    serial_features = dense(featurize.encode(serial, texts, cfg, kind))
+    serial_features = dense(KINDS[kind].encode(serial, texts, cfg))
     monkeypatch.setattr(featurize, "CHUNK", 2)  # 24 chunks, mapped in parallel, merged in order
     parallel = fast_adapted(cfg, kind, texts)
     assert parallel.get_vocabulary() == serial.get_vocabulary()
-    np.testing.assert_array_equal(dense(featurize.encode(parallel, texts, cfg, kind)), serial_features)
+    np.testing.assert_array_equal(dense(KINDS[kind].encode(parallel, texts, cfg)), serial_features)
 
 
 @pytest.mark.parametrize("model_type", ["nbsvm", "lstm"])
@@ -92,9 +93,9 @@ def test_training_features_are_the_saved_end_to_end_models_features(tmp_path, mo
     cfg = validate({"name": "t", "data": {"vocab_size": 60, "ngrams": 3, "maxlen": 5}, "model": {"type": model_type}})
     kind = cfg.model.input_kind
     vectorizer = fast_adapted(cfg.data, kind)
-    trained_on = featurize.encode(vectorizer, TEXTS, cfg.data, kind)
+    trained_on = KINDS[kind].encode(vectorizer, TEXTS, cfg.data)
     model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=2)
-    models.end_to_end(vectorizer, model, cfg.data, kind).save(tmp_path / "model.keras")
+    models.end_to_end(vectorizer, model, cfg.data, KINDS[kind]).save(tmp_path / "model.keras")
     loaded = keras.models.load_model(tmp_path / "model.keras")
     served = loaded.get_layer("vectorizer")(tf.constant(list(TEXTS)))
     if kind == "sequence":

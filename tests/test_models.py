@@ -1,15 +1,18 @@
 import random
+import re
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import synthetic_review
+from helpers import synthetic_review
 
-from textclf import data, featurize, models
+from textclf import data, featurize, inputs, models
+from textclf.bag_input import _bag_predictor
 from textclf.config import MODEL_CONFIGS, DataConfig, validate
 from textclf.errors import TextclfError
-from textclf.predict import _bag_predictor, predict_texts
+from textclf.predict import predict_texts
 
 SMALL = {
     "dense_bow": {"hidden_units": [8]},
@@ -39,22 +42,30 @@ def synthetic_corpus(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def prepared(model_type: str, seed: int = 0):
     """Vectorized train/test datasets of the synthetic corpus for this model's input kind."""
     cfg = DataConfig(vocab_size=100, maxlen=20)
-    kind = MODEL_CONFIGS[model_type].input_kind
+    kind = inputs.KINDS[MODEL_CONFIGS[model_type].input_kind]
     train_texts, train_labels = synthetic_corpus(200, seed)
     test_texts, test_labels = synthetic_corpus(100, seed + 1)
-    vectorizer = featurize.make_vectorizer(cfg, kind)
+    vectorizer = kind.vectorizer(cfg)
     featurize.adapt(vectorizer, train_texts, cfg, kind)
 
     def dataset(texts, labels, shuffle_seed=None):
-        return data.make_dataset(featurize.encode(vectorizer, texts, cfg, kind), labels, 16, cfg, shuffle_seed)
+        return kind.dataset(kind.encode(vectorizer, texts, cfg), labels, 16, cfg, shuffle_seed)
 
-    train_bags = featurize.encode(vectorizer, train_texts, cfg, kind) if kind == "bag" else None
+    train_bags = kind.encode(vectorizer, train_texts, cfg) if kind.name == "bag" else None
     ratios = None if train_bags is None else data.log_count_ratios(train_bags, train_labels, 2, alpha=1.0)
     return cfg, kind, vectorizer, dataset(train_texts, train_labels, seed), dataset(test_texts, test_labels), ratios
 
 
 def test_registry_matches_the_config_schemas():
     assert set(models.REGISTRY) == set(MODEL_CONFIGS)
+    assert set(SMALL) == set(models.REGISTRY)  # a new model gets its small settings here, and every test below
+
+
+def test_the_readme_model_table_lists_exactly_the_registry():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Models and shipped configs", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `([a-z0-9_]+)` \|", section, flags=re.M)
+    assert sorted(listed) == sorted(models.REGISTRY) and len(listed) == len(set(listed))
 
 
 def test_default_dense_bow_is_the_classic_keras_imdb_model():
@@ -141,16 +152,6 @@ def test_unknown_type_lists_the_registry():
 
     with pytest.raises(TextclfError, match="dense_bow"):
         models.build(Fake(), vocab_size=10, num_classes=2)
-
-
-def test_bag_dense_equals_dense_on_the_full_vector():
-    from textclf.layers import BagDense, bag_ids
-
-    layer = BagDense(6, 3, activation="relu")
-    vectors = np.array([[0, 2, 0, 0, 1, 0], [1, 0, 0, 0, 0, 3], [0, 0, 0, 0, 0, 0]], dtype=np.float32)
-    ours = layer(bag_ids(tf.sparse.from_dense(vectors))).numpy()
-    kernel, bias = layer.get_weights()
-    np.testing.assert_allclose(ours, np.maximum(vectors @ kernel + bias, 0), rtol=1e-6)
 
 
 def test_nbsvm_starts_as_naive_bayes_and_keeps_its_ratios_fixed():

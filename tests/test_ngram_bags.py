@@ -4,6 +4,7 @@ import tensorflow as tf
 
 from textclf import featurize
 from textclf.config import DataConfig
+from textclf.inputs import KINDS
 from textclf.ngram_bags import bag_vectorizer
 
 TRAIN = [
@@ -20,8 +21,8 @@ TEXTS = ["", "great", "Great great GREAT film film", "zzz unseen words only", "t
 
 def adapted(vocab_size: int, **data_settings):
     cfg = DataConfig(vocab_size=vocab_size, **data_settings)
-    vectorizer = featurize.make_vectorizer(cfg, "bag")
-    featurize.adapt(vectorizer, np.array(TRAIN, dtype=object), cfg, "bag")
+    vectorizer = KINDS["bag"].vectorizer(cfg)
+    featurize.adapt(vectorizer, np.array(TRAIN, dtype=object), cfg, KINDS["bag"])
     return vectorizer
 
 

@@ -4,7 +4,6 @@ import tensorflow as tf
 
 from textclf import predict
 from textclf.errors import TextclfError
-from textclf.export import export_run
 
 ODD_TEXTS = ["", "?!...", "x" * 1_000_000, "Ce film était magnifique", "最高の映画 🎬🍿", "great " * 3000]
 
@@ -33,22 +32,6 @@ def test_missing_and_corrupt_models_are_user_errors(tmp_path, trained_run):
     (tmp_path / "model.keras").write_bytes(b"not a zip file")
     with pytest.raises(TextclfError, match="cannot load model"):
         predict.load_model(tmp_path)
-
-
-def test_export_round_trip(tmp_path, trained_run):
-    texts = ["superb loved it", "awful waste", *ODD_TEXTS[:2]]
-    difference = export_run(trained_run, tmp_path / "saved", texts)
-    assert difference <= 1e-5
-    served = tf.saved_model.load(str(tmp_path / "saved")).signatures["serving_default"]
-    assert list(served.structured_input_signature[1]) == ["text"]
-    outputs = served(text=tf.constant(texts))
-    assert outputs["label"].dtype == tf.string and outputs["probabilities"].dtype == tf.float32
-    assert outputs["probabilities"].shape == (len(texts), 2)
-    assert outputs["class_names"].numpy().tolist() == [[b"neg", b"pos"]] * len(texts)
-    expected = predict.load_model(trained_run).predict_on_batch(tf.constant(texts))[:, 0] > 0.5
-    assert [label.decode() for label in outputs["label"].numpy()] == [["neg", "pos"][int(i)] for i in expected]
-    with pytest.raises(TextclfError, match="already exists"):
-        export_run(trained_run, tmp_path / "saved", texts)
 
 
 def test_model_keras_carries_its_class_names_and_takes_plain_strings(trained_run):
@@ -83,13 +66,14 @@ def test_a_saved_model_loads_in_a_fresh_process_with_import_textclf_alone(tmp_pa
 
     from textclf import featurize, models, optimizers
     from textclf.config import validate
+    from textclf.inputs import KINDS
 
     cfg = validate({"name": "t", "data": {"vocab_size": 50, "ngrams": 2}, "model": {"type": "nbsvm"}})
-    vectorizer = featurize.make_vectorizer(cfg.data, "bag")
-    featurize.adapt(vectorizer, np.array(["good film", "bad film", "great fun"]), cfg.data, "bag")
+    vectorizer = KINDS["bag"].vectorizer(cfg.data)
+    featurize.adapt(vectorizer, np.array(["good film", "bad film", "great fun"]), cfg.data, KINDS["bag"])
     network = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=2)
     network.compile(optimizer=optimizers.make(optimizer, 0.01), loss="binary_crossentropy")
-    models.end_to_end(vectorizer, network, cfg.data, "bag", ["bad", "good"]).save(tmp_path / "model.keras")
+    models.end_to_end(vectorizer, network, cfg.data, KINDS["bag"], ["bad", "good"]).save(tmp_path / "model.keras")
     code = ("import textclf; m = textclf.load_model('model.keras'); "
             "print(m.class_names, m.predict(['good film', 'bad'], verbose=0).shape)")
     environment = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "TEXTCLF_TF_LOG")}

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import yaml
-from conftest import tiny_config, write_imdb_tree
+from helpers import tiny_config, write_imdb_tree
 from typer.testing import CliRunner
 
 from textclf import rundir, train

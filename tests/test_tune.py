@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import synthetic_review
+from helpers import synthetic_review
 from typer.testing import CliRunner
 
 from textclf import rundir, tune

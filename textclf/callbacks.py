@@ -23,13 +23,8 @@ from textclf import faults, rundir
 from textclf.backup import AtomicBackup, saved_epochs
 from textclf.config import Config, higher_is_better
 from textclf.errors import TextclfError
+from textclf.rundir import BACKUP, BEST_WEIGHTS_FILE, CHECKPOINT, KERAS_BACKUP, STATE_FILE, TENSORBOARD
 
-CHECKPOINT = Path("checkpoints") / "best.keras"
-BACKUP = Path("backup")  # the training state for --resume; deleted once the run is complete
-KERAS_BACKUP = "keras"  # BackupAndRestore's own folder inside BACKUP
-STATE_FILE = "callbacks.json"
-TENSORBOARD = "tensorboard"
-BEST_WEIGHTS_FILE = "early_stopping_best.npz"
 _STATE_FIELDS = {
     keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
     keras.callbacks.ReduceLROnPlateau: ("wait", "cooldown_counter", "best"),

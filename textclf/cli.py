@@ -9,15 +9,15 @@ from __future__ import annotations
 import functools
 import os
 import shlex
-import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from textclf import quiet, run_lock, rundir, show
-from textclf.errors import TextclfError
+from textclf import quiet, rundir, show
+from textclf.errors import Interrupted, TextclfError
+from textclf.inputs import EVALUATION_BATCH
 from textclf.usage import OneLineErrors
 
 app = typer.Typer(
@@ -62,12 +62,15 @@ def _group(
 
 
 def user_errors(command):
-    """Turn a ``TextclfError`` into one line on stderr and exit code 2."""
+    """Turn a ``TextclfError`` into one line on stderr and exit code 2; ``Interrupted`` into its message and 130."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except Interrupted as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(130) from None
         except TextclfError as exc:
             typer.echo("error: " + "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()), err=True)
             raise typer.Exit(2) from None
@@ -91,75 +94,12 @@ def train(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate the config, print it resolved, exit.")] = False,
 ) -> None:
     """Train a model from CONFIG; the last line printed is the run directory."""
-    from textclf.config import load_config, to_yaml  # pydantic: not needed by --help
+    from textclf import launch  # pydantic: not needed by --help
 
-    if (config is None) == (resume is None):
-        raise TextclfError("train: give either a CONFIG file or --resume RUN_DIR")
-    if resume is not None:
-        if overrides or output_dir:
-            raise TextclfError("--resume: the run keeps its own config.yaml; --set and --output-dir cannot change it")
-        rundir.check_resumable(resume)
-        config = resume / rundir.CONFIG_FILE
-    cfg = load_config(config, overrides or [], data_path=data, output_dir=output_dir)
-    if resume is not None and cfg.train.distribute == "multi_worker":
-        raise TextclfError("--resume: a multi_worker run cannot be resumed (only the chief kept its state)")
-    if dry_run:
-        typer.echo(to_yaml(cfg), nl=False)
-        return
-    command_line = shlex.join(["textclf", *sys.argv[1:]])
-    if cfg.train.distribute == "multi_worker":
-        quiet.import_tensorflow()
-        from textclf import distribute
-
-        if not distribute.is_chief():
-            _train_as_worker(cfg, command_line)
-            return
-    run_dir = resume or rundir.create_run_dir(cfg.output_dir, cfg.name)
-    with run_lock.hold(run_dir):  # before TensorFlow loads: a second process is told at once
-        if resume is not None and (note := rundir.takeover_note(run_dir)):
-            typer.echo(note, err=True)
-        _train_holding_the_lock(cfg, run_dir, resume is not None, command_line)
-
-
-def _train_holding_the_lock(cfg, run_dir: Path, resume: bool, command_line: str) -> None:
-    quiet.import_tensorflow()
-    from textclf import train as training
-    from textclf.callbacks import clear_signal, stop_on_signal
-
-    clear_signal()
-    # `kill` stops as cleanly as Ctrl-C
-    previous = {number: signal.signal(number, stop_on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        metrics = training.run(cfg, run_dir, command_line=command_line, resume=resume).metrics
-    except KeyboardInterrupt:
-        from textclf.callbacks import resume_epoch
-
-        typer.echo(f"interrupted: the state after epoch {resume_epoch(run_dir)} is saved; resume with:\n"
-                   f"  textclf train --resume {shlex.quote(str(run_dir))}", err=True)
-        raise typer.Exit(130) from None
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-    warning = training.baseline_warning(metrics, "test")
-    if warning:
-        typer.echo(warning, err=True)
-    typer.echo(f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs_run']} epochs")
-    typer.echo(str(run_dir))
-
-
-def _train_as_worker(cfg, command_line: str) -> None:
-    """A non-chief worker trains in step with the chief but keeps nothing: the chief writes the run."""
-    import shutil
-    import tempfile
-
-    from textclf import train as training
-
-    scratch = Path(tempfile.mkdtemp(prefix="textclf-worker-"))
-    try:
-        metrics = training.run(cfg, scratch, command_line=command_line).metrics
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    typer.echo(f"worker done: test accuracy {metrics['test_accuracy']:.4f}, weights sha256 {metrics['weights_sha256']}")
+    request = launch.Request(config, tuple(overrides or ()), data, output_dir, resume, dry_run,
+                             shlex.join(["textclf", *sys.argv[1:]]))
+    for line in launch.train(request, note=lambda line: typer.echo(line, err=True)):
+        typer.echo(line)
 
 
 @app.command()
@@ -181,29 +121,12 @@ def tune(
 
     Running the same command again continues the study in <output_dir>/tune-<name>/.
     """
-    quiet.import_tensorflow()
-    from textclf import search
-    from textclf import train as training
-    from textclf import tune as tuning
+    from textclf import launch
 
-    cfg, raw = search.search_config(target, overrides or [], output_dir)
-    seconds = tuning.parse_budget(budget)
-    command_line = shlex.join(["textclf", *sys.argv[1:]])
-    try:
-        result = tuning.run(cfg, raw, seconds, trials, command_line, echo=lambda line: typer.echo(line, err=True))
-    except KeyboardInterrupt:
-        typer.echo("interrupted: finished trials are kept; run the same command again to continue", err=True)
-        raise typer.Exit(130) from None
-    for row in result.leaderboard:
-        typer.echo(tuning.line(row, cfg.search.metric))
-    metrics = rundir.read_json(result.best_run / rundir.METRICS_FILE)
-    for split in ("validation", "test"):
-        warning = training.baseline_warning(metrics, split)
-        if warning:
-            typer.echo(warning, err=True)
-    typer.echo(f"best: {result.best_run.name} ({metrics.get('val_accuracy', float('nan')):.4f} validation accuracy), "
-               f"test accuracy {result.test_accuracy:.4f}; leaderboard and plot in {result.tune_dir}")
-    typer.echo(str(result.best_run))
+    request = launch.TuneRequest(target, budget, trials, tuple(overrides or ()), output_dir,
+                                 shlex.join(["textclf", *sys.argv[1:]]))
+    for line in launch.tune(request, note=lambda line: typer.echo(line, err=True)):
+        typer.echo(line)
 
 
 RunDirArg = Annotated[Optional[Path], typer.Argument(
@@ -274,7 +197,7 @@ def plot_history(
 
     runs = [_run_dir(d, outputs, need=rundir.HISTORY_FILE) for d in (run_dirs or [None])]
     name = f"history-{metric}.png" if len(runs) == 1 else f"comparison-{metric}.png"
-    target = plots.image_path(out, name) if out is not None else rundir.unused_path(runs[0] / "plots" / name)
+    target = plots.image_path(out, name) if out is not None else rundir.unused_path(runs[0] / rundir.PLOTS_DIR / name)
     plots.history_plot(runs, target, metric=metric)
     typer.echo(str(target))
 
@@ -289,7 +212,8 @@ def predict(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
     top_k: Annotated[int, typer.Option("--top-k", min=1, help="Labels shown per text.")] = 1,
     threshold: ThresholdOpt = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per prediction batch.")] = 512,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Texts per prediction batch.")]
+    = EVALUATION_BATCH,
     outputs: OutputsOpt = Path("outputs"),
 ) -> None:
     """Label raw texts with a run's model (the newest run when RUN_DIR is left out)."""
@@ -354,7 +278,7 @@ def export(
     from textclf import export as exporting
 
     run = _run_dir(run_dir, outputs)
-    target = out or run / "saved_model"
+    target = out or run / rundir.SAVED_MODEL_DIR
     texts = exporting.held_out_texts(run)
     difference = exporting.export_run(run, target, texts)
     typer.echo(f"checked {len(texts)} held-out texts: largest difference {difference:.2g}")

@@ -1,13 +1,11 @@
-"""Data stage: split the labeled texts, vectorize them once, serve tf.data pipelines.
+"""Data stage: read the labeled texts and split them into train, validation and test.
 
-Reading and splitting (``load_corpus``) is pure Python and NumPy; the
-TensorFlow half (the pipelines) is imported only by the commands that train.
-Texts become features in ``featurize``.
+Pure Python and NumPy: no TensorFlow. Texts become features in ``featurize``
+and batches in the input kinds (``inputs``).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -18,8 +16,6 @@ from textclf.config import DataConfig
 from textclf.errors import TextclfError
 from textclf.head import Head
 from textclf.sources import Split
-
-SORTING_POOL = 100  # training batches whose examples are sorted by length together (see _length_sorted_batches)
 
 
 @dataclass(frozen=True)
@@ -148,94 +144,3 @@ def log_count_ratios(bags, labels: np.ndarray, num_classes: int, alpha: float) -
     negative = counts.sum(axis=1, keepdims=True) - counts + alpha
     ratios = np.log(positive / positive.sum(axis=0)) - np.log(negative / negative.sum(axis=0))
     return Head(num_classes).ratio_columns(ratios).astype(np.float32)
-
-
-def _bag_dataset(bags, labels: np.ndarray, batch_size: int, shuffle_seed: int | None):
-    """Bag vectors as (ids, values) of their non-zero entries, padded per batch.
-
-    The bag models' first layer (``layers.BagDense``) turns them back into a
-    sparse batch and multiplies it by its weights: what a Dense layer does to
-    the full vectors, without ever forming them (a 25,000 × 800,000 trigram
-    matrix would not fit in memory).
-    """
-    import tensorflow as tf
-
-    from textclf.layers import ragged_bag
-
-    ids, values = ragged_bag(bags)
-    dataset = tf.data.Dataset.from_tensor_slices((ids, values, labels))
-    if shuffle_seed is not None:
-        dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size).map(lambda ids, values, label: ((ids.to_tensor(), values.to_tensor()), label),
-                                            num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.prefetch(tf.data.AUTOTUNE)
-
-
-def _length_sorted_batches(ids, labels: np.ndarray, batch_size: int, padding: str, shuffle_seed: int):
-    """Training batches of sequences of nearly the same length, each padded only to its own longest.
-
-    Each epoch shuffles the examples, sorts every ``SORTING_POOL`` batches' worth
-    of them by length and cuts those into batches, which then come in random
-    order: every batch is full (but the last), and a recurrent layer steps
-    through 10% fewer positions than with fixed-width buckets (IMDB: 35,400
-    against 39,300 an epoch).
-    """
-    import tensorflow as tf
-
-    from textclf.layers import move_padding_first
-
-    lengths = ids.row_lengths()
-
-    def sort_pool(picks):
-        order = tf.argsort(tf.gather(lengths, picks), stable=True)  # ties stay in shuffled order
-        full = tf.size(order) // batch_size * batch_size
-        batches = tf.reshape(order[:full], [-1, batch_size])
-        # A batch's earliest place in the shuffled pool is as random as the shuffle: order batches by it.
-        batches = tf.gather(batches, tf.argsort(tf.reduce_min(batches, axis=1)))
-        return tf.gather(picks, tf.concat([tf.reshape(batches, [-1]), order[full:]], axis=0))
-
-    def gather(picks):
-        dense = tf.gather(ids, picks).to_tensor()
-        dense = tf.pad(dense, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(dense)[1])]])  # never zero steps wide
-        return (move_padding_first(dense) if padding == "pre" else dense), tf.gather(labels, picks)
-
-    return (tf.data.Dataset.range(len(labels))
-            .shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
-            .batch(SORTING_POOL * batch_size).map(sort_pool).unbatch()
-            .batch(batch_size).map(gather)
-            .apply(tf.data.experimental.assert_cardinality(-(-len(labels) // batch_size)))
-            .prefetch(tf.data.AUTOTUNE))
-
-
-def _bucketed_batches(ids, labels: np.ndarray, batch_size: int, cfg: DataConfig):
-    """Batches of sequences of one bucket width each, padded exactly as the saved model's ``SequencePadding`` pads.
-
-    For validation and testing: a text is scored as ``textclf predict`` scores it,
-    whatever else is in its batch. Each width's sequences are padded once.
-    """
-    import tensorflow as tf
-
-    from textclf.layers import bucket_width, pad_and_truncate
-
-    widths = bucket_width(ids.row_lengths(), cfg.maxlen).numpy()
-    buckets = []
-    for width in np.unique(widths):
-        rows = np.flatnonzero(widths == width)
-        padded = pad_and_truncate(tf.gather(ids, rows), cfg.maxlen, cfg.padding, cfg.truncating)
-        buckets.append(tf.data.Dataset.from_tensor_slices((padded, labels[rows])).batch(batch_size))
-    return functools.reduce(tf.data.Dataset.concatenate, buckets).prefetch(tf.data.AUTOTUNE)
-
-
-def make_dataset(features, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
-    """Batches of already-vectorized examples; reshuffled each epoch when a seed is given (training).
-
-    Token sequences are batched with others of about the same length so that
-    recurrent layers do not step through hundreds of padding positions.
-    """
-    import tensorflow as tf
-
-    if isinstance(features, tf.SparseTensor):
-        return _bag_dataset(features, labels, batch_size, shuffle_seed)
-    if shuffle_seed is None:
-        return _bucketed_batches(features, labels, batch_size, cfg)
-    return _length_sorted_batches(features, labels, batch_size, cfg.padding, shuffle_seed)

@@ -86,14 +86,7 @@ def fit_multi_worker(model, train_ds, val_ds, *, epochs: int, initial_epoch: int
     whole.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
     val_dist = strategy.experimental_distribute_dataset(val_ds.with_options(whole))
 
-    @tf.function(reduce_retracing=True)
-    def train_step(batch):
-        return _replica_mean(strategy, strategy.run(model.train_step, args=(batch,)))
-
-    @tf.function(reduce_retracing=True)
-    def test_step(batch):
-        return _replica_mean(strategy, strategy.run(model.test_step, args=(batch,)))
-
+    train_step, test_step = (_replicated(strategy, step) for step in (model.train_step, model.test_step))
     callback_list = keras.callbacks.CallbackList(callbacks, model=model, epochs=epochs)
     callback_list.on_train_begin()
     model.stop_training = False
@@ -107,8 +100,16 @@ def fit_multi_worker(model, train_ds, val_ds, *, epochs: int, initial_epoch: int
         model.reset_metrics()
         for batch in val_dist:
             val_logs = test_step(batch)
-        logs.update({f"val_{k}": float(v) for k, v in val_logs.items()})
-        callback_list.on_epoch_end(epoch, logs)
+        callback_list.on_epoch_end(epoch, {**logs, **{f"val_{k}": float(v) for k, v in val_logs.items()}})
         if model.stop_training:
             break
     callback_list.on_train_end()
+
+
+def _replicated(strategy: tf.distribute.Strategy, step):
+    """Keras' ``train_step`` or ``test_step`` run on every replica, its logs averaged across them."""
+    @tf.function(reduce_retracing=True)
+    def replicated(batch):
+        return _replica_mean(strategy, strategy.run(step, args=(batch,)))
+
+    return replicated

@@ -6,3 +6,10 @@ class TextclfError(Exception):
 
     ``cli.py`` prints its message on one line and exits with code 2.
     """
+
+
+class Interrupted(Exception):
+    """The user stopped a command (Ctrl-C, ``kill``); the message says what was kept and how to go on.
+
+    ``cli.py`` prints it and exits with code 130, as a shell does for Ctrl-C.
+    """

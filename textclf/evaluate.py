@@ -29,21 +29,27 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float(np.trapezoid(tpr, fpr))
 
 
+def _rates(confusion: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per class, from a confusion matrix (rows true, columns predicted): support, precision, recall, F1."""
+    true_counts, predicted_counts, hits = confusion.sum(1), confusion.sum(0), np.diag(confusion)
+    zeros = np.zeros(len(confusion))
+    precision = np.divide(hits, predicted_counts, out=zeros.copy(), where=predicted_counts > 0)
+    recall = np.divide(hits, true_counts, out=zeros.copy(), where=true_counts > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=zeros.copy(), where=(precision + recall) > 0)
+    return true_counts, precision, recall, f1
+
+
 def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, names: list[str],
                            threshold: float | None = None) -> dict:
     """Accuracy, log loss, per-class precision/recall/F1, macro and weighted averages, ROC-AUC.
 
     ``threshold`` (two classes): the decision is the second class above it, not the more probable class.
     """
-    n_classes = probabilities.shape[1]
-    predicted = Head(n_classes).decide(probabilities, threshold)
-    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    head = Head(probabilities.shape[1])
+    predicted = head.decide(probabilities, threshold)
+    confusion = np.zeros((head.num_classes, head.num_classes), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
-    true_counts, predicted_counts, hits = confusion.sum(1), confusion.sum(0), np.diag(confusion)
-    precision = np.divide(hits, predicted_counts, out=np.zeros(n_classes), where=predicted_counts > 0)
-    recall = np.divide(hits, true_counts, out=np.zeros(n_classes), where=true_counts > 0)
-    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(n_classes),
-                   where=(precision + recall) > 0)
+    true_counts, precision, recall, f1 = _rates(confusion)
     picked = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
     per_class = {
         name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
@@ -64,12 +70,7 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, names:
         "class_names": names,
         "threshold": threshold,
     }
-    if n_classes == 2:
-        result.update({"precision": float(precision[1]), "recall": float(recall[1]), "f1": float(f1[1]),
-                       "roc_auc": per_class[names[1]]["roc_auc"]})
-    else:
-        result["roc_auc"] = float(np.mean([c["roc_auc"] for c in per_class.values()]))
-    return result
+    return {**result, **head.headline(per_class)}
 
 
 def confident_mistakes(texts, labels, probabilities, names, count: int, snippet: int = 200,
@@ -105,7 +106,7 @@ def _in_model_order(labels: np.ndarray, data_names: list[str], model_names: list
 
 def evaluation_dir(run_dir: Path, split: str, data_path: str | None) -> Path:
     """``evaluation/<split>/`` for the run's own data; ``evaluation/<data name>-<split>/`` for other data."""
-    return Path(run_dir) / "evaluation" / (split if data_path is None else f"{Path(data_path).stem}-{split}")
+    return Path(run_dir) / rundir.EVALUATION_DIR / (split if data_path is None else f"{Path(data_path).stem}-{split}")
 
 
 def evaluate_run(run_dir: Path, data_path: str | None = None, split: str = "test", errors: int = 5,

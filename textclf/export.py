@@ -13,12 +13,13 @@ from textclf.errors import TextclfError
 from textclf.evaluate import run_config
 from textclf.head import Head
 
+# When the run's data is gone: texts of no domain, with the edge cases a vectorizer must survive.
 FALLBACK_TEXTS = [
-    "A wonderful, moving film with superb acting.",
-    "Dull, clumsy and far too long. A waste of an evening.",
+    "A short plain sentence.",
+    "Two sentences, with punctuation! And numbers: 1, 22, 333.",
     "",
     "?!",
-    "Not bad at all, though the ending drags.",
+    "Unicode: café, naïve, 東京, 🙂",
 ]
 
 

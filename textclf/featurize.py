@@ -35,33 +35,11 @@ class Vocabulary:
     idf_weights: np.ndarray | None  # tf_idf only: one weight per learned term
 
 
-def make_vectorizer(cfg: DataConfig, input_kind: str):
-    """A TextVectorization layer: sparse bag vectors or ragged token ids, of words or characters."""
-    import keras
-
-    from textclf.layers import standardize
-
-    split = "character" if cfg.split == "character" else "whitespace"
-    if input_kind == "bag":
-        return keras.layers.TextVectorization(
-            max_tokens=cfg.vocab_size,
-            standardize=standardize,
-            split=split,
-            output_mode=cfg.output_mode,
-            ngrams=cfg.ngrams if cfg.ngrams > 1 else None,
-            sparse=cfg.output_mode != "tf_idf",  # Keras fails on sparse tf_idf output
-            name="vectorizer",
-        )
-    return keras.layers.TextVectorization(
-        max_tokens=cfg.vocab_size, standardize=standardize, split=split, ragged=True, name="vectorizer"
-    )
-
-
 def vocabulary_terms(vectorizer):
     """The vectorizer's vocabulary as a string tensor, special tokens first: ``get_vocabulary()``, fast.
 
-    Keras builds that list in Python, one term at a time (1.4-2.3 s for
-    800,000 terms); this reads the lookup table once. Tests check the two agree.
+    Keras builds that list in Python, one term at a time (seconds for an
+    800,000-term vocabulary); this reads the lookup table once. Tests check the two agree.
     """
     import tensorflow as tf
 
@@ -90,7 +68,7 @@ def _fast_vocabulary_reads(vectorizer) -> None:
     """Make this vectorizer's ``get_vocabulary`` fast, for everything that reads it after training.
 
     Keras builds that list one term at a time, and saving a model calls it
-    twice (IMDB trigrams: 4.1 s of an 800,000-term save); this instance's
+    twice (most of the time of saving a large vocabulary); this instance's
     lookup layer answers from ``_vocabulary_list`` instead, with the same list.
     """
     lookup = vectorizer._lookup_layer
@@ -219,15 +197,16 @@ def _idf_weights(terms_of_rows: tuple[np.ndarray, np.ndarray], kept: np.ndarray,
     return np.log(1 + texts / (1 + documents[kept]))
 
 
-def learn_vocabulary(texts, cfg: DataConfig, input_kind: str, reserved: int) -> Vocabulary | None:
+def learn_vocabulary(texts, cfg: DataConfig, kind) -> Vocabulary | None:
     """The vocabulary ``TextVectorization.adapt`` would learn from ``texts``; None where this cannot say.
 
-    ``reserved`` is the number of special tokens (mask, OOV) that share
+    The input ``kind`` (``inputs``) says the n-gram sizes, whether idf weights
+    are learned, and how many special tokens (mask, OOV) share
     ``cfg.vocab_size`` with the learned terms. None for character n-grams
     (their joined strings are ambiguous) and for a corpus of more distinct
     words than an n-gram's integer can hold.
     """
-    largest = cfg.ngrams if input_kind == "bag" else 1
+    largest, reserved = kind.largest_ngram(cfg), kind.reserved
     if cfg.split == "character" and largest > 1:
         return None
     progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
@@ -235,7 +214,7 @@ def learn_vocabulary(texts, cfg: DataConfig, input_kind: str, reserved: int) -> 
     base = len(words) + 1
     if base ** largest >= INT64_LIMIT:
         return None
-    tf_idf = input_kind == "bag" and cfg.output_mode == "tf_idf"
+    tf_idf = kind.tf_idf(cfg)
     terms, rows = _ngram_numbers(numbers, lengths, largest, base, with_rows=tf_idf)
     found = np.unique(terms, return_counts=True, return_inverse=tf_idf)
     kept = _most_frequent(found[-1], max(0, cfg.vocab_size - reserved))
@@ -245,14 +224,13 @@ def learn_vocabulary(texts, cfg: DataConfig, input_kind: str, reserved: int) -> 
     return Vocabulary(tokens, idf)
 
 
-def adapt(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str) -> None:
+def adapt(vectorizer, texts: np.ndarray, cfg: DataConfig, kind) -> None:
     """Learn the vocabulary (and idf weights) from the training texts only, into ``vectorizer``.
 
     Falls back to Keras' own ``adapt`` where ``learn_vocabulary`` cannot say,
     and where there is no term to learn (``set_vocabulary`` refuses an empty one).
     """
-    reserved = 1 if input_kind == "bag" else 2  # bag: the OOV token; ids: the mask and OOV tokens
-    vocabulary = learn_vocabulary(texts, cfg, input_kind, reserved)
+    vocabulary = learn_vocabulary(texts, cfg, kind)
     if vocabulary is None or not vocabulary.tokens:  # texts without a single token: nothing to count, quickly
         _keras_adapt(vectorizer, texts)
     else:
@@ -271,24 +249,9 @@ def _keras_adapt(vectorizer, texts: np.ndarray) -> None:
     progress.done(f"{vectorizer.vocabulary_size():,} tokens from {len(texts):,} texts")
 
 
-def encode(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str, label: str = "vectorizing"):
-    """Vectorize texts once, chunks in parallel: a SparseTensor of bag vectors or ragged, truncated token ids.
-
-    Bag vectors come from ``ngram_bags`` where it covers the vectorizer: the
-    same entries, from word ids instead of n-gram strings.
-    """
-    import tensorflow as tf
-
-    from textclf.layers import sparse_bags, truncate
-    from textclf.ngram_bags import bag_vectorizer
-
-    if input_kind == "bag":
-        bags = bag_vectorizer(vectorizer)
-        function = (lambda chunk: tf.sparse.reorder(bags(chunk))) if bags else \
-            (lambda chunk: tf.cast(sparse_bags(vectorizer(chunk)), tf.float32))
-    else:
-        def function(chunk):
-            return truncate(tf.cast(vectorizer(chunk), tf.int32), cfg.maxlen, cfg.truncating)
+def encode_chunks(function, texts, label: str) -> list:
+    """``function`` of each chunk of ``texts``, chunks in parallel, with a progress line: the input kinds'
+    ``encode`` joins the parts."""
     progress = Progress(label, total=len(texts), unit="texts")
     parts = []
     for done, part in map_chunks(function, texts):
@@ -296,8 +259,4 @@ def encode(vectorizer, texts: np.ndarray, cfg: DataConfig, input_kind: str, labe
         progress.update(done)
         faults.kill_point("vectorizing")
     progress.done(f"{len(texts):,} texts")
-    if not parts:
-        return function(tf.zeros([0], tf.string))
-    if input_kind == "bag":
-        return tf.sparse.concat(0, parts) if len(parts) > 1 else parts[0]
-    return tf.concat(parts, axis=0)
+    return parts

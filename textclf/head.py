@@ -77,6 +77,14 @@ class Head:
         """The classes an ROC curve is drawn for: the positive one, or each one against the rest."""
         return [1] if self.binary else list(range(self.num_classes))
 
+    def headline(self, per_class: dict[str, dict]) -> dict:
+        """The scores quoted for the whole model: the positive (second) class's precision, recall, F1 and
+        ROC-AUC for two classes; the mean ROC-AUC of each class against the rest for more."""
+        scores = list(per_class.values())
+        if self.binary:
+            return {key: scores[1][key] for key in ("precision", "recall", "f1", "roc_auc")}
+        return {"roc_auc": float(np.mean([score["roc_auc"] for score in scores]))}
+
     def ratio_columns(self, ratios: np.ndarray) -> np.ndarray:
         """Naive-Bayes log-count ratios per class, as the output units use them (one unit: the second class)."""
         return ratios[:, 1:] if self.binary else ratios

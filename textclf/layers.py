@@ -21,7 +21,7 @@ def standardize(text):
     that ``model.keras`` stores one token per line.
     """
     # One pass; "[^\P{Z} ]" is every separator but the plain space, which would
-    # otherwise be replaced by itself at every word (three times slower).
+    # otherwise be replaced by itself at every word (much slower).
     return tf.strings.regex_replace(tf.strings.lower(text), r"<br\s*/?>|[^\P{Z} ]|[\p{Cc}\p{Cf}]|" + PUNCTUATION, " ")
 
 
@@ -99,7 +99,8 @@ def ragged_bag(bags):
 
 
 def sparse_bags(bags):
-    """The vectorizer's bag vectors as a SparseTensor (tf-idf comes dense)."""
+    """The vectorizer's bag vectors as a SparseTensor (tf-idf comes dense): a conversion, not a choice of
+    input kind (that is ``inputs``)."""
     return bags if isinstance(bags, tf.SparseTensor) else tf.sparse.from_dense(bags)
 
 
@@ -130,8 +131,8 @@ def sparse_bag(ids, values, width):
 
 
 # A table of at least this many entries gets sparse gradients (see ``bag_product``); a smaller one a
-# dense gradient, which costs less than gathering and deduplicating rows (measured A/B, dense_bow's
-# 20,000 × 16 table: an IMDB epoch 0.31 s dense against 0.70 s sparse).
+# dense gradient, which costs less than gathering and deduplicating rows (benchmarks/RESULTS.md,
+# "Design measurements").
 SPARSE_GRADIENT_ENTRIES = 1_000_000
 
 

@@ -5,8 +5,8 @@ TextVectorization with ``ngrams`` joins every n-gram of a text into a string
 output it then deduplicates them per text. Here each word is looked up once,
 an n-gram is a number made of its words' ids, looked up in an integer table,
 and a text's distinct terms are found with one ``unique`` over (row, term)
-keys. Predicting the 25,000 IMDB test reviews with configs/dense_bow.yaml
-took 0.67-0.71 s this way against 0.86-0.92 s through the vectorizer.
+keys: no n-gram string is ever built, which is faster than the vectorizer
+(benchmarks/RESULTS.md, "Design measurements").
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class _NgramBags:
         if self.counts:
             keys = tf.boolean_mask(keys, tf.reshape(tf.stack(whole, axis=1), [-1]))
         count = tf.shape(texts, out_type=tf.int64)[0]
-        # int32 keys are deduplicated and divided faster (~10% of the whole); int64 where a batch needs it.
+        # int32 keys are deduplicated and divided faster than int64; int64 only where a batch needs it.
         indices, values = tf.cond(count * self.size < 2**31,
                                   lambda: self._distinct(tf.cast(keys, tf.int32)), lambda: self._distinct(keys))
         return tf.SparseTensor(indices, values, tf.stack([count, self.size]))

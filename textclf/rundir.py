@@ -25,6 +25,19 @@ HISTORY_FILE = "history.csv"
 HISTORY_JSON = "history.json"
 CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.json"
+SUMMARY_FILE = "summary.txt"
+PLOTS_DIR = "plots"
+HISTORY_PLOT = Path(PLOTS_DIR) / "history.png"
+EVALUATION_DIR = "evaluation"
+SAVED_MODEL_DIR = "saved_model"  # textclf export's default target
+CHECKPOINT_DIR = "checkpoints"
+CHECKPOINT = Path(CHECKPOINT_DIR) / "best.keras"
+BACKUP = Path("backup")  # the training state for --resume; deleted once the run is complete
+KERAS_BACKUP = "keras"  # BackupAndRestore's own folder inside BACKUP
+STATE_FILE = "callbacks.json"  # inside BACKUP: the callbacks' counters
+BEST_WEIGHTS_FILE = "early_stopping_best.npz"  # inside BACKUP
+TENSORBOARD = "tensorboard"
+LOCK_FILE = run_lock.LOCK_FILE  # owned by run_lock, which holds it
 
 
 def utc_now() -> datetime:

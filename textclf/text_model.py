@@ -60,6 +60,11 @@ class TextModel(keras.Model):
         return super().predict_on_batch(as_strings(x))
 
 
+def classifier_of(model: keras.Model) -> keras.Model:
+    """The trained network inside an end-to-end model (vectorized input in, the head's outputs out)."""
+    return next(layer for layer in model.layers if isinstance(layer, keras.Model))
+
+
 def class_names_of(model) -> list[str]:
     """The class names a saved model carries; empty for models saved before ``TextModel``."""
     return list(getattr(model, "class_names", None) or [])

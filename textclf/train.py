@@ -1,37 +1,38 @@
-"""Training stage: config → data → model → ``fit`` → a complete run directory."""
+"""Training stage: config → data → model → ``fit`` → a complete run directory.
+
+``run`` keeps the run's status in ``run.json``; ``_fit`` is the ladder of
+steps, each short enough to read at once: ``prepare_data``, ``build_model``,
+``fit`` and ``finalize``.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import platform
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-import textclf
-from textclf import data, distribute, embeddings, featurize, models, optimizers, rundir
+from textclf import data, distribute, embeddings, featurize, inputs, models, optimizers, run_record, rundir
 from textclf.backup import write_then_rename
-from textclf.callbacks import BACKUP, CHECKPOINT, make_callbacks, read_state, restore_history, resume_epoch
+from textclf.bag_input import BagInput
+from textclf.callbacks import make_callbacks, read_state, restore_history, resume_epoch
 from textclf.config import Config, to_yaml
 from textclf.errors import TextclfError
 from textclf.fit_progress import EpochProgress, steps_per_execution
 from textclf.head import Head
+from textclf.inputs import EVALUATION_BATCH
 from textclf.marks import history_marks
 from textclf.plots import history_plot
+from textclf.sequence_input import SequenceInput
 from textclf.text_model import load_safely
 
-# Validation and test batches are this many times train.batch_size: no gradients, so the batch
-# size does not change any result, only how often the per-batch overhead is paid.
-EVALUATION_BATCHES = 4
 # Batches run per call into the compiled graph, at most: Keras' own per-batch Python work is then paid
-# once per 16 batches (measured A/B, a simple_rnn epoch on IMDB: 13% faster). Callbacks that act
-# on batches (the progress count, a stop on Ctrl+C) hear of every 16th; epochs of few batches run fewer
-# per call (``fit_progress.steps_per_execution``). Not with train.distribute: TensorFlow 2.21 fails to
-# run an LSTM so under MirroredStrategy ("must feed a value for placeholder").
+# once per 16 batches. Callbacks that act on batches (the progress count, a stop on Ctrl+C) hear of
+# every 16th; epochs of few batches run fewer per call (``fit_progress.steps_per_execution``). Not with
+# train.distribute: TensorFlow 2.21 fails to run an LSTM so under MirroredStrategy ("must feed a value
+# for placeholder").
 STEPS_PER_EXECUTION = 16
 
 
@@ -50,53 +51,98 @@ class TrainResult:
     model: keras.Model  # the end-to-end model, raw strings in, as saved to model.keras
 
 
-def _summary(model: keras.Model, run_dir: Path) -> None:
-    lines: list[str] = []
-    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
-    text = "\n".join(lines)
-    print(text)
-    rundir.write_atomic(run_dir / "summary.txt", text + "\n")
+@dataclass(frozen=True)
+class Prepared:
+    """The data, ready to train on: what ``prepare_data`` hands the later steps."""
+
+    corpus: data.Corpus
+    kind: BagInput | SequenceInput  # inputs.of(cfg.model)
+    vectorizer: keras.layers.TextVectorization
+    train_features: object  # kept for weights that come from the data (NB ratios)
+    train_ds: tf.data.Dataset
+    val_ds: tf.data.Dataset
+    test_ds: tf.data.Dataset | None
+    steps: int  # training batches per epoch
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.corpus.class_names)
 
 
-def _versions() -> dict[str, str]:
-    return {
-        "textclf": textclf.__version__,
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "numpy": np.__version__,
-        "platform": platform.platform(),
-    }
+def _batches(dataset) -> int | None:
+    """Batches per epoch, where tf.data knows it without a pass (not for length-bucketed sequences)."""
+    count = int(dataset.cardinality())
+    return count if count > 0 else None
 
 
-def _data_info(cfg: Config, corpus: data.Corpus, vectorizer) -> dict:
-    return {
-        "source": cfg.data.source,
-        "location": corpus.location,
-        "fingerprint": corpus.fingerprint,
-        "vocabulary_sha256": featurize.vocabulary_sha256(vectorizer),
-        "sizes": {"train": len(corpus.train), "validation": len(corpus.validation), "test": len(corpus.test)},
-    }
+def _record_data(cfg: Config, run_dir: Path, corpus: data.Corpus, vectorizer, resuming: bool, strategy) -> None:
+    """``run.json`` learns the data and vocabulary; a resumed run checks they are the ones it started with."""
+    info = run_record.data_info(cfg, corpus, vectorizer)
+    if resuming:
+        run_record.check_same_data(run_dir, info)
+    else:
+        rundir.update_run_info(run_dir, data=info, class_names=list(corpus.class_names))
+    rundir.update_run_info(run_dir, distribute={"strategy": cfg.train.distribute,
+                                                "replicas": strategy.num_replicas_in_sync})
 
 
-def _check_same_data(run_dir: Path, info: dict) -> None:
-    """A resumed run must see the texts and vocabulary it started with.
+def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, strategy) -> Prepared:
+    """Read and split the texts, learn the vocabulary from the training split, vectorize each split once."""
+    corpus = options.corpus or data.load_corpus(cfg.data, cfg.seed)
+    kind = inputs.of(cfg.model)
+    vectorizer = kind.vectorizer(cfg.data)
+    featurize.adapt(vectorizer, corpus.train.texts, cfg.data, kind)
+    _record_data(cfg, run_dir, corpus, vectorizer, resuming, strategy)
 
-    A run stopped before it had read its data recorded none: it has trained
-    nothing yet either, so it starts afresh with this data.
-    """
-    before = rundir.read_json(run_dir / rundir.RUN_FILE).get("data")
-    if not before:
-        rundir.update_run_info(run_dir, data=info)
-        return
-    for key, what in (("fingerprint", "data"), ("vocabulary_sha256", "vocabulary")):
-        if before.get(key) != info[key]:
-            raise TextclfError(f"{info['location']}: the {what} differs from the one {run_dir} was trained on; "
-                               "cannot resume")
+    def scoring(split, name):  # validation and test: batched as predict batches, never shuffled
+        features = kind.encode(vectorizer, split.texts, cfg.data, f"vectorizing {name}")
+        return kind.dataset(features, split.labels, EVALUATION_BATCH, cfg.data)
+
+    train_features = kind.encode(vectorizer, corpus.train.texts, cfg.data, "vectorizing train")
+    train_ds = kind.dataset(train_features, corpus.train.labels, cfg.train.batch_size, cfg.data, cfg.seed)
+    val_ds = scoring(corpus.validation, "validation")
+    test_ds = scoring(corpus.test, "test") if options.score_test else None
+    steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # bucketed: about that many
+    return Prepared(corpus, kind, vectorizer, train_features, train_ds, val_ds, test_ds, steps)
 
 
-def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy, class_weight: dict | None,
-                extra: tuple = (), resuming: bool = False) -> None:
+def _initialize_from_data(model, cfg: Config, prepared: Prepared, run_dir: Path) -> None:
+    """Weights that come from the data rather than from training: NB ratios, pretrained vectors."""
+    if cfg.model.type == "nbsvm":
+        ratios = data.log_count_ratios(prepared.train_features, prepared.corpus.train.labels, prepared.num_classes,
+                                       cfg.model.alpha)
+        model.get_layer("nb_linear").set_ratios(ratios)
+    pretrained = embeddings.load_into(model, cfg.model, prepared.vectorizer)
+    if pretrained is not None:
+        rundir.update_run_info(run_dir, pretrained_embedding=pretrained)
+
+
+def build_model(cfg: Config, prepared: Prepared, strategy, run_dir: Path) -> keras.Model:
+    """The configured network, compiled with the head's loss and metrics, weights from the data set."""
+    head = Head(prepared.num_classes)
+    with strategy.scope():
+        model = models.build(cfg.model, vocab_size=prepared.vectorizer.vocabulary_size(),
+                             num_classes=prepared.num_classes, mixed_precision=cfg.train.mixed_precision)
+        model.compile(
+            optimizer=optimizers.make(cfg.train.optimizer, cfg.train.learning_rate, cfg.train.lr_schedule,
+                                      total_steps=prepared.steps * cfg.train.epochs),
+            loss=head.loss,
+            metrics=head.metrics(cfg.train.metrics),
+            steps_per_execution=steps_per_execution(prepared.steps, STEPS_PER_EXECUTION)
+            if cfg.train.distribute == "none" else 1,
+        )
+        _initialize_from_data(model, cfg, prepared, run_dir)
+    run_record.write_summary(model, run_dir)
+    return model
+
+
+def _diverged(exc: RuntimeError, run_dir: Path) -> TextclfError:
+    """TerminateOnNaN(raise_error=True) says "NaN or Inf loss encountered ...": one line naming the epoch."""
+    epoch = len(read_state(run_dir)["logs"]) + 1
+    return TextclfError(f"training diverged in epoch {epoch}: {exc} Try a lower train.learning_rate.")
+
+
+def fit(model, prepared: Prepared, cfg: Config, run_dir: Path, strategy, options: Options, resuming: bool) -> None:
     """``model.fit`` from wherever the run's backup left off (epoch 0 for a new run)."""
     state = read_state(run_dir)
     if state.get("fit_finished"):
@@ -106,43 +152,37 @@ def _fit_epochs(model, train_ds, val_ds, cfg: Config, run_dir: Path, strategy, c
     if resuming:
         print(f"resuming after epoch {done} of {cfg.train.epochs}" if done else
               "resuming: no epoch had finished, so training starts from the beginning", flush=True)
-    callbacks = [*extra, *make_callbacks(cfg, run_dir), EpochProgress(cfg.train.epochs, _batches(train_ds))]
+    callbacks = [*options.callbacks, *make_callbacks(cfg, run_dir),
+                 EpochProgress(cfg.train.epochs, _batches(prepared.train_ds))]
+    balanced = cfg.train.class_weight == "balanced"
+    class_weight = data.class_weights(prepared.corpus.train.labels, prepared.num_classes) if balanced else None
     try:
         if cfg.train.distribute == "multi_worker":
-            distribute.fit_multi_worker(model, train_ds, val_ds, epochs=cfg.train.epochs,
+            distribute.fit_multi_worker(model, prepared.train_ds, prepared.val_ds, epochs=cfg.train.epochs,
                                         initial_epoch=done, callbacks=callbacks, strategy=strategy)
         else:
-            model.fit(train_ds, validation_data=val_ds, epochs=cfg.train.epochs, callbacks=callbacks,
-                      class_weight=class_weight, shuffle=False, verbose=0)  # train_ds shuffles itself
+            model.fit(prepared.train_ds, validation_data=prepared.val_ds, epochs=cfg.train.epochs,
+                      callbacks=callbacks, class_weight=class_weight, shuffle=False, verbose=0)  # data shuffles
     except RuntimeError as exc:
-        if "NaN" not in str(exc):  # TerminateOnNaN(raise_error=True) says "NaN or Inf loss encountered ..."
+        if "NaN" not in str(exc):
             raise
-        epoch = len(read_state(run_dir)["logs"]) + 1
-        raise TextclfError(f"training diverged in epoch {epoch}: {exc} Try a lower train.learning_rate.") from None
+        raise _diverged(exc, run_dir) from None
 
 
-def _batches(dataset) -> int | None:
-    """Batches per epoch, where tf.data knows it without a pass (not for length-bucketed sequences)."""
-    count = int(dataset.cardinality())
-    return count if count > 0 else None
-
-
-def _initialize_from_data(model, cfg: Config, vectorizer, train_features, corpus, run_dir: Path) -> None:
-    """Weights that come from the data rather than from training: NB ratios, pretrained vectors."""
-    if cfg.model.type == "nbsvm":
-        ratios = data.log_count_ratios(train_features, corpus.train.labels, len(corpus.class_names), cfg.model.alpha)
-        model.get_layer("nb_linear").set_ratios(ratios)
-    pretrained = embeddings.load_into(model, cfg.model, vectorizer)
-    if pretrained is not None:
-        rundir.update_run_info(run_dir, pretrained_embedding=pretrained)
-
-
-def _validation_at_best(history: dict, best_epoch) -> dict:
-    """The validation scores of the epoch whose weights were kept: what a search compares runs by."""
-    if best_epoch not in history.get("epoch", []):
-        return {}
-    index = history["epoch"].index(best_epoch)
-    return {key: float(history[key][index]) for key in ("val_accuracy", "val_loss") if key in history}
+def finalize(cfg: Config, run_dir: Path, prepared: Prepared) -> TrainResult:
+    """Test the best epoch's weights, save the end-to-end model, write metrics and the history plot."""
+    best = load_safely(run_dir / rundir.CHECKPOINT)
+    test = best.evaluate(prepared.test_ds, return_dict=True, verbose=0) if prepared.test_ds is not None else None
+    end_to_end = models.end_to_end(prepared.vectorizer, best, cfg.data, prepared.kind, prepared.corpus.class_names)
+    write_then_rename(run_dir / rundir.MODEL_FILE, end_to_end.save, "final_save")
+    history = rundir.read_history(run_dir)
+    rundir.write_json(run_dir / rundir.HISTORY_JSON, history)
+    best_epoch = history_marks(history, cfg.train.checkpoint_monitor, cfg.train.epochs).best_epoch
+    metrics = run_record.final_metrics(best, test, history, best_epoch, prepared.corpus,
+                                       prepared.vectorizer.vocabulary_size())
+    rundir.write_json(run_dir / rundir.METRICS_FILE, metrics)
+    history_plot([run_dir], run_dir / rundir.HISTORY_PLOT, finished=True)
+    return TrainResult(metrics, end_to_end)
 
 
 def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainResult:
@@ -150,94 +190,41 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
     if cfg.train.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(cfg.seed)
-    corpus = options.corpus or data.load_corpus(cfg.data, cfg.seed)
-    input_kind = cfg.model.input_kind
-    vectorizer = featurize.make_vectorizer(cfg.data, input_kind)
-    featurize.adapt(vectorizer, corpus.train.texts, cfg.data, input_kind)
-    info = _data_info(cfg, corpus, vectorizer)
-    if resuming:
-        _check_same_data(run_dir, info)
-    else:
-        rundir.update_run_info(run_dir, data=info, class_names=list(corpus.class_names))
-    rundir.update_run_info(run_dir, distribute={"strategy": cfg.train.distribute,
-                                                "replicas": strategy.num_replicas_in_sync})
-
-    def features(split, name):
-        return featurize.encode(vectorizer, split.texts, cfg.data, input_kind, label=f"vectorizing {name}")
-
-    train_features = features(corpus.train, "train")
-    train_ds = data.make_dataset(train_features, corpus.train.labels, cfg.train.batch_size, cfg.data, cfg.seed)
-    val_ds, test_ds = (data.make_dataset(features(split, name), split.labels, EVALUATION_BATCHES * cfg.train.batch_size,
-                                         cfg.data) if split is not None else None
-                       for split, name in ((corpus.validation, "validation"),
-                                           (corpus.test if options.score_test else None, "test")))
-    num_classes = len(corpus.class_names)
-    steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # bucketed: about that many
-    head = Head(num_classes)
-    with strategy.scope():
-        model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=num_classes,
-                             mixed_precision=cfg.train.mixed_precision)
-        model.compile(
-            optimizer=optimizers.make(cfg.train.optimizer, cfg.train.learning_rate, cfg.train.lr_schedule,
-                                      total_steps=steps * cfg.train.epochs),
-            loss=head.loss,
-            metrics=head.metrics(cfg.train.metrics),
-            steps_per_execution=steps_per_execution(steps, STEPS_PER_EXECUTION)
-            if cfg.train.distribute == "none" else 1,
-        )
-        _initialize_from_data(model, cfg, vectorizer, train_features, corpus, run_dir)
-    balanced = cfg.train.class_weight == "balanced"
-    class_weight = data.class_weights(corpus.train.labels, num_classes) if balanced else None
-    _summary(model, run_dir)
-    _fit_epochs(model, train_ds, val_ds, cfg, run_dir, strategy, class_weight, options.callbacks, resuming)
-
-    best = load_safely(run_dir / CHECKPOINT)
-    test = best.evaluate(test_ds, return_dict=True, verbose=0) if test_ds is not None else None
-    end_to_end = models.end_to_end(vectorizer, best, cfg.data, input_kind, corpus.class_names)
-    write_then_rename(run_dir / rundir.MODEL_FILE, end_to_end.save, "final_save")
-
-    history = rundir.read_history(run_dir)
-    rundir.write_json(run_dir / rundir.HISTORY_JSON, history)
-    best_epoch = history_marks(history, cfg.train.checkpoint_monitor, cfg.train.epochs).best_epoch
-    metrics = {
-        **({"test_accuracy": float(test["accuracy"]), "test_loss": float(test["loss"])} if test else {}),
-        **_validation_at_best(history, best_epoch),
-        "majority_share": {"validation": data.majority_share(corpus.validation.labels),
-                           **({"test": data.majority_share(corpus.test.labels)} if test else {})},
-        "train_seconds": round(float(np.sum(history["epoch_seconds"])), 3),
-        "seconds_per_epoch": round(float(np.mean(history["epoch_seconds"])), 3),
-        "epochs_run": len(history["epoch"]),
-        "best_epoch": best_epoch,
-        "parameters": int(best.count_params()),
-        "weights_sha256": hashlib.sha256(b"".join(w.tobytes() for w in best.get_weights())).hexdigest(),
-        "vocabulary_size": int(vectorizer.vocabulary_size()),
-        "num_classes": num_classes,
-    }
-    rundir.write_json(run_dir / rundir.METRICS_FILE, metrics)
-    history_plot([run_dir], run_dir / "plots" / "history.png", finished=True)
-    return TrainResult(metrics, end_to_end)
+    prepared = prepare_data(cfg, run_dir, resuming, options, strategy)
+    model = build_model(cfg, prepared, strategy, run_dir)
+    fit(model, prepared, cfg, run_dir, strategy, options, resuming)
+    return finalize(cfg, run_dir, prepared)
 
 
-def _out_of_memory(cfg: Config) -> str:
-    """One line naming the settings that most likely asked for too much memory, largest factor first."""
-    model = cfg.model
-    widths = [f"model.{key} ({getattr(model, key)})" for key in ("units", "embedding_dim", "filters", "ff_dim")
-              if isinstance(getattr(model, key, None), int)]
-    data_size = f"data.maxlen ({cfg.data.maxlen})" if model.input_kind == "sequence" else \
-        f"data.vocab_size ({cfg.data.vocab_size:,})"
-    return (f"out of memory while training: lower train.batch_size ({cfg.train.batch_size}), {data_size}"
-            + (f" or {', '.join(widths)}" if widths else ""))
+def _mark_running(cfg: Config, run_dir: Path, command_line: str, resume: bool) -> None:
+    """``run.json`` says ``running``: a new run writes its config and start; a resume adds itself to the list."""
+    now = rundir.utc_now().isoformat()
+    if not resume:
+        rundir.write_atomic(run_dir / rundir.CONFIG_FILE, to_yaml(cfg))
+        rundir.update_run_info(run_dir, status="running", name=cfg.name, model_type=cfg.model.type, seed=cfg.seed,
+                               command=command_line, started_at=now, versions=run_record.versions(),
+                               **rundir.process_info())
+        return
+    info = rundir.read_json(run_dir / rundir.RUN_FILE)
+    if info.get("model_type") not in (None, cfg.model.type):
+        raise TextclfError(f"{run_dir / rundir.CONFIG_FILE}: model.type is {cfg.model.type!r} but the run was "
+                           f"trained as {info['model_type']!r}; a resume needs the config it started with")
+    if (run_dir / rundir.CHECKPOINT).exists():  # refused now, not after the remaining epochs have trained
+        load_safely(run_dir / rundir.CHECKPOINT)
+    resumes = info.get("resumed", []) if isinstance(info.get("resumed"), list) else []
+    rundir.update_run_info(run_dir, status="running", error=None, **rundir.process_info(),
+                           resumed=[*resumes, {"at": now, "command": command_line}])
 
 
-def baseline_warning(metrics: dict, split: str) -> str | None:
-    """One line when ``split``'s accuracy is no better than always predicting the largest class."""
-    accuracy, share = metrics.get(f"{'val' if split == 'validation' else split}_accuracy"), \
-        metrics.get("majority_share", {}).get(split)
-    if accuracy is None or share is None or accuracy > share + 1e-6:
-        return None
-    return (f"warning: {split} accuracy {accuracy:.4f} is no better than always predicting the largest class "
-            f"({share:.4f}): the model did not learn; try another model type, a higher learning rate or "
-            "`textclf tune`")
+def _mark_stopped(run_dir: Path, exc: BaseException, resume: bool) -> None:
+    """A run that failed before an epoch ended (bad data, say) leaves nothing; others say why they stopped."""
+    interrupted = isinstance(exc, KeyboardInterrupt)
+    if not resume and not interrupted and not (run_dir / rundir.HISTORY_FILE).exists():
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return
+    rundir.update_run_info(run_dir, status="interrupted" if interrupted else "failed",
+                           finished_at=rundir.utc_now().isoformat(),
+                           error="interrupted by the user" if interrupted else str(exc))
 
 
 def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False,
@@ -248,38 +235,15 @@ def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False
     ``failed`` / ``interrupted`` with the reason if anything goes wrong; the
     training state in ``backup/`` is kept until the run completes.
     """
-    now = rundir.utc_now().isoformat()
-    if resume:
-        info = rundir.read_json(run_dir / rundir.RUN_FILE)
-        if info.get("model_type") not in (None, cfg.model.type):
-            raise TextclfError(f"{run_dir}/config.yaml: model.type is {cfg.model.type!r} but the run was trained as "
-                               f"{info['model_type']!r}; a resume needs the config it started with")
-        if (run_dir / CHECKPOINT).exists():  # refused now, not after the remaining epochs have trained
-            load_safely(run_dir / CHECKPOINT)
-        resumes = info.get("resumed", []) if isinstance(info.get("resumed"), list) else []
-        rundir.update_run_info(run_dir, status="running", error=None, **rundir.process_info(),
-                               resumed=[*resumes, {"at": now, "command": command_line}])
-    else:
-        rundir.write_atomic(run_dir / rundir.CONFIG_FILE, to_yaml(cfg))
-        rundir.update_run_info(
-            run_dir, status="running", name=cfg.name, model_type=cfg.model.type, seed=cfg.seed,
-            command=command_line, started_at=now, versions=_versions(), **rundir.process_info(),
-        )
+    _mark_running(cfg, run_dir, command_line, resume)
     try:
         try:
             result = _fit(cfg, run_dir, resuming=resume, options=options)
         except (MemoryError, tf.errors.ResourceExhaustedError) as exc:
-            raise TextclfError(_out_of_memory(cfg)) from exc
+            raise TextclfError(run_record.out_of_memory(cfg, inputs.of(cfg.model))) from exc
     except BaseException as exc:
-        interrupted = isinstance(exc, KeyboardInterrupt)
-        if not resume and not interrupted and not (run_dir / rundir.HISTORY_FILE).exists():
-            shutil.rmtree(run_dir, ignore_errors=True)  # failed before an epoch ended (bad data, say): nothing to keep
-            raise
-        rundir.update_run_info(run_dir, status="interrupted" if interrupted else "failed",
-                               finished_at=rundir.utc_now().isoformat(),
-                               error="interrupted by the user" if interrupted else str(exc))
+        _mark_stopped(run_dir, exc, resume)
         raise
     rundir.update_run_info(run_dir, status="completed", finished_at=rundir.utc_now().isoformat())
-    shutil.rmtree(run_dir / BACKUP, ignore_errors=True)
+    shutil.rmtree(run_dir / rundir.BACKUP, ignore_errors=True)
     return result
-

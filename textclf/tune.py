@@ -161,7 +161,7 @@ def _keep_what_can_win(run_dir: Path, can_win: bool) -> None:
     """
     import shutil
 
-    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
+    shutil.rmtree(run_dir / rundir.CHECKPOINT_DIR, ignore_errors=True)
     if not can_win:
         (run_dir / rundir.MODEL_FILE).unlink(missing_ok=True)
 
@@ -197,7 +197,7 @@ def line(row: dict, metric: str) -> str:
 def _locked(tune_dir: Path):
     """One process per tune folder: a second one gets a one-line error, not a corrupted study."""
     tune_dir.mkdir(parents=True, exist_ok=True)
-    with open(tune_dir / ".lock", "a+") as handle:
+    with open(tune_dir / rundir.LOCK_FILE, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -1,0 +1,57 @@
+"""Helpers shared by the tests: synthetic reviews in the aclImdb layout, and tiny configs.
+
+Imported by test modules (``from helpers import tiny_config``); the fixtures built
+from them live in ``conftest.py``. Nothing here touches the network or ``../shared``.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import yaml
+
+POSITIVE = "great wonderful superb loved brilliant moving excellent charming delightful".split()
+NEGATIVE = "awful boring terrible hated dull waste worst clumsy tedious".split()
+FILLER = "the movie film plot actor scene story director was and a it of this".split()
+
+
+def synthetic_review(rng: random.Random, positive: bool, length: int = 12) -> str:
+    """Filler words with a few class words; sometimes a ``<br />`` and punctuation."""
+    cue = POSITIVE if positive else NEGATIVE
+    words = [rng.choice(FILLER) for _ in range(length)] + [rng.choice(cue) for _ in range(3)]
+    rng.shuffle(words)
+    return " ".join(words).capitalize() + ".<br /><br />" + rng.choice(cue).upper() + "!"
+
+
+def write_imdb_tree(root: Path, per_class: int = 40, seed: int = 0) -> Path:
+    """Write ``root/aclImdb/{train,test}/{neg,pos}/<id>_<rating>.txt``."""
+    rng = random.Random(seed)
+    for split in ("train", "test"):
+        for label in ("neg", "pos"):
+            folder = root / "aclImdb" / split / label
+            folder.mkdir(parents=True)
+            for index in range(per_class):
+                rating = rng.randint(7, 10) if label == "pos" else rng.randint(1, 4)
+                text = synthetic_review(rng, positive=label == "pos")
+                if index % 5 == 0:  # IMDB has U+0085 ("next line") inside reviews
+                    text = text.replace(" ", "\x85", 1).replace(" ", "\u2028", 1)
+                (folder / f"{index}_{rating}.txt").write_text(text, encoding="utf-8")
+    return root / "aclImdb"
+
+
+def tiny_config(tmp_path: Path, data_path: Path, model: dict, **sections) -> Path:
+    """A config for a seconds-long run on the synthetic corpus; returns its path."""
+    cfg = {
+        "name": f"tiny-{model['type']}",
+        "seed": 1,
+        "data": {"source": "imdb", "path": str(data_path), "vocab_size": 200, "maxlen": 24},
+        "model": model,
+        "train": {"epochs": 2, "batch_size": 16, "learning_rate": 0.01},
+        "output_dir": str(tmp_path / "outputs"),
+    }
+    for key, value in sections.items():
+        cfg[key] = {**cfg.get(key, {}), **value} if isinstance(value, dict) else value
+    path = tmp_path / f"{cfg['name']}.yaml"
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return path

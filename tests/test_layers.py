@@ -1,0 +1,30 @@
+"""The Keras pieces a saved model refers to: standardization, padding, bag layers."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from textclf.layers import BagDense, bag_ids, pad_and_truncate, standardize
+
+
+def test_standardize_strips_markup_and_punctuation():
+    out = standardize(tf.constant(["Great<br />movie, LOVED it!!"])).numpy()[0].decode()
+    assert out.split() == ["great", "movie", "loved", "it"]
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+def test_padding_matches_keras_pad_sequences(padding, truncating):
+    rows = [[3, 4, 5, 6, 7], [8, 9], [2]]
+    ours = pad_and_truncate(tf.ragged.constant(rows), 4, padding, truncating).numpy()
+    reference = keras.utils.pad_sequences(rows, maxlen=4, padding=padding, truncating=truncating)
+    np.testing.assert_array_equal(ours, reference)
+
+
+def test_bag_dense_equals_dense_on_the_full_vector():
+    layer = BagDense(6, 3, activation="relu")
+    vectors = np.array([[0, 2, 0, 0, 1, 0], [1, 0, 0, 0, 0, 3], [0, 0, 0, 0, 0, 0]], dtype=np.float32)
+    ours = layer(bag_ids(tf.sparse.from_dense(vectors))).numpy()
+    kernel, bias = layer.get_weights()
+    np.testing.assert_allclose(ours, np.maximum(vectors @ kernel + bias, 0), rtol=1e-6)

@@ -1,0 +1,143 @@
+"""The ``train`` command's policy: which config, a new run or a resume, chief or worker, the lock, the signals.
+
+``cli.py`` parses the command line into a ``Request`` and prints what
+``train`` returns; everything decided between the two is decided here.
+TensorFlow is imported only once a run is really going to train, so
+``--dry-run`` answers at once.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textclf import quiet, run_lock, rundir
+from textclf.config import Config, load_config, to_yaml
+from textclf.errors import Interrupted, TextclfError
+
+
+@dataclass(frozen=True)
+class Request:
+    config: Path | None  # a YAML config, or None with ``resume``
+    overrides: tuple[str, ...] = ()
+    data: str | None = None
+    output_dir: str | None = None
+    resume: Path | None = None  # the interrupted run folder to finish
+    dry_run: bool = False
+    command_line: str = ""
+
+
+def resolve(request: Request) -> Config:
+    """The validated config a request trains: its file, or the interrupted run's own ``config.yaml``."""
+    if (request.config is None) == (request.resume is None):
+        raise TextclfError("train: give either a CONFIG file or --resume RUN_DIR")
+    path = request.config
+    if request.resume is not None:
+        if request.overrides or request.output_dir:
+            raise TextclfError("--resume: the run keeps its own config.yaml; --set and --output-dir cannot change it")
+        rundir.check_resumable(request.resume)
+        path = request.resume / rundir.CONFIG_FILE
+    cfg = load_config(path, list(request.overrides), data_path=request.data, output_dir=request.output_dir)
+    if request.resume is not None and cfg.train.distribute == "multi_worker":
+        raise TextclfError("--resume: a multi_worker run cannot be resumed (only the chief kept its state)")
+    return cfg
+
+
+def train(request: Request, note: Callable[[str], None]) -> list[str]:
+    """Carry out a ``textclf train`` request; the lines to print, the run folder last.
+
+    ``note`` prints a remark on stderr as it happens (a taken-over lock, a
+    model that learned nothing). Ctrl-C or ``kill`` raises ``Interrupted``
+    with the command that resumes the run.
+    """
+    cfg = resolve(request)
+    if request.dry_run:
+        return [to_yaml(cfg).rstrip("\n")]
+    if cfg.train.distribute == "multi_worker":
+        quiet.import_tensorflow()
+        from textclf import distribute
+
+        if not distribute.is_chief():
+            return [_train_as_worker(cfg, request.command_line)]
+    run_dir = request.resume or rundir.create_run_dir(cfg.output_dir, cfg.name)
+    with run_lock.hold(run_dir):  # before TensorFlow loads: a second process is told at once
+        if request.resume is not None and (taken := rundir.takeover_note(run_dir)):
+            note(taken)
+        metrics = _train_stoppably(cfg, run_dir, request.resume is not None, request.command_line)
+    from textclf.run_record import baseline_warning
+
+    if warning := baseline_warning(metrics, "test"):
+        note(warning)
+    return [f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs_run']} epochs", str(run_dir)]
+
+
+def _train_stoppably(cfg: Config, run_dir: Path, resume: bool, command_line: str) -> dict:
+    """Train holding the lock; ``kill`` stops as cleanly as Ctrl-C, after saving the state to resume from."""
+    quiet.import_tensorflow()
+    from textclf import train as training
+    from textclf.callbacks import clear_signal, resume_epoch, stop_on_signal
+
+    clear_signal()
+    previous = {number: signal.signal(number, stop_on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return training.run(cfg, run_dir, command_line=command_line, resume=resume).metrics
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted: the state after epoch {resume_epoch(run_dir)} is saved; resume with:\n"
+                          f"  textclf train --resume {shlex.quote(str(run_dir))}") from None
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _train_as_worker(cfg: Config, command_line: str) -> str:
+    """A non-chief worker trains in step with the chief but keeps nothing: the chief writes the run."""
+    import shutil
+    import tempfile
+
+    from textclf import train as training
+
+    scratch = Path(tempfile.mkdtemp(prefix="textclf-worker-"))
+    try:
+        metrics = training.run(cfg, scratch, command_line=command_line).metrics
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return f"worker done: test accuracy {metrics['test_accuracy']:.4f}, weights sha256 {metrics['weights_sha256']}"
+
+
+@dataclass(frozen=True)
+class TuneRequest:
+    target: Path  # a config with a search: section, or data to search the default space on
+    budget: str = "10m"
+    trials: int | None = None
+    overrides: tuple[str, ...] = ()
+    output_dir: str | None = None
+    command_line: str = ""
+
+
+def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
+    """Carry out a ``textclf tune`` request: the leaderboard and the winner's lines, its run folder last.
+
+    The search's own progress goes to ``note`` (stderr) as it happens.
+    """
+    quiet.import_tensorflow()
+    from textclf import search
+    from textclf import tune as tuning
+    from textclf.run_record import baseline_warning
+
+    cfg, raw = search.search_config(request.target, list(request.overrides), request.output_dir)
+    seconds = tuning.parse_budget(request.budget)
+    try:
+        result = tuning.run(cfg, raw, seconds, request.trials, request.command_line, echo=note)
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted: finished trials are kept; run the same command again to continue") from None
+    metrics = rundir.read_json(result.best_run / rundir.METRICS_FILE)
+    for split in ("validation", "test"):
+        if warning := baseline_warning(metrics, split):
+            note(warning)
+    return [*(tuning.line(row, cfg.search.metric) for row in result.leaderboard),
+            f"best: {result.best_run.name} ({metrics.get('val_accuracy', float('nan')):.4f} validation accuracy), "
+            f"test accuracy {result.test_accuracy:.4f}; leaderboard and plot in {result.tune_dir}",
+            str(result.best_run)]

@@ -1,0 +1,114 @@
+"""What a training run writes about itself: versions, the data it saw, its summary and its final metrics.
+
+The run folder's paths belong to ``rundir``; this module decides the content
+of ``run.json``'s data section, ``summary.txt`` and ``metrics.json``, and the
+one-line messages that read them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import textclf
+from textclf import data, featurize, rundir
+from textclf.config import Config
+from textclf.errors import TextclfError
+
+
+def versions() -> dict[str, str]:
+    return {
+        "textclf": textclf.__version__,
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def write_summary(model: keras.Model, run_dir: Path) -> None:
+    """Keras' layer table, printed and kept as ``summary.txt``."""
+    lines: list[str] = []
+    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
+    text = "\n".join(lines)
+    print(text)
+    rundir.write_atomic(run_dir / rundir.SUMMARY_FILE, text + "\n")
+
+
+def data_info(cfg: Config, corpus: data.Corpus, vectorizer) -> dict:
+    return {
+        "source": cfg.data.source,
+        "location": corpus.location,
+        "fingerprint": corpus.fingerprint,
+        "vocabulary_sha256": featurize.vocabulary_sha256(vectorizer),
+        "sizes": {"train": len(corpus.train), "validation": len(corpus.validation), "test": len(corpus.test)},
+    }
+
+
+def check_same_data(run_dir: Path, info: dict) -> None:
+    """A resumed run must see the texts and vocabulary it started with.
+
+    A run stopped before it had read its data recorded none: it has trained
+    nothing yet either, so it starts afresh with this data.
+    """
+    before = rundir.read_json(run_dir / rundir.RUN_FILE).get("data")
+    if not before:
+        rundir.update_run_info(run_dir, data=info)
+        return
+    for key, what in (("fingerprint", "data"), ("vocabulary_sha256", "vocabulary")):
+        if before.get(key) != info[key]:
+            raise TextclfError(f"{info['location']}: the {what} differs from the one {run_dir} was trained on; "
+                               "cannot resume")
+
+
+def _validation_at_best(history: dict, best_epoch) -> dict:
+    """The validation scores of the epoch whose weights were kept: what a search compares runs by."""
+    if best_epoch not in history.get("epoch", []):
+        return {}
+    index = history["epoch"].index(best_epoch)
+    return {key: float(history[key][index]) for key in ("val_accuracy", "val_loss") if key in history}
+
+
+def final_metrics(best: keras.Model, test: dict | None, history: dict, best_epoch, corpus: data.Corpus,
+                  vocabulary_size: int) -> dict:
+    """``metrics.json``: test scores (when tested), the kept epoch's validation scores, sizes and times."""
+    return {
+        **({"test_accuracy": float(test["accuracy"]), "test_loss": float(test["loss"])} if test else {}),
+        **_validation_at_best(history, best_epoch),
+        "majority_share": {"validation": data.majority_share(corpus.validation.labels),
+                           **({"test": data.majority_share(corpus.test.labels)} if test else {})},
+        "train_seconds": round(float(np.sum(history["epoch_seconds"])), 3),
+        "seconds_per_epoch": round(float(np.mean(history["epoch_seconds"])), 3),
+        "epochs_run": len(history["epoch"]),
+        "best_epoch": best_epoch,
+        "parameters": int(best.count_params()),
+        "weights_sha256": hashlib.sha256(b"".join(w.tobytes() for w in best.get_weights())).hexdigest(),
+        "vocabulary_size": int(vocabulary_size),
+        "num_classes": len(corpus.class_names),
+    }
+
+
+def out_of_memory(cfg: Config, kind) -> str:
+    """One line naming the settings that most likely asked for too much memory, largest factor first."""
+    model = cfg.model
+    widths = [f"model.{key} ({getattr(model, key)})" for key in ("units", "embedding_dim", "filters", "ff_dim")
+              if isinstance(getattr(model, key, None), int)]
+    return (f"out of memory while training: lower train.batch_size ({cfg.train.batch_size}), "
+            f"{kind.size_setting(cfg.data)}" + (f" or {', '.join(widths)}" if widths else ""))
+
+
+def baseline_warning(metrics: dict, split: str) -> str | None:
+    """One line when ``split``'s accuracy is no better than always predicting the largest class."""
+    accuracy, share = metrics.get(f"{'val' if split == 'validation' else split}_accuracy"), \
+        metrics.get("majority_share", {}).get(split)
+    if accuracy is None or share is None or accuracy > share + 1e-6:
+        return None
+    return (f"warning: {split} accuracy {accuracy:.4f} is no better than always predicting the largest class "
+            f"({share:.4f}): the model did not learn; try another model type, a higher learning rate or "
+            "`textclf tune`")
