@@ -2,6 +2,7 @@ import numpy as np
 import tensorflow as tf
 
 from textclf import data
+from textclf.bag_input import BagVectors
 from textclf.config import DataConfig
 
 
@@ -19,7 +20,8 @@ def test_split_limit_and_seed(imdb_dir):
 
 def test_log_count_ratios_favour_the_class_a_feature_occurs_in():
     # features: 0 in both classes, 1 only in class 1, 2 only in class 0
-    bags = tf.sparse.from_dense(tf.constant([[1, 0, 1], [1, 0, 2], [1, 1, 0], [1, 1, 0]], tf.float32))
+    bags = BagVectors.from_sparse(tf.sparse.from_dense(tf.constant([[1, 0, 1], [1, 0, 2], [1, 1, 0], [1, 1, 0]],
+                                                                    tf.float32)))
     labels = np.array([0, 0, 1, 1], dtype=np.int32)
     binary = data.log_count_ratios(bags, labels, num_classes=2, alpha=1.0)
     assert binary.shape == (3, 1)

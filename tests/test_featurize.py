@@ -40,6 +40,8 @@ def fast_adapted(cfg: DataConfig, kind: str, texts=TRAIN):
 
 
 def dense(features) -> np.ndarray:
+    if hasattr(features, "to_sparse"):  # encoded bag vectors
+        features = features.to_sparse()
     if isinstance(features, tf.SparseTensor):
         return tf.sparse.to_dense(tf.sparse.reorder(features)).numpy()
     return features.to_tensor().numpy() if isinstance(features, tf.RaggedTensor) else np.asarray(features)

@@ -25,12 +25,12 @@ def test_bag_vectors_are_sparse_multi_hot_with_bigrams():
     cfg = DataConfig(vocab_size=50, ngrams=2)
     vectorizer = BAG.vectorizer(cfg)
     featurize.adapt(vectorizer, np.array(["good film", "bad film"], dtype=object), cfg, BAG)
-    bags = BAG.encode(vectorizer, np.array(["good film film"], dtype=object), cfg)
-    assert isinstance(bags, tf.SparseTensor)
+    encoded = BAG.encode(vectorizer, np.array(["good film film"], dtype=object), cfg)
     vocabulary = vectorizer.get_vocabulary()
-    dense = tf.sparse.to_dense(bags).numpy()[0]
+    assert encoded.ids.dtype == tf.int32 and encoded.values is None and encoded.width == len(vocabulary)  # all 1
+    dense = tf.sparse.to_dense(encoded.to_sparse()).numpy()[0]
     assert dense[vocabulary.index("good film")] == 1 and dense[vocabulary.index("film")] == 1
-    ((ids, values), _), = BAG.dataset(bags, np.array([1], dtype=np.int32), 4, cfg)
+    ((ids, values), _), = BAG.dataset(encoded, np.array([1], dtype=np.int32), 4, cfg)
     assert dict(zip(ids.numpy()[0], values.numpy()[0], strict=True)) == {i: v for i, v in enumerate(dense) if v}
 
 
@@ -40,8 +40,9 @@ def test_tf_idf_bags_are_kept_sparse_and_match_the_vectorizer():
     featurize.adapt(vectorizer, np.array(["good film", "bad film", "good plot"], dtype=object), cfg, BAG)
     texts = np.array(["good good film", "plot"] * (featurize.CHUNK // 2 + 1), dtype=object)
     bags = BAG.encode(vectorizer, texts, cfg)
-    assert isinstance(bags, tf.SparseTensor) and bags.dense_shape[0] == len(texts)
-    np.testing.assert_allclose(tf.sparse.to_dense(bags).numpy()[-2:], vectorizer(tf.constant(texts[-2:])).numpy())
+    assert len(bags) == len(texts)
+    np.testing.assert_allclose(tf.sparse.to_dense(bags.to_sparse()).numpy()[-2:],
+                               vectorizer(tf.constant(texts[-2:])).numpy())
 
 
 def test_character_split_gives_one_token_per_character():

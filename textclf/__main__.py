@@ -1,5 +1,5 @@
 """``python -m textclf`` runs the command line, like the ``textclf`` script."""
 
-from textclf.cli import app
+from textclf.cli import main
 
-app(prog_name="textclf")
+main()

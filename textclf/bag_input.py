@@ -9,6 +9,7 @@ kind a config or a saved model has.
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -19,6 +20,40 @@ from textclf.config import DataConfig
 from textclf.layers import BagIds, ragged_bag, sparse_bags, standardize
 from textclf.ngram_bags import bag_vectorizer
 from textclf.text_model import classifier_of
+
+
+@dataclass(frozen=True)
+class BagVectors:
+    """Encoded bag vectors, kept compact: each text's non-zero entries as ragged term ids and values.
+
+    Four bytes an id, and four a value unless every value is 1 (multi-hot
+    bags keep none), where a SparseTensor holds sixteen bytes of (row,
+    column) per entry besides; the bag models take (ids, values) as they are
+    (``layers.BagDense``).
+    """
+
+    ids: tf.RaggedTensor  # int32 term ids, one row per text
+    values: tf.RaggedTensor | None  # float32, the same shape; None: every value is 1
+    width: int  # the vocabulary size: the bag vectors' length
+
+    def value_array(self) -> np.ndarray:
+        """Every entry's value, flat, in the order of ``ids.flat_values``."""
+        if self.values is None:
+            return np.ones(int(tf.size(self.ids.flat_values)), np.float32)
+        return self.values.flat_values.numpy()
+
+    def __len__(self) -> int:
+        return int(self.ids.nrows())
+
+    @classmethod
+    def from_sparse(cls, bags: tf.SparseTensor) -> BagVectors:
+        ids, values = ragged_bag(bags)
+        return cls(ids, values, int(bags.dense_shape[1]))
+
+    def to_sparse(self) -> tf.SparseTensor:
+        """The same vectors as a SparseTensor, entries in canonical order."""
+        indices = tf.stack([self.ids.value_rowids(), tf.cast(self.ids.flat_values, tf.int64)], axis=1)
+        return tf.sparse.reorder(tf.SparseTensor(indices, self.value_array(), [len(self), self.width]))
 
 
 class BagInput:
@@ -43,17 +78,21 @@ class BagInput:
             output_mode=cfg.output_mode, ngrams=cfg.ngrams if cfg.ngrams > 1 else None,
             sparse=cfg.output_mode != "tf_idf", name="vectorizer")
 
-    def encode(self, vectorizer, texts, cfg: DataConfig, label: str = "vectorizing") -> tf.SparseTensor:
-        """The texts' bag vectors, from ``ngram_bags`` where it covers the vectorizer (the same entries, faster)."""
-        bags = bag_vectorizer(vectorizer)
-        function = (lambda chunk: tf.sparse.reorder(bags(chunk))) if bags else \
-            (lambda chunk: tf.cast(sparse_bags(vectorizer(chunk)), tf.float32))
-        parts = featurize.encode_chunks(function, texts, label)
-        if not parts:
-            return function(tf.zeros([0], tf.string))
-        return tf.sparse.concat(0, parts) if len(parts) > 1 else parts[0]
+    def encode(self, vectorizer, texts, cfg: DataConfig, label: str = "vectorizing") -> BagVectors:
+        """The texts' bag vectors, from ``ngram_bags`` where it covers the vectorizer (the same entries, faster).
 
-    def dataset(self, bags, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
+        A text's entries come in order of first appearance there, sorted by
+        term otherwise: the bag layers sum them, in any order.
+        """
+        bags = bag_vectorizer(vectorizer)
+        function = bags.ragged if bags else (lambda chunk: ragged_bag(sparse_bags(vectorizer(chunk))))
+        parts = featurize.encode_chunks(function, texts, label) or [function(tf.zeros([0], tf.string))]
+        ids = tf.concat([part[0] for part in parts], axis=0)
+        values = None if cfg.output_mode == "multi_hot" else tf.concat([part[1] for part in parts], axis=0)
+        return BagVectors(ids, values, int(vectorizer.vocabulary_size()))
+
+    def dataset(self, bags: BagVectors, labels: np.ndarray, batch_size: int, cfg: DataConfig,
+                shuffle_seed: int | None = None):
         """Bag vectors as (ids, values) of their non-zero entries, padded per batch.
 
         The bag models' first layer (``layers.BagDense``) turns them back into a
@@ -62,14 +101,11 @@ class BagInput:
         matrix would not fit in memory). Reshuffled each epoch when a seed is given.
         """
         del cfg  # every bag is batched alike
-        ids, values = ragged_bag(bags)
-        dataset = tf.data.Dataset.from_tensor_slices((ids, values, labels))
+        dataset = tf.data.Dataset.from_tensor_slices((bags.ids, labels) if bags.values is None else
+                                                     (bags.ids, bags.values, labels))
         if shuffle_seed is not None:
             dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
-        dataset = dataset.batch(batch_size).map(
-            lambda ids, values, label: ((ids.to_tensor(), values.to_tensor()), label),
-            num_parallel_calls=tf.data.AUTOTUNE)
-        return dataset.prefetch(tf.data.AUTOTUNE)
+        return dataset.batch(batch_size).map(_padded, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
     def serving_layer(self, cfg: DataConfig) -> keras.layers.Layer:
         """Between the vectorizer and the network in the saved model: bag vectors → (ids, values)."""
@@ -80,6 +116,15 @@ class BagInput:
         """The network's outputs for raw texts: a bag's prediction does not depend on its batch, so the whole
         model runs in tf.data, chunks in parallel."""
         return np.concatenate([part for _, part in featurize.map_chunks(_bag_predictor(model), texts, batch_size)])
+
+
+def _padded(ids, *rest):
+    """A batch of ragged (ids[, values]) → padded (ids, values) and its labels; values 1 where none are kept
+    (padding: id 0, value 0, which the bag layers skip)."""
+    values, labels = rest if len(rest) == 2 else (None, rest[0])
+    if values is None:
+        values = tf.ragged.map_flat_values(tf.ones_like, ids, dtype=tf.float32)
+    return (ids.to_tensor(), values.to_tensor()), labels
 
 
 _BAG_PREDICTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

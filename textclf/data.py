@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textclf import faults, sources
+from textclf import sources
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
 from textclf.head import Head
@@ -82,7 +82,6 @@ def load_corpus(cfg: DataConfig, seed: int) -> Corpus:
     for testing; validation examples are then taken from the rest.
     """
     labeled = read_source(cfg)
-    faults.kill_point("reading")
     splits = dict(labeled.splits)
     drawn = {"train": "data.validation_split", "validation": "data.validation_split",
              **({} if "test" in splits else {"test": "data.test_split"})}
@@ -132,14 +131,14 @@ def class_weights(labels: np.ndarray, num_classes: int) -> dict[int, float]:
 def log_count_ratios(bags, labels: np.ndarray, num_classes: int, alpha: float) -> np.ndarray:
     """NBSVM's log-count ratios, log((p / |p|) / (q / |q|)), from binarized training bags.
 
-    One column per class against the rest; a single column (the positive
-    class) for two classes, matching the sigmoid output.
+    ``bags``: ``bag_input.BagVectors``. One column per class against the
+    rest; a single column (the positive class) for two classes, matching the
+    sigmoid output.
     """
-    rows, columns = bags.indices.numpy().T
-    present = bags.values.numpy() > 0
-    rows, columns = rows[present], columns[present]
-    width = int(bags.dense_shape[1])
-    counts = np.stack([np.bincount(columns[labels[rows] == c], minlength=width) for c in range(num_classes)], 1)
+    present = bags.value_array() > 0
+    columns = bags.ids.flat_values.numpy()[present]
+    row_labels = np.repeat(labels, bags.ids.row_lengths().numpy())[present]
+    counts = np.stack([np.bincount(columns[row_labels == c], minlength=bags.width) for c in range(num_classes)], 1)
     positive = counts + alpha
     negative = counts.sum(axis=1, keepdims=True) - counts + alpha
     ratios = np.log(positive / positive.sum(axis=0)) - np.log(negative / negative.sum(axis=0))

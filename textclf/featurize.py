@@ -234,8 +234,19 @@ def adapt(vectorizer, texts: np.ndarray, cfg: DataConfig, kind) -> None:
     if vocabulary is None or not vocabulary.tokens:  # texts without a single token: nothing to count, quickly
         _keras_adapt(vectorizer, texts)
     else:
-        vectorizer.set_vocabulary(vocabulary.tokens, idf_weights=vocabulary.idf_weights)
+        _set_distinct_vocabulary(vectorizer, vocabulary)
     _fast_vocabulary_reads(vectorizer)
+
+
+def _set_distinct_vocabulary(vectorizer, vocabulary: Vocabulary) -> None:
+    """``set_vocabulary`` without Keras' search for repeated terms (a Python count of every term, most of
+    its time): ``learn_vocabulary``'s terms are distinct by construction, one per ``np.unique`` value."""
+    lookup = vectorizer._lookup_layer
+    lookup._find_repeated_tokens = lambda tokens: []
+    try:
+        vectorizer.set_vocabulary(vocabulary.tokens, idf_weights=vocabulary.idf_weights)
+    finally:
+        del lookup._find_repeated_tokens
 
 
 def _keras_adapt(vectorizer, texts: np.ndarray) -> None:

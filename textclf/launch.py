@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from textclf import quiet, run_lock, rundir
+from textclf import quiet, read_ahead, run_lock, rundir
 from textclf.config import Config, load_config, to_yaml
 from textclf.errors import Interrupted, TextclfError
 
@@ -71,23 +71,37 @@ def train(request: Request, note: Callable[[str], None]) -> list[str]:
 
     if warning := baseline_warning(metrics, "test"):
         note(warning)
-    return [f"test accuracy {metrics['test_accuracy']:.4f} after {metrics['epochs_run']} epochs", str(run_dir)]
+    epochs = metrics["epochs_run"]
+    return [f"test accuracy {metrics['test_accuracy']:.4f} after {epochs} epoch{'s' * (epochs != 1)}", str(run_dir)]
 
 
 def _train_stoppably(cfg: Config, run_dir: Path, resume: bool, command_line: str) -> dict:
-    """Train holding the lock; ``kill`` stops as cleanly as Ctrl-C, after saving the state to resume from."""
-    quiet.import_tensorflow()
-    from textclf import train as training
-    from textclf.callbacks import clear_signal, resume_epoch, stop_on_signal
+    """Train holding the lock; ``kill`` stops as cleanly as Ctrl-C, after saving the state to resume from.
 
-    clear_signal()
-    previous = {number: signal.signal(number, stop_on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
+    The data is read in a second process while TensorFlow loads (``read_ahead``);
+    several workers each read their own, after TensorFlow (their strategy comes first).
+    """
+    ahead = read_ahead.start(cfg.data, cfg.seed) if cfg.train.distribute != "multi_worker" else None
     try:
-        return training.run(cfg, run_dir, command_line=command_line, resume=resume).metrics
+        quiet.import_tensorflow()
+        from textclf import train as training
+        from textclf.callbacks import clear_signal, resume_epoch, stop_on_signal
+
+        clear_signal()
+        previous = {number: signal.signal(number, stop_on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
+    except BaseException:
+        if ahead is not None:
+            ahead.close()
+        raise
+    try:
+        return training.run(cfg, run_dir, command_line=command_line, resume=resume,
+                            options=training.Options(corpus=ahead)).metrics
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted: the state after epoch {resume_epoch(run_dir)} is saved; resume with:\n"
                           f"  textclf train --resume {shlex.quote(str(run_dir))}") from None
     finally:
+        if ahead is not None:
+            ahead.close()
         for number, handler in previous.items():
             signal.signal(number, handler)
 

@@ -7,6 +7,7 @@ steps, each short enough to read at once: ``prepare_data``, ``build_model``,
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from textclf import data, distribute, embeddings, featurize, inputs, models, optimizers, run_record, rundir
+from textclf import data, distribute, embeddings, faults, featurize, inputs, models, optimizers, run_record, rundir
 from textclf.backup import write_then_rename
 from textclf.bag_input import BagInput
 from textclf.callbacks import make_callbacks, read_state, restore_history, resume_epoch
@@ -25,6 +26,7 @@ from textclf.head import Head
 from textclf.inputs import EVALUATION_BATCH
 from textclf.marks import history_marks
 from textclf.plots import history_plot
+from textclf.read_ahead import ReadAhead
 from textclf.sequence_input import SequenceInput
 from textclf.text_model import load_safely
 
@@ -42,7 +44,8 @@ class Options:
 
     callbacks: tuple = ()  # extra Keras callbacks (tune: pruning, the budget's deadline)
     score_test: bool = True  # False: the test split is not vectorized or looked at (a tuning trial)
-    corpus: data.Corpus | None = None  # already read and split (tune: trials share one read)
+    # already read and split (tune: trials share one read), or being read (``read_ahead``)
+    corpus: data.Corpus | ReadAhead | None = None
 
 
 @dataclass(frozen=True)
@@ -58,15 +61,23 @@ class Prepared:
     corpus: data.Corpus
     kind: BagInput | SequenceInput  # inputs.of(cfg.model)
     vectorizer: keras.layers.TextVectorization
-    train_features: object  # kept for weights that come from the data (NB ratios)
-    train_ds: tf.data.Dataset
+    train_features: object  # kept for weights that come from the data (NB ratios); None once trained
+    train_ds: tf.data.Dataset | None
     val_ds: tf.data.Dataset
-    test_ds: tf.data.Dataset | None
     steps: int  # training batches per epoch
 
     @property
     def num_classes(self) -> int:
         return len(self.corpus.class_names)
+
+    def scoring(self, split, name: str, cfg: Config) -> tf.data.Dataset:
+        """Validation or test batches, vectorized now: batched as ``predict`` batches, never shuffled."""
+        features = self.kind.encode(self.vectorizer, split.texts, cfg.data, f"vectorizing {name}")
+        return self.kind.dataset(features, split.labels, EVALUATION_BATCH, cfg.data)
+
+    def trained(self) -> Prepared:
+        """The same without the training data, whose memory the test split can then use."""
+        return dataclasses.replace(self, train_features=None, train_ds=None)
 
 
 def _batches(dataset) -> int | None:
@@ -86,24 +97,31 @@ def _record_data(cfg: Config, run_dir: Path, corpus: data.Corpus, vectorizer, re
                                                 "replicas": strategy.num_replicas_in_sync})
 
 
+def _corpus(cfg: Config, options: Options) -> data.Corpus:
+    """The run's texts, split: given, being read ahead, or read now."""
+    if isinstance(options.corpus, ReadAhead):
+        corpus = options.corpus.result()
+    else:
+        corpus = options.corpus or data.load_corpus(cfg.data, cfg.seed)
+    faults.kill_point("reading")
+    return corpus
+
+
 def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, strategy) -> Prepared:
-    """Read and split the texts, learn the vocabulary from the training split, vectorize each split once."""
-    corpus = options.corpus or data.load_corpus(cfg.data, cfg.seed)
+    """Read and split the texts, learn the vocabulary from the training split, vectorize train and validation.
+
+    The test split is vectorized by ``finalize``, once the training data is let go.
+    """
+    corpus = _corpus(cfg, options)
     kind = inputs.of(cfg.model)
     vectorizer = kind.vectorizer(cfg.data)
     featurize.adapt(vectorizer, corpus.train.texts, cfg.data, kind)
     _record_data(cfg, run_dir, corpus, vectorizer, resuming, strategy)
-
-    def scoring(split, name):  # validation and test: batched as predict batches, never shuffled
-        features = kind.encode(vectorizer, split.texts, cfg.data, f"vectorizing {name}")
-        return kind.dataset(features, split.labels, EVALUATION_BATCH, cfg.data)
-
     train_features = kind.encode(vectorizer, corpus.train.texts, cfg.data, "vectorizing train")
     train_ds = kind.dataset(train_features, corpus.train.labels, cfg.train.batch_size, cfg.data, cfg.seed)
-    val_ds = scoring(corpus.validation, "validation")
-    test_ds = scoring(corpus.test, "test") if options.score_test else None
     steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # bucketed: about that many
-    return Prepared(corpus, kind, vectorizer, train_features, train_ds, val_ds, test_ds, steps)
+    prepared = Prepared(corpus, kind, vectorizer, train_features, train_ds, None, steps)
+    return dataclasses.replace(prepared, val_ds=prepared.scoring(corpus.validation, "validation", cfg))
 
 
 def _initialize_from_data(model, cfg: Config, prepared: Prepared, run_dir: Path) -> None:
@@ -169,10 +187,12 @@ def fit(model, prepared: Prepared, cfg: Config, run_dir: Path, strategy, options
         raise _diverged(exc, run_dir) from None
 
 
-def finalize(cfg: Config, run_dir: Path, prepared: Prepared) -> TrainResult:
+def finalize(cfg: Config, run_dir: Path, prepared: Prepared, score_test: bool) -> TrainResult:
     """Test the best epoch's weights, save the end-to-end model, write metrics and the history plot."""
     best = load_safely(run_dir / rundir.CHECKPOINT)
-    test = best.evaluate(prepared.test_ds, return_dict=True, verbose=0) if prepared.test_ds is not None else None
+    test = None
+    if score_test:  # never in a tuning trial: the test split is not looked at
+        test = best.evaluate(prepared.scoring(prepared.corpus.test, "test", cfg), return_dict=True, verbose=0)
     end_to_end = models.end_to_end(prepared.vectorizer, best, cfg.data, prepared.kind, prepared.corpus.class_names)
     write_then_rename(run_dir / rundir.MODEL_FILE, end_to_end.save, "final_save")
     history = rundir.read_history(run_dir)
@@ -193,7 +213,9 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
     prepared = prepare_data(cfg, run_dir, resuming, options, strategy)
     model = build_model(cfg, prepared, strategy, run_dir)
     fit(model, prepared, cfg, run_dir, strategy, options, resuming)
-    return finalize(cfg, run_dir, prepared)
+    del model  # the best epoch's weights are reloaded from the checkpoint, without the training data
+    prepared = prepared.trained()
+    return finalize(cfg, run_dir, prepared, options.score_test)
 
 
 def _mark_running(cfg: Config, run_dir: Path, command_line: str, resume: bool) -> None:
