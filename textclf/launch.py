@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from textclf import quiet, read_ahead, run_lock, rundir
+from textclf import quiet, run_lock, rundir
 from textclf.config import Config, load_config, to_yaml
 from textclf.errors import Interrupted, TextclfError
 
@@ -81,6 +81,8 @@ def _train_stoppably(cfg: Config, run_dir: Path, resume: bool, command_line: str
     The data is read in a second process while TensorFlow loads (``read_ahead``);
     several workers each read their own, after TensorFlow (their strategy comes first).
     """
+    from textclf import read_ahead  # NumPy and the readers: not needed by --dry-run
+
     ahead = read_ahead.start(cfg.data, cfg.seed) if cfg.train.distribute != "multi_worker" else None
     try:
         quiet.import_tensorflow()
