@@ -97,6 +97,8 @@ BAD_CONFIGS = {
     "missing data file": (GOOD + "data: {source: csv, path: nowhere.csv}\n", [], ["data.path", "nowhere.csv"]),
     "missing test file": (GOOD + "data: {source: csv, path: /}\n", ["--set", "data.test_path=gone.csv"],
                           ["data.test_path", "gone.csv", "does not exist"]),
+    "shards matching nothing": (GOOD + "data: {source: csv, path: 'nowhere/train-*.csv'}\n", [],
+                                ["data.path", "no file matches", "train-*.csv"]),
 }
 
 

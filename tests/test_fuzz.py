@@ -7,7 +7,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from textclf import sources
+from textclf import tables
 from textclf.config import validate
 from textclf.config_yaml import read_yaml
 from textclf.errors import TextclfError
@@ -55,7 +55,7 @@ def _table_from(suffix: str, content: bytes):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"t{suffix}"
         path.write_bytes(content)
-        sources.read_table(str(path), None, "text", "label")
+        tables.read_table(str(path), None, "text", "label")
 
 
 ROWS = st.lists(st.tuples(st.text(max_size=30), st.text(max_size=8)), max_size=8)

@@ -45,6 +45,7 @@ def test_training_leaves_a_complete_self_describing_run(tmp_path, imdb_tar, mode
     assert metrics["epochs_run"] == 2 and 0.0 <= metrics["test_accuracy"] <= 1.0
     assert metrics["parameters"] == result.model.count_params()
     assert metrics["train_seconds"] > 0 and metrics["seconds_per_epoch"] > 0
+    assert 100 < metrics["peak_rss_mib"] < 100_000  # MiB: TensorFlow alone holds hundreds
 
     history = json.loads((run_dir / "history.json").read_text())
     assert history["epoch"] == [1, 2]

@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
+from textclf import files
 from textclf.config_yaml import parse_yaml, quoted, read_yaml  # noqa: F401  read_yaml: the config reader
 from textclf.errors import TextclfError
 from textclf.search import SearchConfig
@@ -369,7 +370,11 @@ def load_config(
         raw["output_dir"] = output_dir
     cfg = validate(raw, origin=str(path))
     for field, value in (("data.path", cfg.data.path), ("data.test_path", cfg.data.test_path)):
-        if value is not None and not Path(value).expanduser().exists():  # --dry-run says so too, before any work
+        if value is None:  # --dry-run says so too, before any work
+            continue
+        if files.is_pattern(value):
+            files.matching(value, field)
+        elif not Path(value).expanduser().exists():
             raise TextclfError(f"{field}: {value} does not exist")
     return cfg
 

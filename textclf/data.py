@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textclf import sources
+from textclf import sources, tables
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
 from textclf.head import Head
@@ -71,7 +71,7 @@ def read_source(cfg: DataConfig) -> sources.Labeled:
     if cfg.source == "imdb":  # (test_path: the schema refuses it for imdb)
         return sources.read_imdb(cfg.path)
     if cfg.source == "csv":
-        return sources.read_table(cfg.path, cfg.test_path, cfg.text_column, cfg.label_column)
+        return tables.read_table(cfg.path, cfg.test_path, cfg.text_column, cfg.label_column)
     return sources.read_class_directory(cfg.path, cfg.test_path)
 
 

@@ -220,7 +220,7 @@ def learn_vocabulary(texts, cfg: DataConfig, kind) -> Vocabulary | None:
     kept = _most_frequent(found[-1], max(0, cfg.vocab_size - reserved))
     idf = _idf_weights((found[1], rows), kept, len(found[0]), len(texts)) if tf_idf else None
     tokens = _term_strings(found[0][kept], words, base, largest)
-    progress.done(f"{len(tokens) + reserved:,} tokens from {len(texts):,} texts")
+    progress.done(f"{len(tokens) + reserved:,} tokens from {len(texts):,} texts", count=len(texts))
     return Vocabulary(tokens, idf)
 
 
@@ -257,7 +257,7 @@ def _keras_adapt(vectorizer, texts: np.ndarray) -> None:
         vectorizer.update_state(chunk)
         progress.update(done)
     vectorizer.finalize_state()
-    progress.done(f"{vectorizer.vocabulary_size():,} tokens from {len(texts):,} texts")
+    progress.done(f"{vectorizer.vocabulary_size():,} tokens from {len(texts):,} texts", count=len(texts))
 
 
 def encode_chunks(function, texts, label: str) -> list:
@@ -269,5 +269,5 @@ def encode_chunks(function, texts, label: str) -> list:
         parts.append(part)
         progress.update(done)
         faults.kill_point("vectorizing")
-    progress.done(f"{len(texts):,} texts")
+    progress.done(f"{len(texts):,} texts", count=len(texts))
     return parts

@@ -39,6 +39,26 @@ def checked(path: str | Path, field: str, want: str = "file or folder") -> Path:
     return location
 
 
+GLOB_CHARACTERS = "*?["
+
+
+def is_pattern(path: str) -> bool:
+    """Whether a data path names several files (``data/train-*.csv``) rather than one."""
+    return any(character in str(path) for character in GLOB_CHARACTERS)
+
+
+def matching(pattern: str, field: str) -> list[Path]:
+    """The regular files a glob pattern names, in name order (shards are read in that order); at least one."""
+    location = Path(pattern).expanduser()
+    found = sorted(location.parent.glob(location.name)) if not is_pattern(str(location.parent)) else \
+        sorted(Path(location.anchor or ".").glob(str(location.relative_to(location.anchor or "."))))
+    kept, skipped = regular_files(found)
+    if not kept:
+        extra = f" (only {', '.join(map(str, skipped[:3]))}, not regular files)" if skipped else ""
+        raise TextclfError(f"{field}: no file matches {pattern}{extra}")
+    return kept
+
+
 def regular_files(paths) -> tuple[list[Path], list[Path]]:
     """(the regular files among ``paths``, the rest: folders named like files, FIFOs, broken links)."""
     kept, skipped = [], []

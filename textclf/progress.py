@@ -34,9 +34,10 @@ class Progress:
         self.stream.write(f"\r{self.label}: {self._amount(done)}{percent}   ")
         self.stream.flush()
 
-    def done(self, summary: str) -> None:
-        """Replace the live line with ``label: summary in N s``."""
+    def done(self, summary: str, count: int | None = None, unit: str | None = None) -> None:
+        """Replace the live line with ``label: summary in N s``, and ``(R unit/s)`` when ``count`` is given."""
         elapsed = time.monotonic() - self.started
-        line = f"{self.label}: {summary} in {elapsed:.1f} s"
+        rate = f" ({count / elapsed:,.0f} {unit or self.unit}/s)" if count and elapsed > 0 else ""
+        line = f"{self.label}: {summary} in {elapsed:.1f} s{rate}"
         self.stream.write(f"\r{line}\033[K\n" if self.live else f"{line}\n")  # \033[K: clear the live line's rest
         self.stream.flush()

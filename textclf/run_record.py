@@ -91,7 +91,20 @@ def final_metrics(best: keras.Model, test: dict | None, history: dict, best_epoc
         "weights_sha256": hashlib.sha256(b"".join(w.tobytes() for w in best.get_weights())).hexdigest(),
         "vocabulary_size": int(vocabulary_size),
         "num_classes": len(corpus.class_names),
+        **peak_memory(),
     }
+
+
+def peak_memory() -> dict:
+    """Peak resident memory in MiB of this process and of the largest child process it waited for (the
+    read-ahead reader), as ``/usr/bin/time`` reports each."""
+    import resource
+    import sys
+
+    unit = 2**20 if sys.platform == "darwin" else 2**10  # ru_maxrss: bytes on macOS, KiB on Linux
+    mib = {key: resource.getrusage(who).ru_maxrss / unit for key, who in
+           (("peak_rss_mib", resource.RUSAGE_SELF), ("peak_rss_mib_children", resource.RUSAGE_CHILDREN))}
+    return {key: round(value, 1) for key, value in mib.items() if value}
 
 
 def out_of_memory(cfg: Config, kind) -> str:

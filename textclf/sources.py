@@ -1,4 +1,4 @@
-"""Reading labeled texts: the IMDB archive, a CSV/TSV/JSONL table, or a folder per class.
+"""Reading labeled texts: the IMDB archive or a folder per class (tables: ``tables``).
 
 Pure Python and NumPy (no TensorFlow), so reading errors surface before any
 model is built. Every reader returns :class:`Labeled`: splits of texts with
@@ -7,9 +7,6 @@ integer labels indexing ``class_names``.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import json
 import re
 import sys
 import tarfile
@@ -23,12 +20,9 @@ from textclf import files
 from textclf.errors import TextclfError
 from textclf.progress import Progress
 
-csv.field_size_limit(2**31 - 1)  # a long document is legitimate input; the default refuses fields over 128 KB
-
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 IMDB_CLASSES = ("neg", "pos")
 _IMDB_MEMBER = re.compile(r"(?:^|/)aclImdb/(train|test)/(neg|pos)/([^/]+)\.txt$")
-TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
 
 
 @dataclass(frozen=True)
@@ -67,11 +61,12 @@ class _Collector:
     def __init__(self, origin: str, class_names: tuple[str, ...] | None = None):
         self.origin = origin
         self.class_names = class_names
-        self.items: dict[str, dict[str, list[tuple[str, str]]]] = {}
+        self.items: dict[str, dict[str, list[tuple[tuple, str]]]] = {}
         self.undecodable = 0
         self.count = 0
 
-    def add(self, split: str, label: str, name: str, raw: bytes | str) -> None:
+    def add(self, split: str, label: str, name: str, raw: bytes | str, order: tuple | None = None) -> None:
+        """One text; ``order`` places it among its class's texts (default: the number that leads ``name``)."""
         if isinstance(raw, bytes):
             try:
                 raw = raw.decode("utf-8")
@@ -82,7 +77,7 @@ class _Collector:
             raise TextclfError(f"{self.origin}: empty text {name}")
         if "\x00" in raw:
             raise TextclfError(f"{self.origin}: {name} is not text (it holds NUL bytes)")
-        self.items.setdefault(split, {}).setdefault(label, []).append((name, raw))
+        self.items.setdefault(split, {}).setdefault(label, []).append((order or _sort_key(name), raw))
         self.count += 1
 
     def result(self) -> Labeled:
@@ -98,7 +93,7 @@ class _Collector:
                                    f"in the training data (labels: {', '.join(names)})")
             texts, labels = [], []
             for index, label in enumerate(names):
-                for _, text in sorted(per_label.get(label, []), key=lambda item: _sort_key(item[0])):
+                for _, text in sorted(per_label.get(label, []), key=lambda item: item[0]):
                     texts.append(text)
                     labels.append(index)
             splits[split] = Split(np.array(texts, dtype=object), np.array(labels, dtype=np.int32))
@@ -133,7 +128,7 @@ def _read_imdb_tar(path: Path) -> Labeled:
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         reason = (str(exc).splitlines() or [type(exc).__name__])[0].rstrip(":")
         raise TextclfError(f"{path}: cannot read archive, corrupt or truncated ({reason})") from None
-    progress.done(f"{collector.count:,} reviews")
+    progress.done(f"{collector.count:,} reviews", count=collector.count, unit="reviews")
     _require_both_imdb_classes(collector)
     return collector.result()
 
@@ -165,7 +160,7 @@ def _read_class_folders(collector: _Collector, roots: dict[str, Path], classes) 
     for count, (split, label, file) in enumerate(found, 1):
         collector.add(split, label, f"{split}/{label}/{file.name}", file.read_bytes())
         progress.update(count)
-    progress.done(f"{len(found):,} files")
+    progress.done(f"{len(found):,} files", count=len(found))
 
 
 def _imdb_archive(path: str | None) -> Path:
@@ -191,93 +186,6 @@ def read_imdb(path: str | None) -> Labeled:
     """IMDB's labeled reviews from a folder or archive (the official archive is downloaded when no path)."""
     location = _existing(str(_imdb_archive(path)))
     return _read_imdb_dir(location) if location.is_dir() else _read_imdb_tar(location)
-
-
-_replaced = [0]  # undecodable byte runs the reader has replaced in the file being read
-
-
-def _count_and_replace(error: UnicodeDecodeError):
-    _replaced[0] += 1
-    return "\ufffd", error.end
-
-
-codecs.register_error("textclf-count", _count_and_replace)
-
-
-def _json_rows(path: Path, lines):
-    for number, line in enumerate(lines, 1):
-        if line.strip():
-            try:
-                record = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-                raise TextclfError(f"{path} line {number}: not valid JSON ({reason})") from None
-            if not isinstance(record, dict):
-                raise TextclfError(f"{path} line {number}: expected a JSON object")
-            yield number, record
-
-
-def _csv_rows(path: Path, lines, delimiter: str):
-    """Rows numbered by the line each starts on: an unclosed quote is reported where it opened."""
-    reader = csv.DictReader(lines, delimiter=delimiter)
-    while True:
-        start = reader.line_num + 1 + (reader.line_num == 0)  # the header is line 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise TextclfError(f"{path} line {start}: {exc}") from None
-        if reader.line_num > start and (None in record or None in record.values()):
-            raise TextclfError(f"{path} line {start}: a quoted field opens here and never closes (it swallows "
-                               f"lines {start}-{reader.line_num}); close the quote or remove it")
-        yield start, record
-
-
-def _rows(path: Path):
-    """(line number, row mapping) for each record of a .csv, .tsv or .jsonl file, read in one streaming pass.
-
-    UTF-8 with or without a BOM (Excel's "CSV UTF-8" has one); other bytes are replaced, and counted in a warning.
-    """
-    suffix = path.suffix.lower()
-    if suffix not in (*TABLE_DELIMITERS, ".jsonl"):
-        raise TextclfError(f"{path}: unsupported file type {suffix or '(none)'!r}; use .csv, .tsv or .jsonl")
-    _replaced[0] = 0
-    with open(path, encoding="utf-8-sig", errors="textclf-count", newline="") as lines:
-        yield from _json_rows(path, lines) if suffix == ".jsonl" else _csv_rows(path, lines, TABLE_DELIMITERS[suffix])
-    if _replaced[0]:
-        print(f"warning: {path} is not valid UTF-8; {_replaced[0]:,} undecodable byte runs were replaced",
-              file=sys.stderr)
-
-
-def _read_table_into(collector: _Collector, split: str, path: Path, text_column: str, label_column: str) -> None:
-    count = 0
-    for number, record in _rows(path):
-        for column, field in ((text_column, "data.text_column"), (label_column, "data.label_column")):
-            if column not in record:
-                raise TextclfError(f"{path} line {number}: no column {column!r} (columns: "
-                                   f"{', '.join(map(str, record))}); set {field}")
-        label = record[label_column]
-        if label is None or not str(label).strip():
-            raise TextclfError(f"{path} line {number}: empty label in column {label_column!r}")
-        if not isinstance(label, (str, int)) or isinstance(label, bool):  # JSON: NaN, 1.5, true, a list…
-            raise TextclfError(f"{path} line {number}: label {str(label)[:40]!r} in column {label_column!r} is not "
-                               "a string or a whole number")
-        collector.add(split, str(label).strip(), f"line {number}", str(record[text_column] or ""))
-        count += 1
-    if not count:
-        raise TextclfError(f"{path}: no rows")
-
-
-def read_table(path: str | None, test_path: str | None, text_column: str, label_column: str) -> Labeled:
-    """Labeled texts from a .csv, .tsv or .jsonl file, and optionally a separate test file."""
-    location = _existing(path, want="file")
-    collector = _Collector(str(location))
-    _read_table_into(collector, "train", location, text_column, label_column)
-    if test_path is not None:
-        _read_table_into(collector, "test", _existing(test_path, "data.test_path", "file"), text_column,
-                         label_column)
-    return collector.result()
 
 
 def read_class_directory(path: str | None, test_path: str | None) -> Labeled:

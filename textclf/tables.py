@@ -1,0 +1,142 @@
+"""Reading labeled texts from tables: CSV, TSV and JSONL files, gzip-compressed or not, one file or shards.
+
+Each file is read in one streaming pass, rows numbered by the line they start
+on, so that every error names the file and line. Shards (a glob pattern) are
+read in name order as one table: the same rows give the same corpus whether
+they come in one file or in several.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import sys
+import zlib
+from pathlib import Path
+
+from textclf import files
+from textclf.errors import TextclfError
+from textclf.progress import Progress
+from textclf.sources import Labeled, _Collector, _existing
+
+csv.field_size_limit(2**31 - 1)  # a long document is legitimate input; the default refuses fields over 128 KB
+
+TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+
+_replaced = [0]  # undecodable byte runs the reader has replaced in the file being read
+
+
+def _count_and_replace(error: UnicodeDecodeError):
+    _replaced[0] += 1
+    return "\ufffd", error.end
+
+
+codecs.register_error("textclf-count", _count_and_replace)
+
+
+def _json_rows(path: Path, lines):
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                record = json.loads(line)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+                raise TextclfError(f"{path} line {number}: not valid JSON ({reason})") from None
+            if not isinstance(record, dict):
+                raise TextclfError(f"{path} line {number}: expected a JSON object")
+            yield number, record
+
+
+def _csv_rows(path: Path, lines, delimiter: str):
+    """Rows numbered by the line each starts on: an unclosed quote is reported where it opened."""
+    reader = csv.DictReader(lines, delimiter=delimiter)
+    while True:
+        start = reader.line_num + 1 + (reader.line_num == 0)  # the header is line 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise TextclfError(f"{path} line {start}: {exc}") from None
+        if reader.line_num > start and (None in record or None in record.values()):
+            raise TextclfError(f"{path} line {start}: a quoted field opens here and never closes (it swallows "
+                               f"lines {start}-{reader.line_num}); close the quote or remove it")
+        yield start, record
+
+
+def _table_kind(path: Path) -> tuple[str, bool]:
+    """A table file's kind (.csv, .tsv or .jsonl) and whether it is gzip-compressed (``.csv.gz``)."""
+    suffixes = [suffix.lower() for suffix in path.suffixes[-2:]]
+    compressed = bool(suffixes) and suffixes[-1] == ".gz"
+    suffix = (suffixes[-2] if len(suffixes) == 2 else "") if compressed else (suffixes[-1] if suffixes else "")
+    if suffix not in (*TABLE_DELIMITERS, ".jsonl"):
+        raise TextclfError(f"{path}: unsupported file type {''.join(suffixes[-1:]) or '(none)'!r}; use .csv, .tsv "
+                           "or .jsonl, optionally gzip-compressed (.csv.gz)")
+    return suffix, compressed
+
+
+def _rows(path: Path):
+    """(line number, row mapping) for each record of a .csv, .tsv or .jsonl file, read in one streaming pass.
+
+    UTF-8 with or without a BOM (Excel's "CSV UTF-8" has one); other bytes are replaced, and counted in a
+    warning. A ``.gz`` file is decompressed as it is read.
+    """
+    import gzip
+
+    suffix, compressed = _table_kind(path)
+    _replaced[0] = 0
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="textclf-count", newline="") as lines:
+            yield from _json_rows(path, lines) if suffix == ".jsonl" else \
+                _csv_rows(path, lines, TABLE_DELIMITERS[suffix])
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:  # not gzip, or cut off
+        raise TextclfError(f"{path}: not a complete gzip file ({exc or type(exc).__name__})") from None
+    if _replaced[0]:
+        print(f"warning: {path} is not valid UTF-8; {_replaced[0]:,} undecodable byte runs were replaced",
+              file=sys.stderr)
+
+
+def _read_table_into(collector: _Collector, split: str, path: Path, text_column: str, label_column: str,
+                     first_row: int = 0, shard: bool = False) -> int:
+    """Add a table's rows, ordered after the ``first_row`` rows of earlier shards; the number of rows."""
+    count, progress = 0, Progress(f"reading {path.name}", unit="rows")
+    for number, record in _rows(path):
+        progress.update(count)
+        for column, field in ((text_column, "data.text_column"), (label_column, "data.label_column")):
+            if column not in record:
+                raise TextclfError(f"{path} line {number}: no column {column!r} (columns: "
+                                   f"{', '.join(map(str, record))}); set {field}")
+        label = record[label_column]
+        if label is None or not str(label).strip():
+            raise TextclfError(f"{path} line {number}: empty label in column {label_column!r}")
+        if not isinstance(label, (str, int)) or isinstance(label, bool):  # JSON: NaN, 1.5, true, a list…
+            raise TextclfError(f"{path} line {number}: label {str(label)[:40]!r} in column {label_column!r} is not "
+                               "a string or a whole number")
+        name = f"{path.name} line {number}" if shard else f"line {number}"
+        collector.add(split, str(label).strip(), name, str(record[text_column] or ""), order=(first_row + count,))
+        count += 1
+    if not count:
+        raise TextclfError(f"{path}: no rows")
+    progress.done(f"{count:,} rows", count=count)
+    return count
+
+
+def _table_files(path: str | None, field: str) -> list[Path]:
+    """The files a table path names: one file, or the shards a glob pattern matches, in name order."""
+    if path is not None and files.is_pattern(path):
+        return files.matching(path, field)
+    return [_existing(path, field, want="file")]
+
+
+def read_table(path: str | None, test_path: str | None, text_column: str, label_column: str) -> Labeled:
+    """Labeled texts from .csv, .tsv or .jsonl files (each may be gzip-compressed), and optionally separate test
+    files; a path may be a glob pattern (``data/train-*.csv``) whose shards are read in name order, as one table."""
+    collector = _Collector(str(Path(path).expanduser()) if path else "data.path")
+    for split, where, field in (("train", path, "data.path"), ("test", test_path, "data.test_path")):
+        if split == "train" or where is not None:
+            shards, rows = _table_files(where, field), 0
+            for location in shards:
+                rows += _read_table_into(collector, split, location, text_column, label_column, rows, len(shards) > 1)
+    return collector.result()
