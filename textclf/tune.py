@@ -29,7 +29,9 @@ from textclf.errors import TextclfError
 
 STUDY_FILE = "study.journal"
 TUNE_FILE = "tune.json"
-RESERVE = 0.07  # of the budget, kept back for the last trial's saving and the winner's test scoring
+# Kept back from the budget for the last trial's saving and the winner's test scoring: a share of it, and at
+# least a few seconds, which finishing takes whatever the budget (a loaded machine takes longer).
+RESERVE, MIN_RESERVE_SECONDS = 0.07, 2.5
 
 
 @dataclass(frozen=True)
@@ -275,7 +277,8 @@ def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | 
         spent = float(state.get("spent_seconds", 0.0))
         study = _open_study(cfg, tune_dir)
         finished = sum(1 for row in _leaderboard(study))
-        remaining = None if budget_seconds is None else max(0.0, budget_seconds * (1 - RESERVE) - spent)
+        reserve = None if budget_seconds is None else max(budget_seconds * RESERVE, MIN_RESERVE_SECONDS)
+        remaining = None if budget_seconds is None else max(0.0, budget_seconds - reserve - spent)
         deadline = started + remaining if remaining is not None else float("inf")
         trials_left = None if max_trials is None else max(0, max_trials - finished)
         if finished:
