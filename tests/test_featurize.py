@@ -8,8 +8,10 @@ import tensorflow as tf
 
 from textclf import featurize, models
 from textclf.config import DataConfig, validate
-from textclf.inputs import KINDS
+from textclf.inputs import kinds
 from textclf.predict import load_model, predict_texts
+
+KINDS = kinds()  # the input kinds by name
 
 # Ties in counts (the order among them is Keras' own), repeated n-grams, non-ASCII words, a word
 # that is a prefix of another ("film" / "films"), punctuation, markup and empty texts.

@@ -9,7 +9,7 @@ from textclf import featurize, inputs
 from textclf.config import DataConfig
 from textclf.layers import pad_and_truncate
 
-BAG, SEQUENCE = inputs.KINDS["bag"], inputs.KINDS["sequence"]
+BAG, SEQUENCE = inputs.kinds()["bag"], inputs.kinds()["sequence"]
 
 
 def test_vocabulary_comes_from_training_texts_only():

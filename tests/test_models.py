@@ -48,7 +48,7 @@ def prepared(model_type: str, seed: int = 0):
 @functools.cache
 def _prepared_for(kind_name: str, seed: int):
     cfg = DataConfig(vocab_size=100, maxlen=20)
-    kind = inputs.KINDS[kind_name]
+    kind = inputs.kinds()[kind_name]
     train_texts, train_labels = synthetic_corpus(200, seed)
     test_texts, test_labels = synthetic_corpus(100, seed + 1)
     vectorizer = kind.vectorizer(cfg)

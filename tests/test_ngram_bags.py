@@ -4,8 +4,10 @@ import tensorflow as tf
 
 from textclf import featurize
 from textclf.config import DataConfig
-from textclf.inputs import KINDS
+from textclf.inputs import kinds
 from textclf.ngram_bags import bag_vectorizer
+
+KINDS = kinds()  # the input kinds by name
 
 TRAIN = [
     "The movie was great, GREAT fun!<br />Great cast.",

@@ -66,14 +66,14 @@ def test_a_saved_model_loads_in_a_fresh_process_with_import_textclf_alone(tmp_pa
 
     from textclf import featurize, models, optimizers
     from textclf.config import validate
-    from textclf.inputs import KINDS
+    from textclf.inputs import kinds
 
     cfg = validate({"name": "t", "data": {"vocab_size": 50, "ngrams": 2}, "model": {"type": "nbsvm"}})
-    vectorizer = KINDS["bag"].vectorizer(cfg.data)
-    featurize.adapt(vectorizer, np.array(["good film", "bad film", "great fun"]), cfg.data, KINDS["bag"])
+    vectorizer = kinds()["bag"].vectorizer(cfg.data)
+    featurize.adapt(vectorizer, np.array(["good film", "bad film", "great fun"]), cfg.data, kinds()["bag"])
     network = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=2)
     network.compile(optimizer=optimizers.make(optimizer, 0.01), loss="binary_crossentropy")
-    models.end_to_end(vectorizer, network, cfg.data, KINDS["bag"], ["bad", "good"]).save(tmp_path / "model.keras")
+    models.end_to_end(vectorizer, network, cfg.data, kinds()["bag"], ["bad", "good"]).save(tmp_path / "model.keras")
     code = ("import textclf; m = textclf.load_model('model.keras'); "
             "print(m.class_names, m.predict(['good film', 'bad'], verbose=0).shape)")
     environment = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "TEXTCLF_TF_LOG")}

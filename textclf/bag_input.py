@@ -74,7 +74,7 @@ class BagInput:
         """A TextVectorization layer giving sparse bag vectors (tf-idf comes dense: Keras fails on it sparse)."""
         return keras.layers.TextVectorization(
             max_tokens=cfg.vocab_size, standardize=standardize,
-            split="character" if cfg.split == "character" else "whitespace",
+            split=featurize.keras_split(cfg),
             output_mode=cfg.output_mode, ngrams=cfg.ngrams if cfg.ngrams > 1 else None,
             sparse=cfg.output_mode != "tf_idf", name="vectorizer")
 
@@ -84,8 +84,10 @@ class BagInput:
         A text's entries come in order of first appearance there, sorted by
         term otherwise: the bag layers sum them, in any order.
         """
-        bags = bag_vectorizer(vectorizer)
-        function = bags.ragged if bags else (lambda chunk: ragged_bag(sparse_bags(vectorizer(chunk))))
+        bags = bag_vectorizer(vectorizer) or (lambda chunk: sparse_bags(vectorizer(chunk)))
+
+        def function(chunk):
+            return ragged_bag(bags(chunk))  # rows come in order from either
         parts = featurize.encode_chunks(function, texts, label) or [function(tf.zeros([0], tf.string))]
         ids = tf.concat([part[0] for part in parts], axis=0)
         values = None if cfg.output_mode == "multi_hot" else tf.concat([part[1] for part in parts], axis=0)

@@ -35,6 +35,11 @@ class Vocabulary:
     idf_weights: np.ndarray | None  # tf_idf only: one weight per learned term
 
 
+def keras_split(cfg: DataConfig) -> str:
+    """``data.split`` as TextVectorization's ``split``: words are split on whitespace."""
+    return "character" if cfg.split == "character" else "whitespace"
+
+
 def vocabulary_terms(vectorizer):
     """The vectorizer's vocabulary as a string tensor, special tokens first: ``get_vocabulary()``, fast.
 

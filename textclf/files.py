@@ -49,10 +49,9 @@ def is_pattern(path: str) -> bool:
 
 def matching(pattern: str, field: str) -> list[Path]:
     """The regular files a glob pattern names, in name order (shards are read in that order); at least one."""
-    location = Path(pattern).expanduser()
-    found = sorted(location.parent.glob(location.name)) if not is_pattern(str(location.parent)) else \
-        sorted(Path(location.anchor or ".").glob(str(location.relative_to(location.anchor or "."))))
-    kept, skipped = regular_files(found)
+    import glob
+
+    kept, skipped = regular_files(Path(path) for path in sorted(glob.glob(str(Path(pattern).expanduser()))))
     if not kept:
         extra = f" (only {', '.join(map(str, skipped[:3]))}, not regular files)" if skipped else ""
         raise TextclfError(f"{field}: no file matches {pattern}{extra}")

@@ -6,7 +6,7 @@ its padding layer. Both questions are answered here, and everything else asks
 the kind object (``bag_input.BagInput``, ``sequence_input.SequenceInput``):
 its vectorizer, encoding, batching, serving layer and prediction.
 
-TensorFlow is imported when a kind is first asked for, so the command line
+TensorFlow is imported when a kind is first asked for (``kinds()``), so the command line
 can read ``EVALUATION_BATCH`` without it.
 """
 
@@ -26,12 +26,6 @@ def kinds() -> dict:
     from textclf.sequence_input import SequenceInput
 
     return {kind.name: kind for kind in (BagInput(), SequenceInput())}
-
-
-def __getattr__(name: str):
-    if name == "KINDS":  # inputs.KINDS["bag"]: built on first use
-        return kinds()
-    raise AttributeError(name)
 
 
 def of(model_cfg):

@@ -83,29 +83,22 @@ def _train_stoppably(cfg: Config, run_dir: Path, resume: bool, command_line: str
     """
     from textclf import read_ahead  # NumPy and the readers: not needed by --dry-run
 
-    ahead = read_ahead.start(cfg.data, cfg.seed) if cfg.train.distribute != "multi_worker" else None
-    try:
+    with read_ahead.reading(cfg.data, cfg.seed, wanted=cfg.train.distribute != "multi_worker") as ahead:
         quiet.import_tensorflow()
         from textclf import train as training
         from textclf.callbacks import clear_signal, resume_epoch, stop_on_signal
 
         clear_signal()
         previous = {number: signal.signal(number, stop_on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
-    except BaseException:
-        if ahead is not None:
-            ahead.close()
-        raise
-    try:
-        return training.run(cfg, run_dir, command_line=command_line, resume=resume,
-                            options=training.Options(corpus=ahead)).metrics
-    except KeyboardInterrupt:
-        raise Interrupted(f"interrupted: the state after epoch {resume_epoch(run_dir)} is saved; resume with:\n"
-                          f"  textclf train --resume {shlex.quote(str(run_dir))}") from None
-    finally:
-        if ahead is not None:
-            ahead.close()
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        try:
+            return training.run(cfg, run_dir, command_line=command_line, resume=resume,
+                                options=training.Options(corpus=ahead)).metrics
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted: the state after epoch {resume_epoch(run_dir)} is saved; resume with:\n"
+                              f"  textclf train --resume {shlex.quote(str(run_dir))}") from None
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def _train_as_worker(cfg: Config, command_line: str) -> str:

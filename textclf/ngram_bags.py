@@ -88,18 +88,6 @@ class _NgramBags:
                              for n in range(2, largest + 1)}
 
     def __call__(self, texts: tf.Tensor) -> tf.SparseTensor:
-        indices, values, count = self._entries(texts)
-        return tf.SparseTensor(indices, values, tf.stack([count, self.size]))
-
-    def ragged(self, texts: tf.Tensor) -> tuple[tf.RaggedTensor, tf.RaggedTensor]:
-        """The same entries as ragged (ids, values) per text: no (row, column) pairs to store or sort."""
-        indices, values, count = self._entries(texts)
-        rows = indices[:, 0]
-        ids = tf.RaggedTensor.from_value_rowids(tf.cast(indices[:, 1], tf.int32), rows, nrows=count, validate=False)
-        return ids, tf.RaggedTensor.from_value_rowids(values, rows, nrows=count, validate=False)
-
-    def _entries(self, texts: tf.Tensor):
-        """(row, term) indices of the texts' bags, rows in order, and their values; and the number of texts."""
         tokens = tf.strings.split(standardize(texts))
         words, rows = self.word_table.lookup(tokens.flat_values), tokens.value_rowids()
         position = tf.range(tf.size(words, out_type=tf.int64)) - tf.gather(tokens.row_starts(), rows)
@@ -118,7 +106,7 @@ class _NgramBags:
         # int32 keys are deduplicated and divided faster than int64; int64 only where a batch needs it.
         indices, values = tf.cond(count * self.size < 2**31,
                                   lambda: self._distinct(tf.cast(keys, tf.int32)), lambda: self._distinct(keys))
-        return indices, values, count
+        return tf.SparseTensor(indices, values, tf.stack([count, self.size]))
 
     def _distinct(self, keys):
         """A bag's (row, term) indices from its keys, in order of first appearance, and their values."""

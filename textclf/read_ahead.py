@@ -10,9 +10,11 @@ errors come back as they are, so a bad file is the same one-line error.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import signal
 import traceback
+from collections.abc import Iterator
 
 from textclf import data
 from textclf.config import DataConfig
@@ -71,3 +73,14 @@ def start(cfg: DataConfig, seed: int) -> ReadAhead | None:
     if "tensorflow" in sys.modules or "fork" not in multiprocessing.get_all_start_methods():
         return None
     return ReadAhead(cfg, seed)
+
+
+@contextlib.contextmanager
+def reading(cfg: DataConfig, seed: int, wanted: bool = True) -> Iterator[ReadAhead | None]:
+    """``start`` (when ``wanted``), and the reader stopped on the way out, however the block ends."""
+    ahead = start(cfg, seed) if wanted else None
+    try:
+        yield ahead
+    finally:
+        if ahead is not None:
+            ahead.close()

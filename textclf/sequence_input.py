@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from textclf import featurize
 from textclf.config import DataConfig
-from textclf.layers import SequencePadding, bucket_width, move_padding_first, standardize, truncate
+from textclf.layers import SequencePadding, bucket_width, move_padding_first, pad_and_truncate, standardize, truncate
 from textclf.text_model import classifier_of
 
 SORTING_POOL = 100  # training batches whose examples are sorted by length together (see _length_sorted_batches)
@@ -38,7 +38,7 @@ class SequenceInput:
         """A TextVectorization layer giving ragged token ids, of words or characters."""
         return keras.layers.TextVectorization(
             max_tokens=cfg.vocab_size, standardize=standardize,
-            split="character" if cfg.split == "character" else "whitespace", ragged=True, name="vectorizer")
+            split=featurize.keras_split(cfg), ragged=True, name="vectorizer")
 
     def encode(self, vectorizer, texts, cfg: DataConfig, label: str = "vectorizing") -> tf.RaggedTensor:
         """The texts' token ids, ragged, truncated to ``data.maxlen`` as the saved model truncates them."""
@@ -87,8 +87,6 @@ def width_groups(ids: tf.RaggedTensor, maxlen: int) -> list[np.ndarray]:
 
 def _bucketed_batches(ids, labels: np.ndarray, batch_size: int, cfg: DataConfig):
     """Batches of one padded width each, padded exactly as the saved model's ``SequencePadding`` pads."""
-    from textclf.layers import pad_and_truncate
-
     buckets = [tf.data.Dataset.from_tensor_slices(
         (pad_and_truncate(tf.gather(ids, rows), cfg.maxlen, cfg.padding, cfg.truncating), labels[rows])
     ).batch(batch_size) for rows in width_groups(ids, cfg.maxlen)]

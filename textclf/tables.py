@@ -67,11 +67,11 @@ def _csv_rows(path: Path, lines, delimiter: str):
 
 def _table_kind(path: Path) -> tuple[str, bool]:
     """A table file's kind (.csv, .tsv or .jsonl) and whether it is gzip-compressed (``.csv.gz``)."""
-    suffixes = [suffix.lower() for suffix in path.suffixes[-2:]]
-    compressed = bool(suffixes) and suffixes[-1] == ".gz"
-    suffix = (suffixes[-2] if len(suffixes) == 2 else "") if compressed else (suffixes[-1] if suffixes else "")
+    name = path.name.lower()
+    compressed = name.endswith(".gz")
+    suffix = Path(name.removesuffix(".gz")).suffix
     if suffix not in (*TABLE_DELIMITERS, ".jsonl"):
-        raise TextclfError(f"{path}: unsupported file type {''.join(suffixes[-1:]) or '(none)'!r}; use .csv, .tsv "
+        raise TextclfError(f"{path}: unsupported file type {path.suffix.lower() or '(none)'!r}; use .csv, .tsv "
                            "or .jsonl, optionally gzip-compressed (.csv.gz)")
     return suffix, compressed
 
@@ -134,9 +134,9 @@ def read_table(path: str | None, test_path: str | None, text_column: str, label_
     """Labeled texts from .csv, .tsv or .jsonl files (each may be gzip-compressed), and optionally separate test
     files; a path may be a glob pattern (``data/train-*.csv``) whose shards are read in name order, as one table."""
     collector = _Collector(str(Path(path).expanduser()) if path else "data.path")
-    for split, where, field in (("train", path, "data.path"), ("test", test_path, "data.test_path")):
-        if split == "train" or where is not None:
-            shards, rows = _table_files(where, field), 0
-            for location in shards:
-                rows += _read_table_into(collector, split, location, text_column, label_column, rows, len(shards) > 1)
+    named = [("train", path, "data.path")] + ([("test", test_path, "data.test_path")] if test_path is not None else [])
+    for split, where, field in named:
+        shards, rows = _table_files(where, field), 0
+        for location in shards:
+            rows += _read_table_into(collector, split, location, text_column, label_column, rows, len(shards) > 1)
     return collector.result()

@@ -71,13 +71,17 @@ class Prepared:
         return len(self.corpus.class_names)
 
     def scoring(self, split, name: str, cfg: Config) -> tf.data.Dataset:
-        """Validation or test batches, vectorized now: batched as ``predict`` batches, never shuffled."""
-        features = self.kind.encode(self.vectorizer, split.texts, cfg.data, f"vectorizing {name}")
-        return self.kind.dataset(features, split.labels, EVALUATION_BATCH, cfg.data)
+        return _scoring(self.kind, self.vectorizer, split, name, cfg)
 
     def trained(self) -> Prepared:
         """The same without the training data, whose memory the test split can then use."""
         return dataclasses.replace(self, train_features=None, train_ds=None)
+
+
+def _scoring(kind, vectorizer, split, name: str, cfg: Config) -> tf.data.Dataset:
+    """Validation or test batches, vectorized now: batched as ``predict`` batches, never shuffled."""
+    features = kind.encode(vectorizer, split.texts, cfg.data, f"vectorizing {name}")
+    return kind.dataset(features, split.labels, EVALUATION_BATCH, cfg.data)
 
 
 def _batches(dataset) -> int | None:
@@ -120,8 +124,8 @@ def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, s
     train_features = kind.encode(vectorizer, corpus.train.texts, cfg.data, "vectorizing train")
     train_ds = kind.dataset(train_features, corpus.train.labels, cfg.train.batch_size, cfg.data, cfg.seed)
     steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # bucketed: about that many
-    prepared = Prepared(corpus, kind, vectorizer, train_features, train_ds, None, steps)
-    return dataclasses.replace(prepared, val_ds=prepared.scoring(corpus.validation, "validation", cfg))
+    val_ds = _scoring(kind, vectorizer, corpus.validation, "validation", cfg)
+    return Prepared(corpus, kind, vectorizer, train_features, train_ds, val_ds, steps)
 
 
 def _initialize_from_data(model, cfg: Config, prepared: Prepared, run_dir: Path) -> None:
