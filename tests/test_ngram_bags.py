@@ -21,10 +21,15 @@ TEXTS = ["", "great", "Great great GREAT film film", "zzz unseen words only", "t
          "plot great", "film the cast", "  ", "was great film great film great"]
 
 
-def adapted(vocab_size: int, **data_settings):
+def adapted(vocab_size: int, *, from_strings: bool = False, **data_settings):
+    """A vectorizer adapted to TRAIN; ``from_strings``: a second one given the same vocabulary as strings, as a
+    saved model's is (the tables then come from its terms, not from the numbers ``featurize`` learned them as)."""
     cfg = DataConfig(vocab_size=vocab_size, **data_settings)
     vectorizer = KINDS["bag"].vectorizer(cfg)
     featurize.adapt(vectorizer, np.array(TRAIN, dtype=object), cfg, KINDS["bag"])
+    if from_strings:
+        learned, vectorizer = vectorizer, KINDS["bag"].vectorizer(cfg)
+        vectorizer.set_vocabulary(learned.get_vocabulary()[1:])
     return vectorizer
 
 
@@ -32,11 +37,12 @@ def dense(bags: tf.SparseTensor) -> np.ndarray:
     return tf.sparse.to_dense(tf.sparse.reorder(bags)).numpy()
 
 
+@pytest.mark.parametrize("from_strings", [False, True])
 @pytest.mark.parametrize("output_mode", ["multi_hot", "count"])
 @pytest.mark.parametrize("ngrams", [1, 2, 3])
 @pytest.mark.parametrize("vocab_size", [12, 200])  # 12: most n-grams out of the vocabulary
-def test_bags_are_exactly_the_vectorizers(output_mode, ngrams, vocab_size):
-    vectorizer = adapted(vocab_size, output_mode=output_mode, ngrams=ngrams)
+def test_bags_are_exactly_the_vectorizers(output_mode, ngrams, vocab_size, from_strings):
+    vectorizer = adapted(vocab_size, from_strings=from_strings, output_mode=output_mode, ngrams=ngrams)
     vectorize = bag_vectorizer(vectorizer)
     assert vectorize is not None
     texts = tf.constant(TEXTS)
@@ -46,10 +52,11 @@ def test_bags_are_exactly_the_vectorizers(output_mode, ngrams, vocab_size):
     np.testing.assert_array_equal(dense(got), dense(expected))
 
 
+@pytest.mark.parametrize("from_strings", [False, True])
 @pytest.mark.parametrize("output_mode", ["multi_hot", "count"])
 @pytest.mark.parametrize("texts", [[""], ["great"], ["great", "film"], ["", "film great"]])
-def test_batches_with_fewer_words_than_an_ngram(output_mode, texts):
-    vectorizer = adapted(200, output_mode=output_mode, ngrams=3)
+def test_batches_with_fewer_words_than_an_ngram(output_mode, texts, from_strings):
+    vectorizer = adapted(200, from_strings=from_strings, output_mode=output_mode, ngrams=3)
     batch = tf.constant(texts, tf.string)
     np.testing.assert_array_equal(dense(bag_vectorizer(vectorizer)(batch)), dense(vectorizer(batch)))
 
@@ -65,3 +72,14 @@ def test_a_repeated_bigram_counts_once_in_multi_hot_and_twice_in_count():
 @pytest.mark.parametrize("settings", [{"output_mode": "tf_idf"}, {"split": "character"}])
 def test_vectorizers_it_does_not_cover_are_left_to_themselves(settings):
     assert bag_vectorizer(adapted(50, **settings)) is None
+
+
+def test_tables_learned_as_numbers_come_with_their_vocabulary_only():
+    """A vocabulary set later (another ``adapt``, a ``set_vocabulary``) gets tables of its own."""
+    vectorizer = adapted(200, ngrams=2)
+    first = bag_vectorizer(vectorizer)
+    vectorizer.set_vocabulary(vectorizer.get_vocabulary()[:0:-1])  # the same terms, in reverse order
+    second = bag_vectorizer(vectorizer)
+    assert second is not first
+    texts = tf.constant(TEXTS)
+    np.testing.assert_array_equal(dense(second(texts)), dense(vectorizer(texts)))

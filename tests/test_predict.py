@@ -74,13 +74,18 @@ def test_a_saved_model_loads_in_a_fresh_process_with_import_textclf_alone(tmp_pa
     network = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=2)
     network.compile(optimizer=optimizers.make(optimizer, 0.01), loss="binary_crossentropy")
     models.end_to_end(vectorizer, network, cfg.data, kinds()["bag"], ["bad", "good"]).save(tmp_path / "model.keras")
+    # A stand-in scikit-learn that says when it is imported: not by TensorFlow's import (textclf.quiet), but
+    # still by whoever asks for it later.
+    (tmp_path / "sklearn").mkdir()
+    (tmp_path / "sklearn" / "__init__.py").write_text("print('sklearn imported')\n")
     code = ("import textclf; m = textclf.load_model('model.keras'); "
-            "print(m.class_names, m.predict(['good film', 'bad'], verbose=0).shape)")
+            "print(m.class_names, m.predict(['good film', 'bad'], verbose=0).shape); import sklearn")
     environment = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "TEXTCLF_TF_LOG")}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), environment.get("PYTHONPATH")]))
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env=environment)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "['bad', 'good'] (2, 1)"
+    assert done.stdout.strip().splitlines()[-2:] == ["['bad', 'good'] (2, 1)", "sklearn imported"]
     from textclf.quiet import _NATIVE_LINE
 
     # No TensorFlow C++ start-up line (textclf.quiet) and no progress bar; Python warnings still pass.

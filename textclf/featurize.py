@@ -17,6 +17,7 @@ read left to right, which is how its integer is written.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,14 +26,21 @@ from textclf import faults
 from textclf.config import DataConfig
 from textclf.progress import Progress
 
-CHUNK = 2048  # texts per parallel step: bounds memory for dense tf-idf rows, paces the progress line
+CHUNK = 512  # texts per parallel step: a few MB of intermediate tensors each (RESULTS.md, "Design measurements")
 INT64_LIMIT = 2**63
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    tokens: list[str]  # the learned terms, most frequent first, without the mask and OOV tokens
+    # The learned terms, most frequent first, without the mask and OOV tokens: UTF-8 bytes in an object
+    # array, which set_vocabulary takes as it is (a list of 800,000 str it copies into a fixed-width array).
+    tokens: np.ndarray
     idf_weights: np.ndarray | None  # tf_idf only: one weight per learned term
+    # The same terms as numbers: their words' numbers (word i+1 is ``words[i]``) as the digits of one
+    # integer in base len(words) + 1, left-aligned to ``largest`` digits (``ngram_bags.learned``).
+    words: np.ndarray
+    numbers: np.ndarray
+    largest: int
 
 
 def keras_split(cfg: DataConfig) -> str:
@@ -61,7 +69,15 @@ def _joined_vocabulary(vectorizer) -> bytes:
     turns control characters into spaces)."""
     import tensorflow as tf
 
-    return tf.strings.reduce_join(vocabulary_terms(vectorizer), separator="\n").numpy()
+    table = vectorizer._lookup_layer.lookup_table  # replaced whenever the vocabulary is
+    if vectorizer not in _JOINED or _JOINED[vectorizer][0] is not table:
+        _JOINED[vectorizer] = (table, tf.strings.reduce_join(vocabulary_terms(vectorizer), separator="\n").numpy())
+    return _JOINED[vectorizer][1]
+
+
+# Per vectorizer, its lookup table and the joined vocabulary read from it: one training run reads the
+# vocabulary three times (its checksum, and twice in saving the model).
+_JOINED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _vocabulary_list(vectorizer) -> list[str]:
@@ -146,42 +162,43 @@ def _word_numbers(texts, split: str, progress: Progress) -> tuple[np.ndarray, np
     return words[order], numbers, np.concatenate(lengths)
 
 
-def _ngram_numbers(numbers: np.ndarray, lengths: np.ndarray, largest: int, base: int, with_rows: bool):
-    """Every n-gram (n ≤ largest) of every text as one integer, left-aligned: w1·base^(largest-1) + w2·…
-
-    With ``with_rows``, also the text each n-gram comes from (for document frequencies).
+def _ngram_counts(numbers: np.ndarray, lengths: np.ndarray, largest: int, base: int, with_rows: bool):
+    """Every distinct n-gram (n ≤ largest) of the texts as one integer, left-aligned (w1·base^(largest-1) +
+    w2·…), and its count; with ``with_rows``, also (term index, text) of every occurrence, for document frequencies.
 
     An n-gram shorter than ``largest`` ends in zero digits, so it sorts before
-    the longer n-grams it begins, as its string does.
+    the longer n-grams it begins, as its string does. One n-gram size is
+    counted at a time: a third of the memory of counting them all at once.
     """
     left = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(numbers))  # tokens from here to the text's end
     rows = np.repeat(np.arange(len(lengths)), lengths) if with_rows else None
-    terms, term_rows = [], []
+    terms, counts, term_of, text_of = [], [], [], []
     value = numbers * base ** (largest - 1)
     for n in range(1, largest + 1):
         if n > 1:
             value[:-(n - 1)] += numbers[n - 1:] * base ** (largest - n)
         fits = left >= n  # the n-gram starting here ends inside its text
-        terms.append(value[fits])
+        found = np.unique(value[fits], return_counts=True, return_inverse=with_rows)
         if with_rows:
-            term_rows.append(rows[fits])
-    return np.concatenate(terms), (np.concatenate(term_rows) if with_rows else None)
+            term_of.append(found[1] + sum(len(t) for t in terms))
+            text_of.append(rows[fits])
+        terms.append(found[0])
+        counts.append(found[-1])
+    pairs = (np.concatenate(term_of), np.concatenate(text_of)) if with_rows else None
+    return np.concatenate(terms), np.concatenate(counts), pairs
 
 
-def _most_frequent(counts: np.ndarray, limit: int) -> np.ndarray:
-    """Indices of the ``limit`` most frequent terms, by count then by term, both descending (Keras' order).
-
-    ``counts`` is indexed by term in ascending order, so a larger index is a larger term.
-    """
+def _most_frequent(terms: np.ndarray, counts: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the ``limit`` most frequent terms, by count then by term, both descending (Keras' order)."""
     candidates = np.arange(len(counts))
     if len(counts) > limit:
         threshold = np.partition(counts, len(counts) - limit)[len(counts) - limit]
         candidates = np.flatnonzero(counts >= threshold)
-    return candidates[np.lexsort((candidates, counts[candidates]))[::-1]][:limit]
+    return candidates[np.lexsort((terms[candidates], counts[candidates]))[::-1]][:limit]
 
 
-def _term_strings(terms: np.ndarray, words: np.ndarray, base: int, largest: int) -> list[str]:
-    """The n-gram strings of integer terms: their words joined by single spaces."""
+def _term_strings(terms: np.ndarray, words: np.ndarray, base: int, largest: int) -> np.ndarray:
+    """The n-gram strings (bytes) of integer terms: their words joined by single spaces."""
     digits = [(terms // base ** (largest - 1 - j)) % base for j in range(largest)]
     width = sum((digit > 0).astype(np.int64) for digit in digits)
     strings = np.empty(len(terms), object)
@@ -191,7 +208,7 @@ def _term_strings(terms: np.ndarray, words: np.ndarray, base: int, largest: int)
         for j in range(1, n):
             joined = joined + b" " + words[digits[j][rows] - 1]
         strings[rows] = joined
-    return [term.decode("utf-8") for term in strings]
+    return strings
 
 
 def _idf_weights(terms_of_rows: tuple[np.ndarray, np.ndarray], kept: np.ndarray, num_terms: int, texts: int):
@@ -220,13 +237,13 @@ def learn_vocabulary(texts, cfg: DataConfig, kind) -> Vocabulary | None:
     if base ** largest >= INT64_LIMIT:
         return None
     tf_idf = kind.tf_idf(cfg)
-    terms, rows = _ngram_numbers(numbers, lengths, largest, base, with_rows=tf_idf)
-    found = np.unique(terms, return_counts=True, return_inverse=tf_idf)
-    kept = _most_frequent(found[-1], max(0, cfg.vocab_size - reserved))
-    idf = _idf_weights((found[1], rows), kept, len(found[0]), len(texts)) if tf_idf else None
-    tokens = _term_strings(found[0][kept], words, base, largest)
+    terms, counts, occurrences = _ngram_counts(numbers, lengths, largest, base, with_rows=tf_idf)
+    del numbers
+    kept = _most_frequent(terms, counts, max(0, cfg.vocab_size - reserved))
+    idf = _idf_weights(occurrences, kept, len(terms), len(texts)) if tf_idf else None
+    tokens = _term_strings(terms[kept], words, base, largest)
     progress.done(f"{len(tokens) + reserved:,} tokens from {len(texts):,} texts", count=len(texts))
-    return Vocabulary(tokens, idf)
+    return Vocabulary(tokens, idf, words, terms[kept], largest)
 
 
 def adapt(vectorizer, texts: np.ndarray, cfg: DataConfig, kind) -> None:
@@ -236,10 +253,13 @@ def adapt(vectorizer, texts: np.ndarray, cfg: DataConfig, kind) -> None:
     and where there is no term to learn (``set_vocabulary`` refuses an empty one).
     """
     vocabulary = learn_vocabulary(texts, cfg, kind)
-    if vocabulary is None or not vocabulary.tokens:  # texts without a single token: nothing to count, quickly
+    if vocabulary is None or not len(vocabulary.tokens):  # texts without a single token: nothing to count, quickly
         _keras_adapt(vectorizer, texts)
     else:
+        from textclf import ngram_bags
+
         _set_distinct_vocabulary(vectorizer, vocabulary)
+        ngram_bags.learned(vectorizer, vocabulary.words, vocabulary.numbers, vocabulary.largest)
     _fast_vocabulary_reads(vectorizer)
 
 

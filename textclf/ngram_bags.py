@@ -42,19 +42,43 @@ def bag_vectorizer(vectorizer) -> Callable[[tf.Tensor], tf.SparseTensor] | None:
     appearance: ``tf.sparse.reorder`` it for an op that needs canonical order.
     """
     table = vectorizer._lookup_layer.lookup_table  # a new vocabulary comes with a new table
-    if vectorizer in _BUILT and _BUILT[vectorizer][0] is table:
-        return _BUILT[vectorizer][1]
+    if vectorizer not in _BUILT or _BUILT[vectorizer][0] is not table:
+        largest = _covered(vectorizer)
+        _BUILT[vectorizer] = (table, largest and _NgramBags.of_terms(vocabulary_terms(vectorizer), largest,
+                                                                     _counts(vectorizer)))
+    return _BUILT[vectorizer][1]
+
+
+def learned(vectorizer, words: np.ndarray, terms: np.ndarray, largest: int) -> None:
+    """Give ``bag_vectorizer`` the tables of a vocabulary just learned as numbers (``featurize``): the same
+    tables as from the vocabulary's strings, without splitting them into words again.
+
+    ``words`` are the distinct words (bytes), word i+1 at ``words[i]``;
+    ``terms`` the vocabulary's terms in order, each its words' numbers as the
+    digits of one integer in base ``len(words) + 1``, left-aligned to ``largest`` digits.
+    """
+    if _covered(vectorizer) == largest:
+        base = len(words) + 1
+        digits = [(terms // base ** (largest - 1 - j)) % base for j in range(largest)]
+        widths = sum((digit > 0).astype(np.int64) for digit in digits)
+        _BUILT[vectorizer] = (vectorizer._lookup_layer.lookup_table,
+                              _NgramBags(words, terms // base ** (largest - widths), widths, largest,
+                                                         _counts(vectorizer)))
+
+
+def _covered(vectorizer) -> int | None:
+    """The largest n of the vectorizer's n-grams, where ``_NgramBags`` covers it; else None."""
     config = vectorizer.get_config()
     largest = _ngram_sizes(config["ngrams"])
-    vocabulary = vocabulary_terms(vectorizer)
-    bags = None
-    if (config["standardize"] is standardize and config["split"] == "whitespace" and config["sparse"]
-            and config["output_mode"] in ("multi_hot", "count") and largest is not None
-            and vocabulary.shape[0] and vocabulary[0].numpy().decode() == OOV_TOKEN):
-        bags = _NgramBags(vocabulary, largest, counts=config["output_mode"] == "count")
-        bags = bags if bags.base**largest < 2**63 else None  # an n-gram's number must fit in int64
-    _BUILT[vectorizer] = (table, bags)
-    return bags
+    lookup = vectorizer._lookup_layer
+    plain = (config["standardize"] is standardize and config["split"] == "whitespace" and config["sparse"]
+             and config["output_mode"] in ("multi_hot", "count") and lookup.oov_token == OOV_TOKEN
+             and lookup.num_oov_indices == 1)
+    return largest if plain else None
+
+
+def _counts(vectorizer) -> bool:
+    return vectorizer.get_config()["output_mode"] == "count"
 
 
 _BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per vectorizer: (its lookup table, the tables)
@@ -67,25 +91,35 @@ class _NgramBags:
     takes a fraction of a second, not the seconds a loop over its terms would.
     """
 
-    def __init__(self, vocabulary: tf.Tensor, largest: int, counts: bool):
-        self.size, self.largest, self.counts = int(vocabulary.shape[0]), largest, counts
-        parts = tf.strings.split(vocabulary[1:], sep=" ")
-        words, word_of_part = tf.unique(parts.flat_values, out_idx=tf.int64)
-        self.base = int(words.shape[0]) + 1  # word ids 1..; 0: a word no term holds
-        widths = parts.row_lengths().numpy()
-        ids = word_of_part.numpy() + 1
-        starts = np.cumsum(widths) - widths
-        numbers = np.zeros(len(widths), np.int64)
-        for j in range(max(widths, default=0)):
-            has = widths > j
-            numbers[has] = numbers[has] * self.base + ids[starts[has] + j]
+    def __init__(self, words, numbers: np.ndarray, widths: np.ndarray, largest: int, counts: bool):
+        """``numbers``: the vocabulary's terms in order (OOV left out), each its words' ids (``words[i]`` is
+        word i+1) as the digits of one integer in base ``len(words) + 1``; ``widths``: their sizes."""
+        self.size, self.largest, self.counts = len(numbers) + 1, largest, counts
+        self.base = len(words) + 1  # word ids 1..; 0: a word no term holds
         index = np.arange(1, self.size, dtype=np.int64)
         self.word_table = _table(words, tf.range(1, self.base, dtype=tf.int64), key_dtype=tf.string)
         unigram_of_word = np.zeros(self.base, np.int64)
         unigram_of_word[numbers[widths == 1]] = index[widths == 1]
         self.unigram_of_word = tf.constant(unigram_of_word)
         self.ngram_tables = {n: _table(numbers[widths == n], index[widths == n], key_dtype=tf.int64)
-                             for n in range(2, largest + 1)}
+                             for n in range(2, self.largest + 1)}
+
+    @classmethod
+    def of_terms(cls, vocabulary: tf.Tensor, largest: int, counts: bool) -> _NgramBags | None:
+        """The tables of a vocabulary of strings (OOV first); None where an n-gram's number would not fit."""
+        parts = tf.strings.split(vocabulary[1:], sep=" ")
+        words, word_of_part = tf.unique(parts.flat_values, out_idx=tf.int64)
+        base = int(words.shape[0]) + 1
+        if base**largest >= 2**63:
+            return None
+        widths = parts.row_lengths().numpy()
+        ids = word_of_part.numpy() + 1
+        starts = np.cumsum(widths) - widths
+        numbers = np.zeros(len(widths), np.int64)
+        for j in range(max(widths, default=0)):
+            has = widths > j
+            numbers[has] = numbers[has] * base + ids[starts[has] + j]
+        return cls(words, numbers, widths, largest, counts)
 
     def __call__(self, texts: tf.Tensor) -> tf.SparseTensor:
         tokens = tf.strings.split(standardize(texts))

@@ -12,6 +12,7 @@ such a native log line is passed on. ``TEXTCLF_TF_LOG=1`` (or ``textclf
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -31,6 +32,29 @@ def import_tensorflow() -> None:
     """Import TensorFlow (and find its devices, which logs too) once, quietly unless the user asked."""
     if "tensorflow" in sys.modules:
         return
+    with _without_scikit_learn():
+        _import_quietly()
+
+
+@contextlib.contextmanager
+def _without_scikit_learn():
+    """Importing TensorFlow imports Keras' scikit-learn wrappers, which import scikit-learn and SciPy where they
+    are installed: about half a second of every command's start (benchmarks/RESULTS.md, "Design measurements")
+    for wrappers textclf never uses. scikit-learn is hidden for the import; the wrappers' modules are then
+    dropped, so that importing them later finds it (``from keras.wrappers import SKLearnClassifier``)."""
+    if "sklearn" in sys.modules:
+        yield
+        return
+    sys.modules["sklearn"] = None  # an import of it raises ImportError, which the wrappers expect
+    try:
+        yield
+    finally:
+        del sys.modules["sklearn"]
+        for name in [name for name in sys.modules if name.startswith(("keras.wrappers", "keras.src.wrappers"))]:
+            del sys.modules[name]
+
+
+def _import_quietly() -> None:
     if verbose():
         import tensorflow as tf
 

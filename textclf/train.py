@@ -8,6 +8,7 @@ steps, each short enough to read at once: ``prepare_data``, ``build_model``,
 from __future__ import annotations
 
 import dataclasses
+import gc
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,6 +220,7 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
     fit(model, prepared, cfg, run_dir, strategy, options, resuming)
     del model  # the best epoch's weights are reloaded from the checkpoint, without the training data
     prepared = prepared.trained()
+    gc.collect()  # a Keras model and its datasets hold each other: freed now, before the test split is read
     return finalize(cfg, run_dir, prepared, options.score_test)
 
 
