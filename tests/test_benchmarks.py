@@ -46,3 +46,18 @@ def test_peers_split_each_sentence_set_once_the_same_way_for_every_system(tmp_pa
     systems = commands("set", {"set": (tmp_path / "set-train.csv", tmp_path / "set-test.csv")}, tmp_path / "runs")
     assert set(systems) == {"textclf recommended", "fastText", "TF-IDF + LR"}
     assert all(str(tmp_path / "set-test.csv") in " ".join(command) for command in systems.values())
+
+
+def test_goemotions_files_are_read_as_the_config_reads_them(tmp_path):
+    """The benchmark's own reader of the reference's data agrees with ``configs/goemotions.yaml``'s."""
+    from benchmarks.goemotions import read_tsv
+    from textclf import data
+
+    rows = 'a "quoted" text\t0,27\tid1\nplain\t3\tid2\n'
+    (tmp_path / "train.tsv").write_text(rows * 5, encoding="utf-8")
+    texts, labels = read_tsv(tmp_path / "train.tsv", 28)
+    cfg = load_config(Path(__file__).parent.parent / "configs" / "goemotions.yaml", ["data.validation_split=0.2"],
+                      data_path=str(tmp_path / "train.tsv"))
+    read = data.read_source(cfg.data).splits["train"]
+    assert read.texts.tolist() == texts and read.labels.tolist() == labels.tolist()
+    assert texts[0] == 'a "quoted" text' and labels[0].nonzero()[0].tolist() == [0, 27]

@@ -30,6 +30,19 @@ def test_log_count_ratios_favour_the_class_a_feature_occurs_in():
     assert three.shape == (3, 3) and three[1, 1] > 0 > three[1, 0]
 
 
+def test_multi_label_ratios_set_each_label_against_the_texts_without_it():
+    # texts 0, 1 hold label a; texts 1, 2 hold label b (text 1 both); feature 1 only in a's texts, 2 only in b's
+    bags = BagVectors.from_sparse(tf.sparse.from_dense(tf.constant([[1, 1, 0], [1, 1, 1], [1, 0, 1], [1, 0, 0]],
+                                                                    tf.float32)))
+    labels = np.array([[1, 0], [1, 1], [0, 1], [0, 0]], dtype=np.int8)
+    ratios = data.log_count_ratios(bags, labels, num_classes=2, alpha=1.0)
+    assert ratios.shape == (3, 2)  # a column per label, not the binary head's single column
+    # label a, feature 1: held by both texts with a (2 + 1) and by none without (0 + 1);
+    # the totals: features of a's texts 5 + 3, of the others 3 + 3
+    assert ratios[1, 0] == np.float32(np.log(3 / 8) - np.log(1 / 6))
+    assert ratios[2, 1] > 0 > ratios[1, 1] and ratios[1, 0] > 0 > ratios[2, 0]
+
+
 def test_balanced_class_weights():
     weights = data.class_weights(np.array([0, 0, 0, 1], dtype=np.int32), 3)
     assert weights == {0: 4 / 9, 1: 4 / 3, 2: 0.0}

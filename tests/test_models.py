@@ -148,6 +148,19 @@ def test_end_to_end_model_takes_raw_strings_even_odd_ones(model_type):
     np.testing.assert_allclose(predict_texts(end_to_end, texts, batch_size=2), alone, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("model_type", sorted(models.REGISTRY))
+def test_every_builder_gives_a_multi_label_model_a_sigmoid_per_label(model_type):
+    """Independent probabilities (a text may hold every label or none), not a distribution over them."""
+    cfg, kind, vectorizer, _, _, _ = prepared(model_type)
+    model = models.build(model_config(model_type), vocab_size=vectorizer.vocabulary_size(), num_classes=3,
+                         multi_label=True)
+    assert model.get_layer("predictions").get_config()["activation"] == "sigmoid" and model.output.shape[-1] == 3
+    end_to_end = models.end_to_end(vectorizer, model, cfg, kind, ["a", "b", "c"], thresholds=[0.2, 0.5, 0.7])
+    probabilities = predict_texts(end_to_end, ["Great film!", "", "dull"])
+    assert probabilities.shape == (3, 3) and ((probabilities > 0) & (probabilities < 1)).all()
+    assert end_to_end.get_config()["thresholds"] == [0.2, 0.5, 0.7]
+
+
 @pytest.mark.parametrize("model_type", ["dense_bow", "nbsvm", "embedding_bag"])
 def test_bulk_prediction_of_a_bag_model_is_traced_once_per_model(model_type):
     cfg, kind, vectorizer, _, _, _ = prepared(model_type)

@@ -165,6 +165,9 @@ def evaluate(
     run = _run_dir(run_dir, outputs)
     report = evaluation.evaluate_run(run, data_path=data, split=split, errors=errors, threshold=threshold)
     typer.echo(f"{run}  ({report['split']} split, {report['examples']:,} examples)")
+    if report.get("task") == "multi_label":
+        typer.echo("\n".join([*show.multi_label_lines(report), report["folder"]]))
+        return
     typer.echo(f"accuracy {report['accuracy']:.4f}   loss {report['loss']:.4f}   ROC-AUC {report['roc_auc']:.4f}")
     typer.echo(f"{'class':<16}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
     rows = [*report["per_class"].items(), ("macro avg", report["macro"]), ("weighted avg", report["weighted"])]
@@ -235,14 +238,9 @@ def predict(
     names = prediction.class_names(run, model)
     for chunk in prediction.chunks(show.text_source(texts, file), 8 * batch_size):
         probabilities = prediction.predict_texts(model, chunk, batch_size=batch_size)
-        for result in prediction.label_predictions(chunk, probabilities, names, top_k, threshold):
-            if as_json:
-                record = {"label": result.label, "probability": result.probability,
-                          "top": [{"label": n, "probability": p} for n, p in result.top], "text": result.text}
-                typer.echo(show.json_line(record))
-            else:
-                shown = "  ".join(f"{n} {p:.4f}" for n, p in show.decided_first(result))
-                typer.echo(f"{shown}\t{result.text[:80]}")
+        for result in prediction.label_predictions(chunk, probabilities, names, top_k, threshold,
+                                                   getattr(model, "thresholds", None)):
+            typer.echo(show.json_line(show.prediction_record(result)) if as_json else show.prediction_line(result))
 
 
 @app.command()

@@ -67,11 +67,22 @@ class DataConfig(Strict):
     ngrams: Annotated[int, Field(ge=1, le=3)] = 1
     validation_split: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
     limit: PositiveInt | None = None
+    # single_label: one label per text; multi_label: any number (label_separator, or a JSONL list);
+    # auto: multi_label when some row holds several
+    task: Literal["auto", "single_label", "multi_label"] = "auto"
+    label_separator: Annotated[str, Field(min_length=1)] | None = None  # "|" or ",": several labels in one field
+    label_names: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # labels are ids 0, 1, … into this list
+    columns: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # the column names of a table without a header
 
     @model_validator(mode="after")
     def _source_needs(self) -> DataConfig:
         if self.source == "imdb" and self.test_path is not None:
             raise RuleError("test_path", "only for source csv or directory (IMDB has its own test split)")
+        for key in ("label_separator", "label_names", "columns"):
+            if getattr(self, key) is not None and self.source != "csv":
+                raise RuleError(key, "only for source csv (a table's label column)")
+        if self.label_names is not None and len(set(self.label_names)) != len(self.label_names):
+            raise RuleError("label_names", "holds a name twice")
         if self.source != "imdb" and self.path is None:
             raise RuleError("path", f"required for source {self.source} (a file or folder of labeled texts); "
                                     "pass --data PATH")
@@ -226,6 +237,8 @@ class TrainConfig(Strict):
     metrics: list[TrainMetric] = ["accuracy"]  # logged per epoch (and val_…); accuracy always is
     # constant, or Keras' CosineDecay over all training steps (warmup_cosine: the first 10% rise from 0)
     lr_schedule: Literal["constant", "cosine", "warmup_cosine"] = "constant"
+    # multi-label: a label applies above its threshold; tuned: per label, for the best F1 on validation
+    threshold: Union[Literal["tuned"], Annotated[float, Field(gt=0.0, lt=1.0)]] = "tuned"
 
     @model_validator(mode="before")
     @classmethod
@@ -269,6 +282,29 @@ class Config(Strict):
     model: ModelConfig
     train: TrainConfig = TrainConfig()
     output_dir: str = "outputs"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _multi_label_defaults(cls, raw: Any) -> Any:
+        """Multi-label data is judged by micro-F1, not accuracy: unless set, it picks the best epoch and stops."""
+        data, train = (raw.get(key) if isinstance(raw, dict) else None for key in ("data", "train"))
+        if not isinstance(data, dict) or data.get("task") != "multi_label" or not isinstance(train or {}, dict):
+            return raw
+        train = dict(train or {})
+        stopping = train.get("early_stopping", {})
+        if isinstance(stopping, dict) and "monitor" not in stopping:
+            train["early_stopping"] = {**stopping, "monitor": "val_f1"}
+        train.setdefault("checkpoint_monitor", "val_f1")
+        metrics = train.get("metrics", ["accuracy"])
+        if isinstance(metrics, list) and "f1" not in metrics:
+            train["metrics"] = [*metrics, "f1"]
+        return {**raw, "train": train}
+
+    @model_validator(mode="after")
+    def _multi_label_weights(self) -> Config:
+        if self.data.task == "multi_label" and self.train.class_weight != "none":
+            raise RuleError("train.class_weight", "not supported for multi_label data (each text has a set of labels)")
+        return self
 
 
 def _assign(raw: dict[str, Any], dotted_key: str, value: Any, context: str) -> None:
@@ -334,8 +370,8 @@ def _describe(error: dict, raw: dict[str, Any]) -> str:
     if kind == "missing":
         return f"{field}: required key is missing"
     rule = (error.get("ctx") or {}).get("error")
-    if isinstance(rule, RuleError):
-        return f"{field}.{rule.key}: {rule.message}"
+    if isinstance(rule, RuleError):  # a rule of the whole config names its keys in full
+        return f"{field}.{rule.key}: {rule.message}" if loc else f"{rule.key}: {rule.message}"
     return f"{field}: {error['msg']} (got {quoted(repr(error['input']))})"
 
 

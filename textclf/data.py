@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textclf import sources, tables
+from textclf import label_sets, sources, tables
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
 from textclf.head import Head
@@ -29,7 +29,10 @@ class Corpus:
 
 
 def _balanced_head(split: Split, limit: int, rng: np.random.Generator) -> Split:
-    """At most ``limit`` examples, in equal shares per class, chosen at random."""
+    """At most ``limit`` examples, in equal shares per class, chosen at random (multi-label: any ``limit``)."""
+    if split.multi_label:
+        picked = np.sort(rng.permutation(len(split))[:limit])
+        return Split(split.texts[picked], split.labels[picked])
     classes = np.unique(split.labels)
     share = max(1, limit // len(classes))
     picked = np.concatenate([rng.permutation(np.flatnonzero(split.labels == c))[:share] for c in classes])
@@ -46,8 +49,11 @@ def _divide(split: Split, fraction: float, rng: np.random.Generator) -> tuple[Sp
 
 def _check_split_sizes(splits: dict[str, Split], drawn: dict[str, str], names, location: str) -> None:
     """After splitting, each split that a fraction drew needs two classes: training to learn, validation to
-    choose an epoch by, a drawn test split to mean something. ``drawn``: split → the field whose fraction drew it."""
+    choose an epoch by, a drawn test split to mean something. ``drawn``: split → the field whose fraction drew it.
+    Multi-label splits are not checked: a text may hold no label at all."""
     for name, field in drawn.items():
+        if splits[name].multi_label:
+            continue
         split = splits[name]
         classes = np.unique(split.labels)
         if len(classes) < 2:
@@ -60,6 +66,7 @@ def fingerprint(splits: dict[str, Split]) -> str:
     digest = hashlib.sha256()
     for name in sorted(splits):
         for text, label in zip(splits[name].texts, splits[name].labels, strict=True):
+            label = ",".join(map(str, np.flatnonzero(label))) if np.ndim(label) else label  # multi-label: a set
             digest.update(f"{name}\t{label}\t".encode())
             digest.update(text.encode("utf-8", errors="replace"))
             digest.update(b"\0")
@@ -71,7 +78,9 @@ def read_source(cfg: DataConfig) -> sources.Labeled:
     if cfg.source == "imdb":  # (test_path: the schema refuses it for imdb)
         return sources.read_imdb(cfg.path)
     if cfg.source == "csv":
-        return tables.read_table(cfg.path, cfg.test_path, cfg.text_column, cfg.label_column)
+        names = None if cfg.label_names is None else tuple(cfg.label_names)
+        return tables.read_table(cfg.path, cfg.test_path, cfg.text_column, cfg.label_column,
+                                 label_sets.LabelFormat(cfg.task, cfg.label_separator, names), cfg.columns)
     return sources.read_class_directory(cfg.path, cfg.test_path)
 
 
@@ -90,7 +99,7 @@ def load_corpus(cfg: DataConfig, seed: int) -> Corpus:
         splits["train"], splits["test"] = _divide(splits["train"], cfg.test_split, rng)
     if cfg.limit is not None:
         splits = {name: _balanced_head(split, cfg.limit, rng) for name, split in splits.items()}
-    if len(np.unique(splits["train"].labels)) < 2:
+    if not splits["train"].multi_label and len(np.unique(splits["train"].labels)) < 2:
         raise TextclfError(f"{labeled.location}: the train split has only one class")
     train, validation = _divide(splits["train"], cfg.validation_split, rng)
     _check_split_sizes({"train": train, "validation": validation, "test": splits["test"]}, drawn,
@@ -132,18 +141,21 @@ def log_count_ratios(bags, labels: np.ndarray, num_classes: int, alpha: float) -
     """NBSVM's log-count ratios, log((p / |p|) / (q / |q|)), from binarized training bags.
 
     ``bags``: ``bag_input.BagVectors``. One column per class against the
-    rest; a single column (the positive class) for two classes, matching the
-    sigmoid output.
+    rest (multi-label: per label, the texts that hold it against those that
+    do not); a single column (the positive class) for two classes, matching the sigmoid output.
     """
+    head = Head(num_classes, multi_label=labels.ndim == 2)
     columns, lengths = bags.ids.flat_values.numpy(), bags.ids.row_lengths().numpy()
     present = None if bags.values is None else bags.values.flat_values.numpy() > 0
+    matrix = head.label_matrix(labels)
     counts = np.zeros((bags.width, num_classes), np.int64)
     for c in range(num_classes):  # a class at a time: IMDB's trigram bags hold 10 million entries
-        chosen = np.repeat(labels == c, lengths)
+        chosen = np.repeat(matrix[:, c] > 0, lengths)
         if present is not None:
             chosen &= present
         counts[:, c] = np.bincount(columns[chosen], minlength=bags.width)
+    every = np.bincount(columns if present is None else columns[present], minlength=bags.width)[:, None]
     positive = counts + alpha
-    negative = counts.sum(axis=1, keepdims=True) - counts + alpha
+    negative = every - counts + alpha
     ratios = np.log(positive / positive.sum(axis=0)) - np.log(negative / negative.sum(axis=0))
-    return Head(num_classes).ratio_columns(ratios).astype(np.float32)
+    return head.ratio_columns(ratios).astype(np.float32)

@@ -37,18 +37,25 @@ def held_out_texts(run_dir: Path, count: int = 256) -> list[str]:
 def serving_function(model, class_names: list[str]):
     """The SavedModel's default signature: texts → predicted label, class probabilities and class names.
 
-    TF Serving's row format needs a batch dimension on every output, so the
-    class names come once per text.
+    A multi-label model's gives ``labels_applied`` (1 where a label's
+    probability passes its threshold, which are stored in the SavedModel)
+    and ``thresholds`` instead of one ``label``. TF Serving's row format needs
+    a batch dimension on every output, so the class names come once per text.
     """
     head = Head.of_model(model)
     names = tf.constant(class_names or [str(i) for i in range(head.num_classes)])
+    thresholds = tf.constant(model.thresholds if head.multi_label else [], tf.float32)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
     def serve(text):
         probabilities = head.probabilities_tensor(model(text, training=False))
-        return {"label": tf.gather(names, tf.argmax(probabilities, axis=1)),
-                "probabilities": probabilities,
-                "class_names": tf.tile(names[None, :], [tf.shape(text)[0], 1])}
+        count = tf.shape(text)[0]
+        if head.multi_label:
+            decided = {"labels_applied": tf.cast(probabilities > thresholds, tf.int32),
+                       "thresholds": tf.tile(thresholds[None, :], [count, 1])}
+        else:
+            decided = {"label": tf.gather(names, tf.argmax(probabilities, axis=1))}
+        return {**decided, "probabilities": probabilities, "class_names": tf.tile(names[None, :], [count, 1])}
 
     return serve
 
@@ -82,4 +89,8 @@ def export_run(run_dir: Path, out: Path, texts: list[str], tolerance: float = 1e
     difference = float(np.max(np.abs(exported - expected))) if len(texts) else 0.0
     if difference > tolerance:
         raise TextclfError(f"{out}: exported model disagrees with {run_dir}/model.keras by {difference:.2g}")
+    if Head.of_model(model).multi_label:
+        applied = serving(text=batch)["labels_applied"].numpy()
+        if not np.array_equal(applied, Head.of_model(model).decide(expected, model.thresholds)):
+            raise TextclfError(f"{out}: exported decisions differ from {run_dir}/model.keras'")
     return difference

@@ -2,11 +2,11 @@
 
 Two classes get one sigmoid unit (the probability of the second class) and
 binary cross-entropy; more get a softmax and sparse categorical
-cross-entropy. Every stage that builds, trains, reads or explains a model
+cross-entropy; multi-label data (a set of labels per text, a 0/1 row per
+text) gets a sigmoid per class and binary cross-entropy. Every stage that builds, trains, reads or explains a model
 asks the head rather than checking the number of classes itself: the loss,
 the output layer, probability columns, decisions under a threshold, which
-ROC curves to draw, which Naive-Bayes ratio columns to keep. Multi-label
-classification becomes one more kind of head.
+ROC curves to draw, which Naive-Bayes ratio columns to keep.
 
 NumPy only at import; the Keras pieces import Keras when asked.
 """
@@ -23,15 +23,17 @@ from textclf.errors import TextclfError
 @dataclass(frozen=True)
 class Head:
     num_classes: int
+    multi_label: bool = False
 
     @classmethod
     def of_model(cls, model) -> Head:
-        """The head of a built model, from the width of its output."""
-        return cls(max(2, int(model.output.shape[-1])))
+        """The head of a built model, from the width of its output; multi-label if it carries thresholds."""
+        multi_label = getattr(model, "thresholds", None) is not None
+        return cls(int(model.output.shape[-1]) if multi_label else max(2, int(model.output.shape[-1])), multi_label)
 
     @property
     def binary(self) -> bool:
-        return self.num_classes == 2
+        return self.num_classes == 2 and not self.multi_label
 
     @property
     def units(self) -> int:
@@ -39,11 +41,11 @@ class Head:
 
     @property
     def activation(self) -> str:
-        return "sigmoid" if self.binary else "softmax"
+        return "sigmoid" if self.binary or self.multi_label else "softmax"
 
     @property
     def loss(self) -> str:
-        return "binary_crossentropy" if self.binary else "sparse_categorical_crossentropy"
+        return "binary_crossentropy" if self.binary or self.multi_label else "sparse_categorical_crossentropy"
 
     def output_layer(self):
         """The last layer of every builder: float32 even under mixed precision."""
@@ -55,6 +57,10 @@ class Head:
         """Model outputs as one column per class: a sigmoid's (n, 1) becomes [1 - p, p]."""
         return np.concatenate([1.0 - raw, raw], axis=1) if self.binary else raw
 
+    def label_matrix(self, labels: np.ndarray) -> np.ndarray:
+        """Labels as a 0/1 row per text, one column per class (multi-label labels already are)."""
+        return labels if self.multi_label else np.eye(self.num_classes, dtype=np.int8)[labels]
+
     def probabilities_tensor(self, raw):
         """``probabilities`` inside a TensorFlow graph (the exported serving function)."""
         import tensorflow as tf
@@ -62,9 +68,12 @@ class Head:
         raw = tf.cast(raw, tf.float32)
         return tf.concat([1.0 - raw, raw], axis=1) if self.binary else raw
 
-    def decide(self, probabilities: np.ndarray, threshold: float | None = None) -> np.ndarray:
+    def decide(self, probabilities: np.ndarray, threshold=None) -> np.ndarray:
         """Each row's class: the most probable, or (two classes) the second when its probability passes
-        ``threshold``; 0.5 gives the same as the most probable."""
+        ``threshold``; 0.5 gives the same as the most probable. Multi-label: each class whose probability
+        passes its threshold (``threshold``: one for all, or one per class), as a 0/1 row."""
+        if self.multi_label:
+            return (probabilities > np.asarray(0.5 if threshold is None else threshold)).astype(np.int8)
         if threshold is None:
             return probabilities.argmax(axis=1)
         if not 0.0 < threshold < 1.0:
@@ -75,19 +84,21 @@ class Head:
 
     def scored_classes(self) -> list[int]:
         """The classes an ROC curve is drawn for: the positive one, or each one against the rest."""
-        return [1] if self.binary else list(range(self.num_classes))
+        return [1] if self.binary else list(range(self.num_classes))  # multi-label: each label
 
     def headline(self, per_class: dict[str, dict]) -> dict:
         """The scores quoted for the whole model: the positive (second) class's precision, recall, F1 and
         ROC-AUC for two classes; the mean ROC-AUC of each class against the rest for more."""
         scores = list(per_class.values())
+        if self.multi_label:
+            return {"roc_auc": float(np.nanmean([score["roc_auc"] for score in scores]))}
         if self.binary:
             return {key: scores[1][key] for key in ("precision", "recall", "f1", "roc_auc")}
         return {"roc_auc": float(np.mean([score["roc_auc"] for score in scores]))}
 
     def ratio_columns(self, ratios: np.ndarray) -> np.ndarray:
         """Naive-Bayes log-count ratios per class, as the output units use them (one unit: the second class)."""
-        return ratios[:, 1:] if self.binary else ratios
+        return ratios[:, 1:] if self.binary else ratios  # multi-label: each label against its absence
 
     def metrics(self, names) -> list:
         """The Keras metrics ``train.metrics`` names, for this head."""

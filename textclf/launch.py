@@ -67,12 +67,11 @@ def train(request: Request, note: Callable[[str], None]) -> list[str]:
         if request.resume is not None and (taken := rundir.takeover_note(run_dir)):
             note(taken)
         metrics = _train_stoppably(cfg, run_dir, request.resume is not None, request.command_line)
-    from textclf.run_record import baseline_warning
+    from textclf.run_record import baseline_warning, headline
 
     if warning := baseline_warning(metrics, "test"):
         note(warning)
-    epochs = metrics["epochs_run"]
-    return [f"test accuracy {metrics['test_accuracy']:.4f} after {epochs} epoch{'s' * (epochs != 1)}", str(run_dir)]
+    return [headline(metrics), str(run_dir)]
 
 
 def _train_stoppably(cfg: Config, run_dir: Path, resume: bool, command_line: str) -> dict:

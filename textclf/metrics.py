@@ -5,7 +5,10 @@ textclf trains on class numbers (a (batch,) vector) with one sigmoid unit for
 two classes and a softmax otherwise. These subclasses reshape the labels
 first, so ``auc`` and ``f1`` mean the same for two classes or twenty:
 ROC-AUC of the positive class (micro-averaged one-vs-rest above two), and F1
-of the positive class (macro-averaged above two).
+of the positive class (macro-averaged above two). Multi-label labels already
+are 0/1 rows: ``accuracy`` is then the share of right (text, label)
+decisions, ``auc`` one ROC-AUC over them all, ``f1`` the micro-averaged F1
+at 0.5 (the thresholds are tuned after training).
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ class LabelF1(keras.metrics.F1Score):
 
 def make(names: tuple[str, ...] | list[str], head) -> list:
     """The Keras metrics ``train.metrics`` names, logged as ``auc``, ``f1`` (and ``val_``…), for a ``Head``."""
+    if head.multi_label:
+        return [{"accuracy": keras.metrics.BinaryAccuracy(name="accuracy"), "auc": keras.metrics.AUC(name="auc"),
+                 "f1": keras.metrics.F1Score(average="micro", threshold=0.5, name="f1")}[name] for name in names]
     made = []
     for name in names:
         if name == "accuracy":

@@ -1,7 +1,7 @@
 """Model builders, one per ``model.type``, and the end-to-end raw-text wrapper.
 
 Each builder takes its own typed config section (``config.NBSVMConfig``…),
-plus the vocabulary size and number of classes computed from the data, and
+plus the vocabulary size and the head (``head.Head``) computed from the data, and
 returns an uncompiled ``keras.Model`` over vectorized input: token ids for the
 sequence models, a bag as (ids, values) of its non-zero entries for the bag
 models. ``@builds(SchemaClass)`` registers a builder next to its schema: a new
@@ -21,9 +21,9 @@ from textclf.layers import BagDense, NaiveBayesLinear, PaddingMask, PositionEnco
 from textclf.text_model import TextModel
 
 
-def _classifier_head(num_classes: int) -> layers.Layer:
-    """The output layer the head decides (one sigmoid unit, or a softmax over the classes)."""
-    return Head(num_classes).output_layer()
+def _classifier_head(head: Head) -> layers.Layer:
+    """The output layer the head decides (one sigmoid unit, a softmax over the classes, a sigmoid per label)."""
+    return head.output_layer()
 
 
 def _token_input() -> keras.KerasTensor:
@@ -42,7 +42,7 @@ def _embedding(cfg, vocab_size: int, mask_zero: bool = False) -> layers.Embeddin
                             name="embedding")
 
 
-REGISTRY: dict[str, object] = {}  # model.type → builder(cfg, *, vocab_size, num_classes)
+REGISTRY: dict[str, object] = {}  # model.type → builder(cfg, *, vocab_size, head)
 
 
 def builds(*schemas):
@@ -56,7 +56,7 @@ def builds(*schemas):
 
 
 @builds(schema.DenseBowConfig, schema.BowNgramConfig)
-def build_bag_mlp(cfg: schema.DenseBowConfig, *, vocab_size: int, num_classes: int) -> keras.Model:
+def build_bag_mlp(cfg: schema.DenseBowConfig, *, vocab_size: int, head: Head) -> keras.Model:
     """Bag-of-words (or n-grams) vector → Dense layers → output: the Keras book's IMDB model.
 
     ``input_dropout`` (bow_ngram) zeroes whole features (n-grams) of each training example.
@@ -71,33 +71,32 @@ def build_bag_mlp(cfg: schema.DenseBowConfig, *, vocab_size: int, num_classes: i
         x = layers.Dense(units, activation="relu")(x)
         if cfg.dropout:
             x = layers.Dropout(cfg.dropout)(x)
-    outputs = _classifier_head(num_classes)(x)
+    outputs = _classifier_head(head)(x)
     return keras.Model(inputs, outputs, name=cfg.type)
 
 
 @builds(schema.NBSVMConfig)
-def build_nbsvm(cfg: schema.NBSVMConfig, *, vocab_size: int, num_classes: int) -> keras.Model:
+def build_nbsvm(cfg: schema.NBSVMConfig, *, vocab_size: int, head: Head) -> keras.Model:
     """Binarized n-gram bag → ``NaiveBayesLinear`` → sigmoid / softmax.
 
     ``cfg.alpha`` smooths the log-count ratios, which ``train`` computes from
     the training split (``data.log_count_ratios``) and sets after building.
     """
     inputs = _bag_inputs()
-    head = Head(num_classes)
     logits = NaiveBayesLinear(vocab_size, head.units, cfg.nb_weight, name="nb_linear")(inputs)
     outputs = layers.Activation(head.activation, dtype="float32", name="predictions")(logits)
     return keras.Model(inputs, outputs, name="nbsvm")
 
 
 @builds(schema.EmbeddingBagConfig)
-def build_embedding_bag(cfg: schema.EmbeddingBagConfig, *, vocab_size: int, num_classes: int) -> keras.Model:
+def build_embedding_bag(cfg: schema.EmbeddingBagConfig, *, vocab_size: int, head: Head) -> keras.Model:
     """fastText (Joulin et al., 2016): the mean of the token and n-gram embeddings → output."""
     inputs = _bag_inputs()
     x = BagDense(vocab_size, cfg.embedding_dim, use_bias=False, combiner="mean", kernel_initializer="uniform",
                  trainable=cfg.embedding.trainable, name="embedding")(inputs)
     if cfg.dropout:
         x = layers.Dropout(cfg.dropout)(x)
-    outputs = _classifier_head(num_classes)(x)
+    outputs = _classifier_head(head)(x)
     return keras.Model(inputs, outputs, name="embedding_bag")
 
 
@@ -105,7 +104,7 @@ RECURRENT_LAYERS = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": 
 
 
 @builds(schema.SimpleRNNConfig, schema.LSTMConfig, schema.GRUConfig)
-def build_recurrent(cfg: schema.RecurrentConfig, *, vocab_size: int, num_classes: int) -> keras.Model:
+def build_recurrent(cfg: schema.RecurrentConfig, *, vocab_size: int, head: Head) -> keras.Model:
     """Embedding → ``num_layers`` stacked recurrent layers of the type's class → output."""
     layer_class = RECURRENT_LAYERS[cfg.type]
     inputs = _token_input()
@@ -114,12 +113,12 @@ def build_recurrent(cfg: schema.RecurrentConfig, *, vocab_size: int, num_classes
         recurrent = layer_class(cfg.units, dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout,
                                 return_sequences=index < cfg.num_layers - 1)
         x = layers.Bidirectional(recurrent)(x) if cfg.bidirectional else recurrent(x)
-    outputs = _classifier_head(num_classes)(x)
+    outputs = _classifier_head(head)(x)
     return keras.Model(inputs, outputs, name=layer_class.__name__.lower())
 
 
 @builds(schema.Conv1DBiLSTMConfig)
-def build_conv1d_bilstm(cfg: schema.Conv1DBiLSTMConfig, *, vocab_size: int, num_classes: int) -> keras.Model:
+def build_conv1d_bilstm(cfg: schema.Conv1DBiLSTMConfig, *, vocab_size: int, head: Head) -> keras.Model:
     """Embedding → Dropout → Conv1D → MaxPooling1D → BiLSTMs with dropout → output."""
     inputs = _token_input()
     x = _embedding(cfg, vocab_size)(inputs)
@@ -131,12 +130,12 @@ def build_conv1d_bilstm(cfg: schema.Conv1DBiLSTMConfig, *, vocab_size: int, num_
         x = layers.Bidirectional(layers.LSTM(units, return_sequences=not last))(x)
         if not last:
             x = layers.Dropout(cfg.dropout)(x)
-    outputs = _classifier_head(num_classes)(x)
+    outputs = _classifier_head(head)(x)
     return keras.Model(inputs, outputs, name="conv1d_bilstm")
 
 
 @builds(schema.CNNConfig)
-def build_cnn(cfg: schema.CNNConfig, *, vocab_size: int, num_classes: int) -> keras.Model:
+def build_cnn(cfg: schema.CNNConfig, *, vocab_size: int, head: Head) -> keras.Model:
     """Embedding → one Conv1D per kernel size, each max-pooled over time → concatenated → output (Kim, 2014)."""
     inputs = _token_input()
     x = _embedding(cfg, vocab_size)(inputs)
@@ -150,7 +149,7 @@ def build_cnn(cfg: schema.CNNConfig, *, vocab_size: int, num_classes: int) -> ke
     if cfg.hidden_units:
         x = layers.Dense(cfg.hidden_units, activation="relu")(x)
         x = layers.Dropout(cfg.dropout)(x)
-    outputs = _classifier_head(num_classes)(x)
+    outputs = _classifier_head(head)(x)
     return keras.Model(inputs, outputs, name="cnn")
 
 
@@ -165,7 +164,7 @@ def _encoder_block(x, mask, *, embedding_dim, num_heads, ff_dim, dropout, index)
 
 
 @builds(schema.TransformerConfig)
-def build_transformer(cfg: schema.TransformerConfig, *, vocab_size: int, num_classes: int) -> keras.Model:
+def build_transformer(cfg: schema.TransformerConfig, *, vocab_size: int, head: Head) -> keras.Model:
     """Embedding + sinusoidal positions → encoder blocks → average over the tokens → output.
 
     Padding is masked explicitly in attention and in the average, so a text's
@@ -181,11 +180,12 @@ def build_transformer(cfg: schema.TransformerConfig, *, vocab_size: int, num_cla
                            dropout=cfg.dropout, index=index)
     x = layers.GlobalAveragePooling1D()(x, mask=mask)
     x = layers.Dropout(cfg.dropout)(x)
-    outputs = _classifier_head(num_classes)(x)
+    outputs = _classifier_head(head)(x)
     return keras.Model(inputs, outputs, name="transformer")
 
 
-def build(model_cfg, *, vocab_size: int, num_classes: int, mixed_precision: bool = False) -> keras.Model:
+def build(model_cfg, *, vocab_size: int, num_classes: int, multi_label: bool = False,
+          mixed_precision: bool = False) -> keras.Model:
     """Build the model that ``model_cfg.type`` names (``train`` then sets pretrained vectors and NB ratios).
 
     ``mixed_precision`` builds its layers under Keras' ``mixed_float16`` policy:
@@ -199,14 +199,15 @@ def build(model_cfg, *, vocab_size: int, num_classes: int, mixed_precision: bool
     policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_float16" if mixed_precision else policy)
     try:
-        return builder(model_cfg, vocab_size=vocab_size, num_classes=num_classes)
+        return builder(model_cfg, vocab_size=vocab_size, head=Head(num_classes, multi_label))
     finally:
         keras.config.set_dtype_policy(policy)
 
 
-def end_to_end(vectorizer, model: keras.Model, data_cfg: DataConfig, kind, class_names=()) -> TextModel:
-    """Raw strings in, probabilities out: the vectorizer, the input ``kind``'s serving layer (padding, bag ids)
-    and the class names live inside the model."""
+def end_to_end(vectorizer, model: keras.Model, data_cfg: DataConfig, kind, class_names=(),
+               thresholds=None) -> TextModel:
+    """Raw strings in, probabilities out: the vectorizer, the input ``kind``'s serving layer (padding, bag ids),
+    the class names and (multi-label) the labels' thresholds live inside the model."""
     texts = keras.Input(shape=(), dtype="string", name="text")
     outputs = model(kind.serving_layer(data_cfg)(vectorizer(texts)))
-    return TextModel(texts, outputs, class_names=class_names, name=f"{model.name}_end_to_end")
+    return TextModel(texts, outputs, class_names=class_names, thresholds=thresholds, name=f"{model.name}_end_to_end")

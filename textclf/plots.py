@@ -172,6 +172,24 @@ def roc(curves: dict[str, tuple[np.ndarray, np.ndarray, float]], out: Path) -> N
     plt.close(fig)
 
 
+def label_f1(per_label: dict[str, dict], out: Path) -> None:
+    """Multi-label: each label's F1 as a bar, next to its support (how many texts hold it), most held first."""
+    names = sorted(per_label, key=lambda name: -per_label[name]["support"])
+    fig, (scores, counts) = plt.subplots(1, 2, sharey=True, figsize=(9, 0.28 * len(names) + 1.6))
+    rows = np.arange(len(names))
+    scores.barh(rows, [per_label[name]["f1"] for name in names], color="tab:blue")
+    scores.set_yticks(rows, names)
+    scores.invert_yaxis()
+    scores.set_xlim(0, 1)
+    scores.set_xlabel("F1 (at the label's threshold)")
+    counts.barh(rows, [per_label[name]["support"] for name in names], color="tab:gray")
+    counts.set_xlabel("support (texts)")
+    fig.suptitle("Per-label F1 and support")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
 def tune_plot(trials: list[dict], metric: str, out: Path) -> None:
     """A search's validation score against trial number and against the time it finished, pruned trials hollow."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)

@@ -70,17 +70,27 @@ class Prediction:
     label: str
     probability: float
     top: list[tuple[str, float]]
+    labels: list[tuple[str, float]] | None = None  # multi-label: every label that applies, most probable first
 
 
 def label_predictions(texts: list[str], probabilities: np.ndarray, names: list[str], top_k: int = 1,
-                      threshold: float | None = None):
-    """Each text's decided label and its probability, and the ``top_k`` classes by probability."""
+                      threshold: float | None = None, thresholds=None):
+    """Each text's decided label and its probability, and the ``top_k`` classes by probability.
+
+    A multi-label model (``thresholds``: one per label) decides every label
+    above its threshold (``threshold``: one for all instead); ``label`` is then the most probable.
+    """
     names = names or [str(i) for i in range(probabilities.shape[1])]
-    decided = Head(probabilities.shape[1]).decide(probabilities, threshold)
-    for text, row, label in zip(texts, probabilities, decided, strict=True):
-        ranked = np.argsort(-row)[: max(1, top_k)]
-        top = [(names[i], float(row[i])) for i in ranked]
-        yield Prediction(text, names[label], float(row[label]), top)
+    head = Head(probabilities.shape[1], multi_label=thresholds is not None)
+    decided = head.decide(probabilities, thresholds if threshold is None else threshold)
+    for text, row, decision in zip(texts, probabilities, decided, strict=True):
+        ranked = np.argsort(-row, kind="stable")
+        top = [(names[i], float(row[i])) for i in ranked[: max(1, top_k)]]
+        if head.multi_label:
+            applies = [(names[i], float(row[i])) for i in ranked if decision[i]]
+            yield Prediction(text, names[ranked[0]], float(row[ranked[0]]), top, applies)
+        else:
+            yield Prediction(text, names[decision], float(row[decision]), top)
 
 
 def chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:

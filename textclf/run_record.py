@@ -48,6 +48,7 @@ def data_info(cfg: Config, corpus: data.Corpus, vectorizer) -> dict:
         "fingerprint": corpus.fingerprint,
         "vocabulary_sha256": featurize.vocabulary_sha256(vectorizer),
         "sizes": {"train": len(corpus.train), "validation": len(corpus.validation), "test": len(corpus.test)},
+        "task": "multi_label" if corpus.train.multi_label else "single_label",
     }
 
 
@@ -75,14 +76,32 @@ def _validation_at_best(history: dict, best_epoch) -> dict:
     return {key: float(history[key][index]) for key in ("val_accuracy", "val_loss") if key in history}
 
 
+def _multi_label_metrics(test: dict | None, thresholds, corpus: data.Corpus) -> dict:
+    """A multi-label run's thresholds and its test scores under them (``multi_label.scores``)."""
+    if thresholds is None:
+        return {}
+    scores = (test or {}).get("multi_label")
+    summary = {} if scores is None else {
+        "test_micro_f1": scores["micro"]["f1"], "test_macro_f1": scores["macro"]["f1"],
+        "test_weighted_f1": scores["weighted"]["f1"], "test_subset_accuracy": scores["subset_accuracy"],
+        "test_hamming_loss": scores["hamming_loss"]}
+    return {"task": "multi_label", **summary,
+            "thresholds": {name: round(float(value), 6) for name, value in zip(corpus.class_names, thresholds,
+                                                                                strict=True)}}
+
+
 def final_metrics(best: keras.Model, test: dict | None, history: dict, best_epoch, corpus: data.Corpus,
-                  vocabulary_size: int) -> dict:
-    """``metrics.json``: test scores (when tested), the kept epoch's validation scores, sizes and times."""
+                  vocabulary_size: int, thresholds=None) -> dict:
+    """``metrics.json``: test scores (when tested), the kept epoch's validation scores, sizes and times;
+    a multi-label run's thresholds and F1 scores."""
+    shares = {} if corpus.train.multi_label else {  # always predicting the largest class: single-label only
+        "majority_share": {"validation": data.majority_share(corpus.validation.labels),
+                           **({"test": data.majority_share(corpus.test.labels)} if test else {})}}
     return {
         **({"test_accuracy": float(test["accuracy"]), "test_loss": float(test["loss"])} if test else {}),
+        **_multi_label_metrics(test, thresholds, corpus),
         **_validation_at_best(history, best_epoch),
-        "majority_share": {"validation": data.majority_share(corpus.validation.labels),
-                           **({"test": data.majority_share(corpus.test.labels)} if test else {})},
+        **shares,
         "train_seconds": round(float(np.sum(history["epoch_seconds"])), 3),
         "seconds_per_epoch": round(float(np.mean(history["epoch_seconds"])), 3),
         "epochs_run": len(history["epoch"]),
@@ -125,3 +144,12 @@ def baseline_warning(metrics: dict, split: str) -> str | None:
     return (f"warning: {split} accuracy {accuracy:.4f} is no better than always predicting the largest class "
             f"({share:.4f}): the model did not learn; try another model type, a higher learning rate or "
             "`textclf tune`")
+
+
+def headline(metrics: dict) -> str:
+    """The line ``train`` ends with before the run folder: the test score that fits the task."""
+    epochs = metrics["epochs_run"]
+    after = f"after {epochs} epoch{'s' * (epochs != 1)}"
+    if metrics.get("task") == "multi_label":
+        return f"test micro-F1 {metrics['test_micro_f1']:.4f}, macro-F1 {metrics['test_macro_f1']:.4f} {after}"
+    return f"test accuracy {metrics['test_accuracy']:.4f} {after}"

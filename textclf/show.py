@@ -33,6 +33,29 @@ def decided_first(result) -> list[tuple[str, float]]:
     return [(result.label, result.probability), *rest[: len(result.top) - 1]]
 
 
+def _pairs(pairs) -> list[dict]:
+    return [{"label": name, "probability": probability} for name, probability in pairs]
+
+
+def prediction_record(result) -> dict:
+    """``predict --json``'s record of one text; a multi-label model's lists every label that applies."""
+    decided = {"labels": _pairs(result.labels)} if result.labels is not None else {
+        "label": result.label, "probability": result.probability}
+    return {**decided, "top": _pairs(result.top), "text": result.text}
+
+
+def prediction_line(result) -> str:
+    """``predict``'s line for one text: the decided label first, then the rest of the top k; a multi-label
+    model's every label that applies ("(none)" if none does), then (--top-k) other probable ones."""
+    if result.labels is None:
+        shown = decided_first(result)
+    else:
+        others = [(n, p) for n, p in result.top if n not in dict(result.labels)] if len(result.top) > 1 else []
+        shown = [*result.labels, *others]
+    words = "  ".join(f"{n} {p:.4f}" for n, p in shown)
+    return f"{words or '(none)'}\t{result.text[:80]}"
+
+
 def json_line(record: dict) -> str:
     """JSON on one line, readable but safe for tools that split lines at U+0085/U+2028/U+2029 too."""
     text = json.dumps(record, ensure_ascii=False)
@@ -79,3 +102,24 @@ def cell(value, column: str = "") -> str:
     if isinstance(value, float):  # one number of decimals per column, so that the points line up
         return f"{value:.4f}" if column == "test_accuracy" else f"{value:,.1f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def multi_label_lines(report: dict) -> list[str]:
+    """``evaluate``'s report of a multi-label model: averages, each label, the summary scores, surest mistakes."""
+    lines = [f"micro-F1 {report['micro']['f1']:.4f}   macro-F1 {report['macro']['f1']:.4f}   weighted-F1 "
+             f"{report['weighted']['f1']:.4f}   subset accuracy {report['subset_accuracy']:.4f}   "
+             f"Hamming loss {report['hamming_loss']:.4f}",
+             f"labels per text: {report['label_cardinality']['true']:.2f} true, "
+             f"{report['label_cardinality']['predicted']:.2f} predicted",
+             f"{'label':<16}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}{'ROC-AUC':>10}{'threshold':>10}"]
+    for name, scores in report["per_label"].items():
+        auc = "-" if scores["roc_auc"] is None else f"{scores['roc_auc']:.4f}"
+        lines.append(f"{name:<16}{scores['precision']:>10.4f}{scores['recall']:>10.4f}{scores['f1']:>10.4f}"
+                     f"{scores['support']:>10,}{auc:>10}{scores['threshold']:>10.3f}")
+    for key in ("micro", "macro", "weighted"):
+        scores = report[key]
+        lines.append(f"{key + ' avg':<16}{scores['precision']:>10.4f}{scores['recall']:>10.4f}{scores['f1']:>10.4f}")
+    for mistake in report["mistakes"]:
+        lines.append(f"  wrong {', '.join(mistake['predicted_labels']) or '(none)'} (true "
+                     f"{', '.join(mistake['true_labels']) or '(none)'}): {mistake['text'][:100]}")
+    return lines

@@ -28,7 +28,11 @@ _IMDB_MEMBER = re.compile(r"(?:^|/)aclImdb/(train|test)/(neg|pos)/([^/]+)\.txt$"
 @dataclass(frozen=True)
 class Split:
     texts: np.ndarray  # object array of str
-    labels: np.ndarray  # int32 class indices
+    labels: np.ndarray  # int32 class indices; multi-label: an int8 0/1 row per text, a column per class
+
+    @property
+    def multi_label(self) -> bool:
+        return self.labels.ndim == 2
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -55,6 +59,15 @@ def sorted_labels(labels) -> tuple[str, ...]:
     return tuple(sorted(labels))
 
 
+def checked_text(raw: str, origin: str, name: str) -> str:
+    """A text as read, refused if it is empty or not text at all."""
+    if not raw.strip():
+        raise TextclfError(f"{origin}: empty text {name}")
+    if "\x00" in raw:
+        raise TextclfError(f"{origin}: {name} is not text (it holds NUL bytes)")
+    return raw
+
+
 class _Collector:
     """Gathers (split, label, name, text) and checks each text is real text."""
 
@@ -73,10 +86,7 @@ class _Collector:
             except UnicodeDecodeError:
                 raw = raw.decode("utf-8", errors="replace")
                 self.undecodable += 1
-        if not raw.strip():
-            raise TextclfError(f"{self.origin}: empty text {name}")
-        if "\x00" in raw:
-            raise TextclfError(f"{self.origin}: {name} is not text (it holds NUL bytes)")
+        raw = checked_text(raw, self.origin, name)
         self.items.setdefault(split, {}).setdefault(label, []).append((order or _sort_key(name), raw))
         self.count += 1
 

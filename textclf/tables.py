@@ -13,12 +13,14 @@ import csv
 import json
 import sys
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from textclf import files
 from textclf.errors import TextclfError
+from textclf.label_sets import LabelFormat, Rows
 from textclf.progress import Progress
-from textclf.sources import Labeled, _Collector, _existing
+from textclf.sources import Labeled, _existing
 
 csv.field_size_limit(2**31 - 1)  # a long document is legitimate input; the default refuses fields over 128 KB
 
@@ -48,11 +50,14 @@ def _json_rows(path: Path, lines):
             yield number, record
 
 
-def _csv_rows(path: Path, lines, delimiter: str):
-    """Rows numbered by the line each starts on: an unclosed quote is reported where it opened."""
-    reader = csv.DictReader(lines, delimiter=delimiter)
+def _csv_rows(path: Path, lines, delimiter: str, columns: list[str] | None):
+    """Rows numbered by the line each starts on: an unclosed quote is reported where it opened.
+
+    ``columns`` names the columns of a file without a header line (``data.columns``).
+    """
+    reader = csv.DictReader(lines, fieldnames=columns, delimiter=delimiter)
     while True:
-        start = reader.line_num + 1 + (reader.line_num == 0)  # the header is line 1
+        start = reader.line_num + 1 + (reader.line_num == 0 and columns is None)  # a header is line 1
         try:
             record = next(reader)
         except StopIteration:
@@ -76,7 +81,7 @@ def _table_kind(path: Path) -> tuple[str, bool]:
     return suffix, compressed
 
 
-def _rows(path: Path):
+def _rows(path: Path, columns: list[str] | None = None):
     """(line number, row mapping) for each record of a .csv, .tsv or .jsonl file, read in one streaming pass.
 
     UTF-8 with or without a BOM (Excel's "CSV UTF-8" has one); other bytes are replaced, and counted in a
@@ -90,7 +95,7 @@ def _rows(path: Path):
     try:
         with opener(path, "rt", encoding="utf-8-sig", errors="textclf-count", newline="") as lines:
             yield from _json_rows(path, lines) if suffix == ".jsonl" else \
-                _csv_rows(path, lines, TABLE_DELIMITERS[suffix])
+                _csv_rows(path, lines, TABLE_DELIMITERS[suffix], columns)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:  # not gzip, or cut off
         raise TextclfError(f"{path}: not a complete gzip file ({exc or type(exc).__name__})") from None
     if _replaced[0]:
@@ -98,24 +103,32 @@ def _rows(path: Path):
               file=sys.stderr)
 
 
-def _read_table_into(collector: _Collector, split: str, path: Path, text_column: str, label_column: str,
-                     first_row: int = 0, shard: bool = False) -> int:
+@dataclass(frozen=True)
+class TableFormat:
+    """Where a table keeps its text and labels, and how the labels are written."""
+
+    text_column: str = "text"
+    label_column: str = "label"
+    columns: list[str] | None = None  # the column names of a file without a header line
+    labels: LabelFormat = LabelFormat()  # noqa: RUF009  frozen: one shared default is safe
+
+
+def _read_table_into(rows: Rows, split: str, path: Path, form: TableFormat, first_row: int = 0,
+                     shard: bool = False) -> int:
     """Add a table's rows, ordered after the ``first_row`` rows of earlier shards; the number of rows."""
     count, progress = 0, Progress(f"reading {path.name}", unit="rows")
-    for number, record in _rows(path):
+    for number, record in _rows(path, form.columns):
         progress.update(count)
-        for column, field in ((text_column, "data.text_column"), (label_column, "data.label_column")):
+        for column, field in ((form.text_column, "data.text_column"), (form.label_column, "data.label_column")):
             if column not in record:
                 raise TextclfError(f"{path} line {number}: no column {column!r} (columns: "
                                    f"{', '.join(map(str, record))}); set {field}")
-        label = record[label_column]
-        if label is None or not str(label).strip():
-            raise TextclfError(f"{path} line {number}: empty label in column {label_column!r}")
-        if not isinstance(label, (str, int)) or isinstance(label, bool):  # JSON: NaN, 1.5, true, a list…
-            raise TextclfError(f"{path} line {number}: label {str(label)[:40]!r} in column {label_column!r} is not "
-                               "a string or a whole number")
+        value = record[form.label_column]
+        labels = form.labels.parse(value, f"{path} line {number}", form.label_column)
+        if not labels and not form.labels.sets:
+            raise TextclfError(f"{path} line {number}: empty label in column {form.label_column!r}")
         name = f"{path.name} line {number}" if shard else f"line {number}"
-        collector.add(split, str(label).strip(), name, str(record[text_column] or ""), order=(first_row + count,))
+        rows.add(split, labels, name, str(record[form.text_column] or ""), order=(first_row + count,))
         count += 1
     if not count:
         raise TextclfError(f"{path}: no rows")
@@ -130,13 +143,19 @@ def _table_files(path: str | None, field: str) -> list[Path]:
     return [_existing(path, field, want="file")]
 
 
-def read_table(path: str | None, test_path: str | None, text_column: str, label_column: str) -> Labeled:
+def read_table(path: str | None, test_path: str | None, text_column: str = "text", label_column: str = "label",
+               labels: LabelFormat | None = None, columns: list[str] | None = None) -> Labeled:
     """Labeled texts from .csv, .tsv or .jsonl files (each may be gzip-compressed), and optionally separate test
-    files; a path may be a glob pattern (``data/train-*.csv``) whose shards are read in name order, as one table."""
-    collector = _Collector(str(Path(path).expanduser()) if path else "data.path")
+    files; a path may be a glob pattern (``data/train-*.csv``) whose shards are read in name order, as one table.
+
+    ``labels`` says how a label field is written (several labels, ids into
+    names); ``columns`` names the columns of files without a header line.
+    """
+    form = TableFormat(text_column, label_column, columns, labels or LabelFormat())
+    rows = Rows(str(Path(path).expanduser()) if path else "data.path", form.labels)
     named = [("train", path, "data.path")] + ([("test", test_path, "data.test_path")] if test_path is not None else [])
     for split, where, field in named:
-        shards, rows = _table_files(where, field), 0
+        shards, count = _table_files(where, field), 0
         for location in shards:
-            rows += _read_table_into(collector, split, location, text_column, label_column, rows, len(shards) > 1)
-    return collector.result()
+            count += _read_table_into(rows, split, location, form, count, len(shards) > 1)
+    return rows.result()

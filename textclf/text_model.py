@@ -39,15 +39,19 @@ class TextModel(keras.Model):
 
     ``model.predict(["great film"])`` works on a list or a NumPy array of
     str; ``model.class_names[i]`` names probability column ``i`` (for two
-    classes the single sigmoid output is P(``class_names[1]``)).
+    classes the single sigmoid output is P(``class_names[1]``)). A
+    multi-label model also carries ``thresholds``, one per label: a label
+    applies where its probability passes its threshold; None otherwise.
     """
 
-    def __init__(self, *args, class_names=(), **kwargs):
+    def __init__(self, *args, class_names=(), thresholds=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.class_names = [str(name) for name in class_names]
+        self.thresholds = None if thresholds is None else [float(value) for value in thresholds]
 
     def get_config(self):
-        return {**super().get_config(), "class_names": self.class_names}
+        extra = {} if self.thresholds is None else {"thresholds": self.thresholds}  # older loaders need no new key
+        return {**super().get_config(), "class_names": self.class_names, **extra}
 
     def __call__(self, inputs, *args, **kwargs):
         return super().__call__(as_strings(inputs), *args, **kwargs)

@@ -14,9 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-from textclf import data, distribute, embeddings, faults, featurize, inputs, models, optimizers, run_record, rundir
+from textclf import (
+    data,
+    distribute,
+    embeddings,
+    faults,
+    featurize,
+    inputs,
+    models,
+    multi_label,
+    optimizers,
+    run_record,
+    rundir,
+)
 from textclf.backup import write_then_rename
 from textclf.bag_input import BagInput
 from textclf.callbacks import make_callbacks, read_state, restore_history, resume_epoch
@@ -71,6 +84,10 @@ class Prepared:
     def num_classes(self) -> int:
         return len(self.corpus.class_names)
 
+    @property
+    def head(self) -> Head:
+        return Head(self.num_classes, self.corpus.train.multi_label)
+
     def scoring(self, split, name: str, cfg: Config) -> tf.data.Dataset:
         return _scoring(self.kind, self.vectorizer, split, name, cfg)
 
@@ -82,7 +99,12 @@ class Prepared:
 def _scoring(kind, vectorizer, split, name: str, cfg: Config) -> tf.data.Dataset:
     """Validation or test batches, vectorized now: batched as ``predict`` batches, never shuffled."""
     features = kind.encode(vectorizer, split.texts, cfg.data, f"vectorizing {name}")
-    return kind.dataset(features, split.labels, EVALUATION_BATCH, cfg.data)
+    return kind.dataset(features, _targets(split), EVALUATION_BATCH, cfg.data)
+
+
+def _targets(split) -> np.ndarray:
+    """What the loss compares outputs with: class numbers, or (multi-label) a float 0/1 row per text."""
+    return split.labels.astype(np.float32) if split.multi_label else split.labels
 
 
 def _batches(dataset) -> int | None:
@@ -118,12 +140,16 @@ def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, s
     The test split is vectorized by ``finalize``, once the training data is let go.
     """
     corpus = _corpus(cfg, options)
+    if corpus.train.multi_label:
+        labels = corpus.train.labels
+        print(f"multi-label: {labels.shape[1]} labels, {labels.sum(axis=1).mean():.2f} per training text "
+              f"({int((labels.sum(axis=1) == 0).sum()):,} without any)", flush=True)
     kind = inputs.of(cfg.model)
     vectorizer = kind.vectorizer(cfg.data)
     featurize.adapt(vectorizer, corpus.train.texts, cfg.data, kind)
     _record_data(cfg, run_dir, corpus, vectorizer, resuming, strategy)
     train_features = kind.encode(vectorizer, corpus.train.texts, cfg.data, "vectorizing train")
-    train_ds = kind.dataset(train_features, corpus.train.labels, cfg.train.batch_size, cfg.data, cfg.seed)
+    train_ds = kind.dataset(train_features, _targets(corpus.train), cfg.train.batch_size, cfg.data, cfg.seed)
     steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # bucketed: about that many
     val_ds = _scoring(kind, vectorizer, corpus.validation, "validation", cfg)
     return Prepared(corpus, kind, vectorizer, train_features, train_ds, val_ds, steps)
@@ -142,10 +168,11 @@ def _initialize_from_data(model, cfg: Config, prepared: Prepared, run_dir: Path)
 
 def build_model(cfg: Config, prepared: Prepared, strategy, run_dir: Path) -> keras.Model:
     """The configured network, compiled with the head's loss and metrics, weights from the data set."""
-    head = Head(prepared.num_classes)
+    head = prepared.head
     with strategy.scope():
         model = models.build(cfg.model, vocab_size=prepared.vectorizer.vocabulary_size(),
-                             num_classes=prepared.num_classes, mixed_precision=cfg.train.mixed_precision)
+                             num_classes=prepared.num_classes, multi_label=head.multi_label,
+                             mixed_precision=cfg.train.mixed_precision)
         model.compile(
             optimizer=optimizers.make(cfg.train.optimizer, cfg.train.learning_rate, cfg.train.lr_schedule,
                                       total_steps=prepared.steps * cfg.train.epochs),
@@ -178,6 +205,8 @@ def fit(model, prepared: Prepared, cfg: Config, run_dir: Path, strategy, options
     callbacks = [*options.callbacks, *make_callbacks(cfg, run_dir),
                  EpochProgress(cfg.train.epochs, _batches(prepared.train_ds))]
     balanced = cfg.train.class_weight == "balanced"
+    if balanced and prepared.head.multi_label:
+        raise TextclfError("train.class_weight: balanced is not supported for multi-label data")
     class_weight = data.class_weights(prepared.corpus.train.labels, prepared.num_classes) if balanced else None
     try:
         if cfg.train.distribute == "multi_worker":
@@ -192,19 +221,47 @@ def fit(model, prepared: Prepared, cfg: Config, run_dir: Path, strategy, options
         raise _diverged(exc, run_dir) from None
 
 
+def _outputs(model, dataset) -> tuple[np.ndarray, np.ndarray]:
+    """The model's outputs on a scoring dataset and the labels, in the dataset's order."""
+    outputs, labels = [], []
+    for features, targets in dataset:
+        outputs.append(np.asarray(model.predict_on_batch(features)))
+        labels.append(targets.numpy())
+    return np.concatenate(outputs), np.concatenate(labels)
+
+
+def _thresholds(best, prepared: Prepared, cfg: Config) -> np.ndarray | None:
+    """Multi-label: each label's threshold, tuned for the best F1 on validation or as configured."""
+    if not prepared.head.multi_label:
+        return None
+    if cfg.train.threshold != "tuned":
+        return np.full(prepared.num_classes, cfg.train.threshold)
+    return multi_label.tune_thresholds(*reversed(_outputs(best, prepared.val_ds)))
+
+
+def _test(best, prepared: Prepared, cfg: Config, thresholds) -> dict:
+    """The best epoch's scores on the test split; multi-label adds the scores of its tuned decisions."""
+    dataset = prepared.scoring(prepared.corpus.test, "test", cfg)
+    test = best.evaluate(dataset, return_dict=True, verbose=0)
+    if thresholds is not None:
+        outputs, labels = _outputs(best, dataset)
+        test["multi_label"] = multi_label.scores(labels, outputs, thresholds, list(prepared.corpus.class_names))
+    return test
+
+
 def finalize(cfg: Config, run_dir: Path, prepared: Prepared, score_test: bool) -> TrainResult:
     """Test the best epoch's weights, save the end-to-end model, write metrics and the history plot."""
     best = load_safely(run_dir / rundir.CHECKPOINT)
-    test = None
-    if score_test:  # never in a tuning trial: the test split is not looked at
-        test = best.evaluate(prepared.scoring(prepared.corpus.test, "test", cfg), return_dict=True, verbose=0)
-    end_to_end = models.end_to_end(prepared.vectorizer, best, cfg.data, prepared.kind, prepared.corpus.class_names)
+    thresholds = _thresholds(best, prepared, cfg)
+    test = _test(best, prepared, cfg, thresholds) if score_test else None  # a tuning trial never looks at test
+    end_to_end = models.end_to_end(prepared.vectorizer, best, cfg.data, prepared.kind, prepared.corpus.class_names,
+                                   thresholds)
     write_then_rename(run_dir / rundir.MODEL_FILE, end_to_end.save, "final_save")
     history = rundir.read_history(run_dir)
     rundir.write_json(run_dir / rundir.HISTORY_JSON, history)
     best_epoch = history_marks(history, cfg.train.checkpoint_monitor, cfg.train.epochs).best_epoch
     metrics = run_record.final_metrics(best, test, history, best_epoch, prepared.corpus,
-                                       prepared.vectorizer.vocabulary_size())
+                                       prepared.vectorizer.vocabulary_size(), thresholds)
     rundir.write_json(run_dir / rundir.METRICS_FILE, metrics)
     history_plot([run_dir], run_dir / rundir.HISTORY_PLOT, finished=True)
     return TrainResult(metrics, end_to_end)

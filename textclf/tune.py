@@ -99,9 +99,14 @@ class _Study:
 def _corpus_for(study: _Study, cfg: Config):
     """Trials that read the same data the same way share one read and split."""
     key = (cfg.data.source, cfg.data.path, cfg.data.test_path, cfg.data.test_split, cfg.data.validation_split,
-           cfg.data.limit, cfg.data.text_column, cfg.data.label_column, cfg.seed)
+           cfg.data.limit, cfg.data.text_column, cfg.data.label_column, cfg.data.task, cfg.data.label_separator,
+           str(cfg.data.label_names), str(cfg.data.columns), cfg.seed)
     if key not in study.corpora:
-        study.corpora[key] = data.load_corpus(cfg.data, cfg.seed)
+        corpus = data.load_corpus(cfg.data, cfg.seed)
+        if corpus.train.multi_label:
+            raise TextclfError(f"{corpus.location}: tune does not search multi-label data yet; train a config "
+                               "such as configs/goemotions.yaml")
+        study.corpora[key] = corpus
     return study.corpora[key]
 
 

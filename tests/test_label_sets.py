@@ -1,0 +1,69 @@
+import json
+
+import numpy as np
+import pytest
+
+from textclf import tables
+from textclf.errors import TextclfError
+from textclf.label_sets import LabelFormat
+
+
+def _read(tmp_path, name: str, content: str, test: str | None = None, **form):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    test_path = None
+    if test is not None:
+        test_path = tmp_path / f"test{path.suffix}"
+        test_path.write_text(test, encoding="utf-8")
+    columns = form.pop("columns", None)
+    return tables.read_table(str(path), test_path and str(test_path), labels=LabelFormat(**form), columns=columns)
+
+
+def test_a_separator_gives_each_text_its_set_of_labels_and_a_row_may_hold_none(tmp_path, capsys):
+    labeled = _read(tmp_path, "t.csv", "text,label\nbill me,billing|urgent\nhello,\nnow,urgent| urgent \n",
+                    separator="|")
+    train = labeled.splits["train"]
+    assert labeled.class_names == ("billing", "urgent") and train.multi_label
+    assert train.labels.tolist() == [[1, 1], [0, 0], [0, 1]]  # a label given twice applies once
+    assert "1 rows without a label" in capsys.readouterr().err
+
+
+def test_jsonl_lists_of_labels_need_the_multi_label_task(tmp_path):
+    rows = "".join(json.dumps(row) + "\n" for row in [{"text": "a", "label": ["x", "y"]}, {"text": "b", "label": []},
+                                                          {"text": "c", "label": "y"}])
+    labeled = _read(tmp_path, "t.jsonl", rows, task="multi_label")
+    assert labeled.splits["train"].labels.tolist() == [[1, 1], [0, 0], [0, 1]]
+    with pytest.raises(TextclfError, match="line 1: label .* needs data.task: multi_label"):
+        _read(tmp_path, "t.jsonl", rows)
+
+
+def test_label_names_turn_ids_into_names_for_a_table_without_a_header(tmp_path):
+    labeled = _read(tmp_path, "t.tsv", "first text\t0,2\tid1\nsecond\t1\tid2\n", separator=",",
+                    names=("joy", "anger", "fear"), columns=["text", "label", "id"])
+    assert labeled.class_names == ("joy", "anger", "fear")
+    assert labeled.splits["train"].texts.tolist() == ["first text", "second"]
+    assert labeled.splits["train"].labels.tolist() == [[1, 0, 1], [0, 1, 0]]
+
+
+@pytest.mark.parametrize("content, form, words", [
+    ("text,label\na,0|5\nb,1\n", {"separator": "|", "names": ("x", "y")}, ["line 2", "label id '5'", "0-1"]),
+    ("text,label\na,x,y\nb,x\n", {"separator": "|"}, ["data.label_separator", "'|' splits no label"]),
+    ("text,label\na,\nb,\n", {"task": "multi_label"}, ["every row's label is empty"]),
+    ("text,label\na,x|y\nb,x\n", {"task": "single_label", "separator": "|"}, ["line 2", "several labels"]),
+])
+def test_bad_multi_label_input_is_one_error_naming_it(tmp_path, content, form, words):
+    with pytest.raises(TextclfError) as error:
+        _read(tmp_path, "t.csv", content.replace(",x,y", ',"x,y"'), **form)
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_a_test_label_training_never_saw_is_an_error(tmp_path):
+    with pytest.raises(TextclfError, match="label 'z' of the test split does not occur in the training data"):
+        _read(tmp_path, "t.csv", "text,label\na,x|y\nb,x\n", test="text,label\nc,x|z\n", separator="|")
+
+
+def test_single_label_tables_read_as_before_through_the_same_path(tmp_path):
+    labeled = _read(tmp_path, "t.csv", "text,label\na,x\nb,y\nc,x\n")
+    assert not labeled.splits["train"].multi_label
+    assert labeled.splits["train"].labels.dtype == np.int32 and labeled.class_names == ("x", "y")
