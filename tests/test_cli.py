@@ -609,8 +609,6 @@ CROSS_FIELD = {  # every rule between fields: in the schema, so --dry-run refuse
     "a monitor that is not logged": ("train: {checkpoint_monitor: val_f1}", ["train.checkpoint_monitor"]),
     "a schedule with plateau cuts": ("train: {lr_schedule: cosine, reduce_lr_on_plateau: {enabled: true}}",
                                      ["train.lr_schedule"]),
-    "class weights for multi-label data": ("data: {source: csv, path: t.csv, task: multi_label}\n"
-                                           "train: {class_weight: balanced}", ["train.class_weight", "multi_label"]),
     "a label separator for IMDB": ("data: {source: imdb, label_separator: '|'}",
                                    ["data.label_separator", "only for source csv"]),
 }

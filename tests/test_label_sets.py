@@ -67,3 +67,21 @@ def test_single_label_tables_read_as_before_through_the_same_path(tmp_path):
     labeled = _read(tmp_path, "t.csv", "text,label\na,x\nb,y\nc,x\n")
     assert not labeled.splits["train"].multi_label
     assert labeled.splits["train"].labels.dtype == np.int32 and labeled.class_names == ("x", "y")
+
+
+def test_a_file_in_several_class_folders_is_one_text_with_their_labels(tmp_path):
+    from textclf import sources
+
+    for label, names in {"billing": ["1.txt", "2.txt"], "urgent": ["2.txt", "3.txt"], "spam": ["4.txt"]}.items():
+        (tmp_path / label).mkdir()
+        for name in names:
+            (tmp_path / label / name).write_text(f"ticket {name}", encoding="utf-8")
+    labeled = sources.read_class_directory(str(tmp_path), None)
+    train = labeled.splits["train"]
+    assert labeled.class_names == ("billing", "spam", "urgent") and train.multi_label
+    assert train.texts.tolist() == ["ticket 1.txt", "ticket 2.txt", "ticket 3.txt", "ticket 4.txt"]
+    assert train.labels.tolist() == [[1, 0, 0], [1, 0, 1], [0, 0, 1], [0, 1, 0]]
+    single = sources.read_class_directory(str(tmp_path), None, task="single_label")
+    assert not single.splits["train"].multi_label and len(single.splits["train"]) == 5
+    (tmp_path / "urgent" / "2.txt").write_text("another ticket", encoding="utf-8")  # the same name, another text
+    assert not sources.read_class_directory(str(tmp_path), None).splits["train"].multi_label

@@ -102,7 +102,8 @@ def test_a_multi_label_run_through_every_command(tmp_path):
     config = {"name": "topics", "seed": 1, "output_dir": str(tmp_path / "outputs"),
               "data": {"source": "csv", "path": str(tmp_path / "topics.csv"), "task": "multi_label",
                        "label_separator": "|", "vocab_size": 100},
-              "model": {"type": "nbsvm"}, "train": {"epochs": 3, "batch_size": 16, "learning_rate": 0.05}}
+              "model": {"type": "nbsvm"},  # balanced: each label's positives and negatives weighed (losses.py)
+              "train": {"epochs": 3, "batch_size": 16, "learning_rate": 0.05, "class_weight": "balanced"}}
     (tmp_path / "topics.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     runner = CliRunner()
 

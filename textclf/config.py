@@ -300,12 +300,6 @@ class Config(Strict):
             train["metrics"] = [*metrics, "f1"]
         return {**raw, "train": train}
 
-    @model_validator(mode="after")
-    def _multi_label_weights(self) -> Config:
-        if self.data.task == "multi_label" and self.train.class_weight != "none":
-            raise RuleError("train.class_weight", "not supported for multi_label data (each text has a set of labels)")
-        return self
-
 
 def _assign(raw: dict[str, Any], dotted_key: str, value: Any, context: str) -> None:
     parts = dotted_key.strip().split(".")

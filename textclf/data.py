@@ -81,7 +81,7 @@ def read_source(cfg: DataConfig) -> sources.Labeled:
         names = None if cfg.label_names is None else tuple(cfg.label_names)
         return tables.read_table(cfg.path, cfg.test_path, cfg.text_column, cfg.label_column,
                                  label_sets.LabelFormat(cfg.task, cfg.label_separator, names), cfg.columns)
-    return sources.read_class_directory(cfg.path, cfg.test_path)
+    return sources.read_class_directory(cfg.path, cfg.test_path, cfg.task)
 
 
 def load_corpus(cfg: DataConfig, seed: int) -> Corpus:

@@ -47,6 +47,16 @@ class Head:
     def loss(self) -> str:
         return "binary_crossentropy" if self.binary or self.multi_label else "sparse_categorical_crossentropy"
 
+    def training_loss(self, labels: np.ndarray, balanced: bool):
+        """The loss to train with: ``loss``, or for ``train.class_weight: balanced`` on multi-label data one that
+        weighs each label's positives and negatives (``losses``); single-label data is weighted by Keras'
+        ``class_weight`` (``data.class_weights``)."""
+        if not (balanced and self.multi_label):
+            return self.loss
+        from textclf.losses import BalancedBinaryCrossentropy, balanced_weights
+
+        return BalancedBinaryCrossentropy(*balanced_weights(labels))
+
     def output_layer(self):
         """The last layer of every builder: float32 even under mixed precision."""
         from keras import layers

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from textclf.errors import TextclfError
-from textclf.sources import Labeled, Split, _Collector, checked_text, sorted_labels
+from textclf.sources import Labeled, Split, _Collector, _sort_key, checked_text, sorted_labels
 
 
 @dataclass(frozen=True)
@@ -115,3 +115,17 @@ class Rows:
         if empty:
             print(f"{self.origin}: {empty:,} rows without a label (none of the {len(names)} applies)", file=sys.stderr)
         return Labeled(splits, tuple(names), self.origin)
+
+
+def from_class_folders(origin: str, items: list[tuple[str, str, str, bytes]]) -> Labeled:
+    """Multi-label data from class folders: (split, label, "split/label/file.txt", bytes) of each file read;
+    the files of one name in one split are one text (the first one's), with every folder's label."""
+    texts: dict[tuple[str, str], tuple[list[str], bytes]] = {}
+    for split, label, name, raw in items:
+        labels, _ = texts.setdefault((split, name.rsplit("/", 1)[-1]), ([], raw))
+        labels.append(label)
+    rows = Rows(origin, LabelFormat(task="multi_label"))
+    for (split, file), (labels, raw) in texts.items():
+        text = raw.decode("utf-8", errors="replace")
+        rows.add(split, tuple(dict.fromkeys(labels)), f"{split}/{file}", text, order=_sort_key(file))
+    return rows.result()

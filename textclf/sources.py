@@ -198,11 +198,13 @@ def read_imdb(path: str | None) -> Labeled:
     return _read_imdb_dir(location) if location.is_dir() else _read_imdb_tar(location)
 
 
-def read_class_directory(path: str | None, test_path: str | None) -> Labeled:
+def read_class_directory(path: str | None, test_path: str | None, task: str = "auto") -> Labeled:
     """One subfolder of ``.txt`` files per class; ``train/`` and ``test/`` subfolders are optional.
 
     The layout ``keras.utils.text_dataset_from_directory`` reads; classes in
-    alphanumeric order of their folder names.
+    alphanumeric order of their folder names. Multi-label (``task``, or
+    ``auto`` when the same file, by name and text, is in several class
+    folders of a split): the files of one name are one text, holding the labels of their folders.
     """
     location = _existing(path)
     if not location.is_dir():
@@ -214,12 +216,31 @@ def read_class_directory(path: str | None, test_path: str | None) -> Labeled:
     classes = sorted_labels(child.name for child in roots["train"].iterdir() if child.is_dir())
     if not classes:
         raise TextclfError(f"{roots['train']}: no class subfolders (expected e.g. {roots['train']}/<class>/*.txt)")
-    collector = _Collector(str(location), classes)
-    _read_class_folders(collector, roots, [*classes, *_extra_classes(roots.get("test"), classes)])
-    empty = [name for name in classes if not collector.items.get("train", {}).get(name)]
+    read = _Read(str(location))
+    _read_class_folders(read, roots, [*classes, *_extra_classes(roots.get("test"), classes)])
+    empty = [name for name in classes if not any(item[:2] == ("train", name) for item in read.items)]
     if empty:
         raise TextclfError(f"{roots['train'] / empty[0]}: no .txt files in this class folder")
+    shared = len({(split, name.rsplit("/", 1)[-1], raw) for split, _, name, raw in read.items}) < len(read.items)
+    if task == "multi_label" or (task == "auto" and shared):  # one file, by name and text, in several folders
+        from textclf.label_sets import from_class_folders
+
+        return from_class_folders(str(location), read.items)
+    collector = _Collector(str(location), classes)
+    for item in read.items:
+        collector.add(*item)
     return collector.result()
+
+
+class _Read:
+    """Files as read, (split, label, name, bytes), until the layout says single- or multi-label."""
+
+    def __init__(self, origin: str):
+        self.origin = origin
+        self.items: list[tuple[str, str, str, bytes]] = []
+
+    def add(self, split: str, label: str, name: str, raw: bytes) -> None:
+        self.items.append((split, label, name, raw))
 
 
 def _extra_classes(test_root: Path | None, classes) -> list[str]:

@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 import textclf.layers  # noqa: F401  registers the layers a saved model refers to
+import textclf.losses  # noqa: F401  the loss a balanced multi-label network was compiled with
 import textclf.metrics  # noqa: F401  the metrics its inner network was compiled with
 import textclf.optimizers  # noqa: F401  and the optimizers its inner network was compiled with
 from textclf.errors import TextclfError

@@ -176,7 +176,7 @@ def build_model(cfg: Config, prepared: Prepared, strategy, run_dir: Path) -> ker
         model.compile(
             optimizer=optimizers.make(cfg.train.optimizer, cfg.train.learning_rate, cfg.train.lr_schedule,
                                       total_steps=prepared.steps * cfg.train.epochs),
-            loss=head.loss,
+            loss=head.training_loss(prepared.corpus.train.labels, cfg.train.class_weight == "balanced"),
             metrics=head.metrics(cfg.train.metrics),
             steps_per_execution=steps_per_execution(prepared.steps, STEPS_PER_EXECUTION)
             if cfg.train.distribute == "none" else 1,
@@ -204,9 +204,7 @@ def fit(model, prepared: Prepared, cfg: Config, run_dir: Path, strategy, options
               "resuming: no epoch had finished, so training starts from the beginning", flush=True)
     callbacks = [*options.callbacks, *make_callbacks(cfg, run_dir),
                  EpochProgress(cfg.train.epochs, _batches(prepared.train_ds))]
-    balanced = cfg.train.class_weight == "balanced"
-    if balanced and prepared.head.multi_label:
-        raise TextclfError("train.class_weight: balanced is not supported for multi-label data")
+    balanced = cfg.train.class_weight == "balanced" and not prepared.head.multi_label  # multi-label: in the loss
     class_weight = data.class_weights(prepared.corpus.train.labels, prepared.num_classes) if balanced else None
     try:
         if cfg.train.distribute == "multi_worker":
