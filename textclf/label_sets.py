@@ -129,3 +129,10 @@ def from_class_folders(origin: str, items: list[tuple[str, str, str, bytes]]) ->
         text = raw.decode("utf-8", errors="replace")
         rows.add(split, tuple(dict.fromkeys(labels)), f"{split}/{file}", text, order=_sort_key(file))
     return rows.result()
+
+
+def summary(labels: np.ndarray) -> str:
+    """The line a multi-label run starts with: how many labels, and how many a training text holds."""
+    held = labels.sum(axis=1)
+    return (f"multi-label: {labels.shape[1]} labels, {held.mean():.2f} per training text "
+            f"({int((held == 0).sum()):,} without any)")

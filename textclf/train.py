@@ -24,6 +24,7 @@ from textclf import (
     faults,
     featurize,
     inputs,
+    label_sets,
     models,
     multi_label,
     optimizers,
@@ -141,9 +142,7 @@ def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, s
     """
     corpus = _corpus(cfg, options)
     if corpus.train.multi_label:
-        labels = corpus.train.labels
-        print(f"multi-label: {labels.shape[1]} labels, {labels.sum(axis=1).mean():.2f} per training text "
-              f"({int((labels.sum(axis=1) == 0).sum()):,} without any)", flush=True)
+        print(label_sets.summary(corpus.train.labels), flush=True)
     kind = inputs.of(cfg.model)
     vectorizer = kind.vectorizer(cfg.data)
     featurize.adapt(vectorizer, corpus.train.texts, cfg.data, kind)
