@@ -115,3 +115,15 @@ def test_malformed_overrides_are_rejected(assignment):
 def test_config_is_typed_and_frozen():
     cfg = Config.model_validate({"name": "x", "model": {"type": "conv1d_bilstm"}})
     assert cfg.model.lstm_units == (64, 32) and cfg.model.input_kind == "sequence"
+
+
+@pytest.mark.parametrize(("data", "monitor"), [
+    ({"task": "multi_label"}, "val_f1"), ({"label_separator": "|"}, "val_f1"),
+    ({"label_separator": "|", "task": "single_label"}, "val_loss"), ({}, "val_loss")])
+def test_multi_label_data_picks_its_epoch_by_micro_f1_unless_told(data, monitor):
+    cfg = validate({"name": "t", "data": {"source": "csv", "path": "t.csv", **data}, "model": {"type": "nbsvm"}})
+    assert (cfg.train.checkpoint_monitor, cfg.train.early_stopping.monitor) == (monitor, monitor)
+    assert ("f1" in cfg.train.metrics) == (monitor == "val_f1")
+    told = validate({"name": "t", "data": {"source": "csv", "path": "t.csv", **data}, "model": {"type": "nbsvm"},
+                     "train": {"checkpoint_monitor": "val_loss"}})
+    assert told.train.checkpoint_monitor == "val_loss"

@@ -286,9 +286,16 @@ class Config(Strict):
     @model_validator(mode="before")
     @classmethod
     def _multi_label_defaults(cls, raw: Any) -> Any:
-        """Multi-label data is judged by micro-F1, not accuracy: unless set, it picks the best epoch and stops."""
+        """Multi-label data is judged by micro-F1, not accuracy: unless set, it picks the best epoch and stops.
+
+        Multi-label: ``data.task: multi_label``, or a label separator under
+        ``auto`` (the data is then multi-label, or the separator an error).
+        """
         data, train = (raw.get(key) if isinstance(raw, dict) else None for key in ("data", "train"))
-        if not isinstance(data, dict) or data.get("task") != "multi_label" or not isinstance(train or {}, dict):
+        if not isinstance(data, dict) or not isinstance(train or {}, dict):
+            return raw
+        task = data.get("task", "auto")
+        if not (task == "multi_label" or (task == "auto" and data.get("label_separator") is not None)):
             return raw
         train = dict(train or {})
         stopping = train.get("early_stopping", {})
