@@ -93,6 +93,16 @@ class BagInput:
         values = None if cfg.output_mode == "multi_hot" else tf.concat([part[1] for part in parts], axis=0)
         return BagVectors(ids, values, int(vectorizer.vocabulary_size()))
 
+    def to_arrays(self, bags: BagVectors) -> dict[str, np.ndarray]:
+        """Encoded bags as NumPy arrays, for ``feature_cache``."""
+        arrays = {"ids": bags.ids.flat_values.numpy(), "row_splits": bags.ids.row_splits.numpy()}
+        return arrays if bags.values is None else {**arrays, "values": bags.values.flat_values.numpy()}
+
+    def from_arrays(self, arrays: dict[str, np.ndarray], width: int) -> BagVectors:
+        def ragged(values):
+            return tf.RaggedTensor.from_row_splits(values, arrays["row_splits"], validate=False)
+        return BagVectors(ragged(arrays["ids"]), ragged(arrays["values"]) if "values" in arrays else None, width)
+
     def dataset(self, bags: BagVectors, labels: np.ndarray, batch_size: int, cfg: DataConfig,
                 shuffle_seed: int | None = None):
         """Bag vectors as (ids, values) of their non-zero entries, padded per batch.

@@ -73,6 +73,7 @@ class DataConfig(Strict):
     label_separator: Annotated[str, Field(min_length=1)] | None = None  # "|" or ",": several labels in one field
     label_names: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # labels are ids 0, 1, … into this list
     columns: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # the column names of a table without a header
+    cache: bool = False  # keep the vocabulary and vectorized splits in <output_dir>/.cache/features for the next run
 
     @model_validator(mode="after")
     def _source_needs(self) -> DataConfig:

@@ -101,6 +101,32 @@ def _fast_vocabulary_reads(vectorizer) -> None:
     lookup.get_vocabulary = get_vocabulary
 
 
+def vocabulary_for_cache(vectorizer) -> tuple[bytes, int]:
+    """The vocabulary as ``restore_vocabulary`` takes it back: its terms joined by newlines, special tokens
+    first, and how many special tokens lead (``feature_cache``)."""
+    lookup = vectorizer._lookup_layer
+    masked = lookup.mask_token is not None and lookup.output_mode == "int"
+    return _joined_vocabulary(vectorizer), int(masked) + lookup.num_oov_indices
+
+
+def idf_weights(vectorizer) -> np.ndarray | None:
+    """A tf-idf vectorizer's idf weights, special tokens included; None for other output modes."""
+    weights = getattr(vectorizer._lookup_layer, "idf_weights", None)
+    return None if weights is None else np.asarray(weights.numpy() if hasattr(weights, "numpy") else weights)
+
+
+def restore_vocabulary(vectorizer, terms: list[bytes], specials: int, idf: np.ndarray | None) -> None:
+    """Give ``vectorizer`` a vocabulary ``vocabulary_for_cache`` wrote: the same terms, ids and idf weights."""
+    vocabulary = np.array([*(term.decode("utf-8") for term in terms[:specials]), *terms[specials:]], dtype=object)
+    lookup = vectorizer._lookup_layer
+    lookup._find_repeated_tokens = lambda tokens: []  # distinct: they were a vocabulary
+    try:
+        vectorizer.set_vocabulary(vocabulary, idf_weights=idf)
+    finally:
+        del lookup._find_repeated_tokens
+    _fast_vocabulary_reads(vectorizer)
+
+
 def vocabulary_sha256(vectorizer) -> str:
     """The sha256 of the vocabulary's terms joined by newlines: which vocabulary a run was trained with."""
     import hashlib

@@ -48,6 +48,14 @@ class SequenceInput:
         parts = featurize.encode_chunks(function, texts, label)
         return tf.concat(parts, axis=0) if parts else function(tf.zeros([0], tf.string))
 
+    def to_arrays(self, ids: tf.RaggedTensor) -> dict[str, np.ndarray]:
+        """Encoded token ids as NumPy arrays, for ``feature_cache``."""
+        return {"ids": ids.flat_values.numpy(), "row_splits": ids.row_splits.numpy()}
+
+    def from_arrays(self, arrays: dict[str, np.ndarray], width: int) -> tf.RaggedTensor:
+        del width  # token ids need no vector width
+        return tf.RaggedTensor.from_row_splits(arrays["ids"], arrays["row_splits"], validate=False)
+
     def dataset(self, ids, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
         """Training batches (a shuffle seed given) of about one length; else batches padded as ``predict`` pads.
 

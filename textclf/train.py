@@ -36,6 +36,7 @@ from textclf.bag_input import BagInput
 from textclf.callbacks import make_callbacks, read_state, restore_history, resume_epoch
 from textclf.config import Config, to_yaml
 from textclf.errors import TextclfError
+from textclf.feature_cache import FeatureCache
 from textclf.fit_progress import EpochProgress, steps_per_execution
 from textclf.head import Head
 from textclf.inputs import EVALUATION_BATCH
@@ -80,6 +81,8 @@ class Prepared:
     train_ds: tf.data.Dataset | None
     val_ds: tf.data.Dataset
     steps: int  # training batches per epoch
+    cache: FeatureCache | None = None  # data.cache: where the vectorized splits are kept
+    cached_test: object = None  # the test split's features, read from the cache
 
     @property
     def num_classes(self) -> int:
@@ -89,17 +92,22 @@ class Prepared:
     def head(self) -> Head:
         return Head(self.num_classes, self.corpus.train.multi_label)
 
-    def scoring(self, split, name: str, cfg: Config) -> tf.data.Dataset:
-        return _scoring(self.kind, self.vectorizer, split, name, cfg)
+    def test_set(self, cfg: Config) -> tf.data.Dataset:
+        """The test batches: from the cache, or vectorized now (and then kept in the cache)."""
+        features = self.cached_test
+        if features is None:
+            features = self.kind.encode(self.vectorizer, self.corpus.test.texts, cfg.data, "vectorizing test")
+            if self.cache is not None:
+                self.cache.add("test", features)
+        return _scoring(self.kind, features, self.corpus.test, cfg)
 
     def trained(self) -> Prepared:
         """The same without the training data, whose memory the test split can then use."""
         return dataclasses.replace(self, train_features=None, train_ds=None)
 
 
-def _scoring(kind, vectorizer, split, name: str, cfg: Config) -> tf.data.Dataset:
-    """Validation or test batches, vectorized now: batched as ``predict`` batches, never shuffled."""
-    features = kind.encode(vectorizer, split.texts, cfg.data, f"vectorizing {name}")
+def _scoring(kind, features, split, cfg: Config) -> tf.data.Dataset:
+    """Validation or test batches: batched as ``predict`` batches, never shuffled."""
     return kind.dataset(features, _targets(split), EVALUATION_BATCH, cfg.data)
 
 
@@ -145,13 +153,28 @@ def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, s
         print(label_sets.summary(corpus.train.labels), flush=True)
     kind = inputs.of(cfg.model)
     vectorizer = kind.vectorizer(cfg.data)
-    featurize.adapt(vectorizer, corpus.train.texts, cfg.data, kind)
+    cache = FeatureCache(cfg, kind, corpus.fingerprint) if cfg.data.cache else None
+    features = _vectorized(cfg, corpus, kind, vectorizer, cache)
     _record_data(cfg, run_dir, corpus, vectorizer, resuming, strategy)
-    train_features = kind.encode(vectorizer, corpus.train.texts, cfg.data, "vectorizing train")
-    train_ds = kind.dataset(train_features, _targets(corpus.train), cfg.train.batch_size, cfg.data, cfg.seed)
+    train_ds = kind.dataset(features["train"], _targets(corpus.train), cfg.train.batch_size, cfg.data, cfg.seed)
     steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # bucketed: about that many
-    val_ds = _scoring(kind, vectorizer, corpus.validation, "validation", cfg)
-    return Prepared(corpus, kind, vectorizer, train_features, train_ds, val_ds, steps)
+    val_ds = _scoring(kind, features["validation"], corpus.validation, cfg)
+    return Prepared(corpus, kind, vectorizer, features["train"], train_ds, val_ds, steps, cache, features.get("test"))
+
+
+def _vectorized(cfg: Config, corpus: data.Corpus, kind, vectorizer, cache: FeatureCache | None) -> dict:
+    """The training and validation features (and the test split's, if cached), the vocabulary learned or read
+    from ``data.cache``; a new vocabulary's features are then kept there."""
+    cached = cache.load(vectorizer) if cache is not None else None
+    if cached is not None:
+        print(f"vectorized features: reused from {cache.folder}", flush=True)
+        return cached
+    featurize.adapt(vectorizer, corpus.train.texts, cfg.data, kind)
+    features = {name: kind.encode(vectorizer, getattr(corpus, name).texts, cfg.data, f"vectorizing {name}")
+                for name in ("train", "validation")}
+    if cache is not None:
+        cache.save(vectorizer, features)
+    return features
 
 
 def _initialize_from_data(model, cfg: Config, prepared: Prepared, run_dir: Path) -> None:
@@ -238,7 +261,7 @@ def _thresholds(best, prepared: Prepared, cfg: Config) -> np.ndarray | None:
 
 def _test(best, prepared: Prepared, cfg: Config, thresholds) -> dict:
     """The best epoch's scores on the test split; multi-label adds the scores of its tuned decisions."""
-    dataset = prepared.scoring(prepared.corpus.test, "test", cfg)
+    dataset = prepared.test_set(cfg)
     test = best.evaluate(dataset, return_dict=True, verbose=0)
     if thresholds is not None:
         outputs, labels = _outputs(best, dataset)

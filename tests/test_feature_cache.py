@@ -1,0 +1,82 @@
+import shutil
+
+import numpy as np
+import pytest
+from helpers import tiny_config
+
+from textclf import featurize, rundir, train
+from textclf.config import DataConfig, load_config
+from textclf.feature_cache import FOLDER
+from textclf.inputs import kinds
+
+TIMING = ("train_seconds", "seconds_per_epoch", "peak_rss_mib", "peak_rss_mib_children")
+
+
+def _train(tmp_path, imdb_dir, capsys, **data):
+    config = tiny_config(tmp_path, imdb_dir, {"type": "nbsvm"}, data={"cache": True, "ngrams": 2, **data},
+                         train={"epochs": 1})
+    cfg = load_config(config, output_dir=str(tmp_path / "outputs"))
+    metrics = train.run(cfg, rundir.create_run_dir(cfg.output_dir, cfg.name)).metrics
+    said = capsys.readouterr()
+    return {k: v for k, v in metrics.items() if k not in TIMING}, said.out + said.err
+
+
+def test_a_second_run_on_the_same_data_reuses_the_features_and_trains_the_same(tmp_path, imdb_dir, capsys):
+    first, said = _train(tmp_path, imdb_dir, capsys)
+    assert "learning the vocabulary" in said and "reused" not in said
+    (folder,) = (tmp_path / "outputs" / FOLDER).iterdir()
+    assert sorted(path.name for path in folder.iterdir()) == ["meta.json", "test.npz", "train.npz",
+                                                              "validation.npz", "vocabulary.txt"]
+    again, said = _train(tmp_path, imdb_dir, capsys)
+    assert f"vectorized features: reused from {folder}" in said
+    assert "learning the vocabulary" not in said and "vectorizing" not in said
+    assert again == first  # the same vocabulary, features, weights and test score
+
+
+def test_other_data_or_vectorizer_settings_are_never_served_stale_features(tmp_path, imdb_dir, capsys):
+    _train(tmp_path, imdb_dir, capsys)
+    _, said = _train(tmp_path, imdb_dir, capsys, vocab_size=150)
+    assert "reused" not in said
+    review = next((imdb_dir / "train" / "pos").glob("*.txt"))
+    original = review.read_text(encoding="utf-8")
+    try:
+        review.write_text(original + " one more word", encoding="utf-8")
+        _, said = _train(tmp_path, imdb_dir, capsys)
+        assert "reused" not in said
+    finally:
+        review.write_text(original, encoding="utf-8")
+    assert len(list((tmp_path / "outputs" / FOLDER).iterdir())) == 3
+
+
+def test_a_folder_a_killed_run_left_half_written_is_never_read(tmp_path, imdb_dir, capsys):
+    _train(tmp_path, imdb_dir, capsys)
+    (folder,) = (tmp_path / "outputs" / FOLDER).iterdir()
+    shutil.copytree(folder, folder.with_name(".incomplete-x"))  # killed before its rename: another name
+    (folder / "validation.npz").unlink()  # a folder missing a split is not trusted either
+    _, said = _train(tmp_path, imdb_dir, capsys)
+    assert "reused" not in said and "learning the vocabulary" in said
+    _, said = _train(tmp_path, imdb_dir, capsys)  # the broken folder was replaced by the last run's
+    assert "reused" in said
+
+
+@pytest.mark.parametrize(("kind", "settings"), [("bag", {"output_mode": "tf_idf", "ngrams": 2}),
+                                                ("bag", {"output_mode": "count"}), ("sequence", {})])
+def test_a_restored_vocabulary_is_the_learned_one_ids_and_idf_weights_included(kind, settings):
+    cfg = DataConfig(vocab_size=30, **settings)
+    texts = np.array(["a good film", "a bad film, bad", "good good fun", "the end"], dtype=object)
+    learned = kinds()[kind].vectorizer(cfg)
+    featurize.adapt(learned, texts, cfg, kinds()[kind])
+    restored = kinds()[kind].vectorizer(cfg)
+    terms, specials = featurize.vocabulary_for_cache(learned)
+    featurize.restore_vocabulary(restored, terms.split(b"\n"), specials, featurize.idf_weights(learned))
+    assert restored.get_vocabulary() == learned.get_vocabulary()
+    probe = np.array(["good bad film", "unseen words", ""], dtype=object)
+    input_kind = kinds()[kind]
+    encoded = [input_kind.to_arrays(input_kind.encode(vectorizer, probe, cfg)) for vectorizer in (restored, learned)]
+    assert encoded[0].keys() == encoded[1].keys()
+    for name in encoded[0]:
+        np.testing.assert_array_equal(encoded[0][name], encoded[1][name])
+    back = input_kind.to_arrays(input_kind.from_arrays(encoded[0], restored.vocabulary_size()))  # as the cache reads
+    assert all(np.array_equal(back[name], encoded[0][name]) for name in encoded[0])
+    if settings.get("output_mode") == "tf_idf":
+        np.testing.assert_allclose(featurize.idf_weights(restored), featurize.idf_weights(learned))
