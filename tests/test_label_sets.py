@@ -85,3 +85,21 @@ def test_a_file_in_several_class_folders_is_one_text_with_their_labels(tmp_path)
     assert not single.splits["train"].multi_label and len(single.splits["train"]) == 5
     (tmp_path / "urgent" / "2.txt").write_text("another ticket", encoding="utf-8")  # the same name, another text
     assert not sources.read_class_directory(str(tmp_path), None).splits["train"].multi_label
+
+
+def test_through_the_command_line_a_bad_label_field_is_one_line_and_exit_2(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from textclf.cli import app
+
+    (tmp_path / "t.csv").write_text("text,label\na,x\nb,y\nc,x\n", encoding="utf-8")
+    config = {"name": "t", "data": {"source": "csv", "path": str(tmp_path / "t.csv"), "label_separator": "|"},
+              "model": {"type": "nbsvm"}, "output_dir": str(tmp_path / "outputs")}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", str(tmp_path / "c.yaml")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
+    assert errors == [f"error: data.label_separator: '|' splits no label of {tmp_path / 't.csv'}; is it the "
+                      "separator the labels are written with?"]
+    assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").iterdir())
