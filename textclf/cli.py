@@ -144,7 +144,8 @@ def _run_dir(run_dir: Path | None, outputs: Path, need: str = rundir.MODEL_FILE)
 
 ThresholdOpt = Annotated[Optional[float], typer.Option(
     "--threshold", help="Two classes: label a text with the second class when its probability is above this "
-                        "[default: the more probable class, i.e. 0.5].", show_default=False)]
+                        "[default: the more probable class, i.e. 0.5]. Multi-label: every label above this, "
+                        "instead of each label's tuned threshold.", show_default=False)]
 
 
 @app.command()

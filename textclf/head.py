@@ -82,12 +82,12 @@ class Head:
         """Each row's class: the most probable, or (two classes) the second when its probability passes
         ``threshold``; 0.5 gives the same as the most probable. Multi-label: each class whose probability
         passes its threshold (``threshold``: one for all, or one per class), as a 0/1 row."""
+        if np.ndim(threshold) == 0 and threshold is not None and not 0.0 < threshold < 1.0:
+            raise TextclfError(f"--threshold: {threshold} must lie between 0 and 1")
         if self.multi_label:
             return (probabilities > np.asarray(0.5 if threshold is None else threshold)).astype(np.int8)
         if threshold is None:
             return probabilities.argmax(axis=1)
-        if not 0.0 < threshold < 1.0:
-            raise TextclfError(f"--threshold: {threshold} must lie between 0 and 1")
         if not self.binary:
             raise TextclfError(f"--threshold: only for two classes; this model has {self.num_classes}")
         return (probabilities[:, 1] > threshold).astype(np.int64)
