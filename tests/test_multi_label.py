@@ -130,7 +130,12 @@ def test_a_multi_label_run_through_every_command(tmp_path):
     (tmp_path / "lines.txt").write_text("the of and\nprice cash\n", encoding="utf-8")
     lines = invoke("predict", run, "--file", tmp_path / "lines.txt").strip().splitlines()
     assert [line.split("\t")[0] for line in lines][0] == "(none)" and lines[1].startswith("money ")
-    assert run.name in invoke("runs", "--dir", tmp_path / "outputs")
+    table = invoke("runs", "--dir", tmp_path / "outputs", "--sort", "test_f1").splitlines()
+    assert table[0].split()[5:7] == ["test_accuracy", "test_f1"] and table[1].split()[0] == run.name
+    assert table[1].split()[6] == f"{metrics['test_micro_f1']:.4f}"
+    evaluated = json.loads((run / "evaluation/test/metrics.json").read_text())  # scored again, from raw texts
+    assert metrics["test_accuracy"] == pytest.approx(evaluated["subset_accuracy"])
+    assert metrics["test_macro_f1"] == pytest.approx(evaluated["macro"]["f1"])
     invoke("plot-history", run, "--out", tmp_path / "history.png")
 
     assert "largest difference" in invoke("export", run, "--out", tmp_path / "served")

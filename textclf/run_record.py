@@ -81,7 +81,8 @@ def _multi_label_metrics(test: dict | None, thresholds, corpus: data.Corpus) -> 
     if thresholds is None:
         return {}
     scores = (test or {}).get("multi_label")
-    summary = {} if scores is None else {
+    summary = {} if scores is None else {  # accuracy: every label of a text right; Keras' is per (text, label)
+        "test_accuracy": scores["subset_accuracy"], "test_label_accuracy": float(test["accuracy"]),
         "test_micro_f1": scores["micro"]["f1"], "test_macro_f1": scores["macro"]["f1"],
         "test_weighted_f1": scores["weighted"]["f1"], "test_subset_accuracy": scores["subset_accuracy"],
         "test_hamming_loss": scores["hamming_loss"]}

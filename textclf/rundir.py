@@ -201,8 +201,10 @@ def check_resumable(run_dir: Path) -> None:
         raise TextclfError(f"--resume: {run_dir}: in use by {holder}; wait for it to finish, or stop it first")
 
 
-RUN_COLUMNS = ("run", "model", "started", "status", "epochs", "test_accuracy", "train_seconds", "parameters", "error")
-NUMERIC_COLUMNS = ("epochs", "test_accuracy", "train_seconds", "parameters")
+# test_f1: a multi-label run's micro-F1 (its test_accuracy: the share of texts with every label right)
+RUN_COLUMNS = ("run", "model", "started", "status", "epochs", "test_accuracy", "test_f1", "train_seconds",
+               "parameters", "error")
+NUMERIC_COLUMNS = ("epochs", "test_accuracy", "test_f1", "train_seconds", "parameters")
 
 
 def _epochs_logged(path: Path) -> int | None:
@@ -235,11 +237,12 @@ def list_runs(output_dir: str | Path, sort: str = "started") -> list[dict[str, A
             "started": str(info.get("started_at") or "")[:19], "status": str(status),
             "epochs": int(epochs) if epochs is not None else _epochs_logged(path),
             "test_accuracy": _number(metrics.get("test_accuracy")),
+            "test_f1": _number(metrics.get("test_micro_f1")),
             "train_seconds": _number(metrics.get("train_seconds")),
             "parameters": _number(metrics.get("parameters")),
             "error": (error[:57] + "...") if len(error) > 60 else (error or None),
         })
-    descending = sort in ("test_accuracy", "started", "epochs", "parameters")
+    descending = sort in ("test_accuracy", "test_f1", "started", "epochs", "parameters")
     present = [r for r in rows if r[sort] is not None]
     missing = [r for r in rows if r[sort] is None]
     return sorted(present, key=lambda r: r[sort], reverse=descending) + missing

@@ -100,7 +100,7 @@ def cell(value, column: str = "") -> str:
     if value is None:
         return "-"
     if isinstance(value, float):  # one number of decimals per column, so that the points line up
-        return f"{value:.4f}" if column == "test_accuracy" else f"{value:,.1f}"
+        return f"{value:.4f}" if column in ("test_accuracy", "test_f1") else f"{value:,.1f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
