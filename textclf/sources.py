@@ -218,7 +218,8 @@ def read_class_directory(path: str | None, test_path: str | None, task: str = "a
         raise TextclfError(f"{roots['train']}: no class subfolders (expected e.g. {roots['train']}/<class>/*.txt)")
     read = _Read(str(location))
     _read_class_folders(read, roots, [*classes, *_extra_classes(roots.get("test"), classes)])
-    empty = [name for name in classes if not any(item[:2] == ("train", name) for item in read.items)]
+    present = {label for split, label, _, _ in read.items if split == "train"}
+    empty = [name for name in classes if name not in present]
     if empty:
         raise TextclfError(f"{roots['train'] / empty[0]}: no .txt files in this class folder")
     shared = len({(split, name.rsplit("/", 1)[-1], raw) for split, _, name, raw in read.items}) < len(read.items)
