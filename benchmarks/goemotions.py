@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.peers import timed
-from benchmarks.results import merge_rows, write_section
+from benchmarks.results import markdown_table, merge_rows, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -85,13 +85,10 @@ def textclf_run(folder: Path, output_dir: Path) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| system | macro-F1 (dev.tsv) | micro-F1 (dev.tsv) | wall s | peak RSS MiB | measured |",
-             "|---|---|---|---|---|---|"]
-    for row in rows:
-        rss = "-" if row["rss"] is None else f"{row['rss']:,.0f}"
-        lines.append(f"| {row['system']} | {row['macro_f1']:.4f} | {row['micro_f1']:.4f} | {row['wall']:.0f} | "
-                     f"{rss} | {row['measured_at']} |")
-    return "\n".join(lines)
+    header = ["system", "macro-F1 (dev.tsv)", "micro-F1 (dev.tsv)", "wall s", "peak RSS MiB", "measured"]
+    return markdown_table(header, [[row["system"], f"{row['macro_f1']:.4f}", f"{row['micro_f1']:.4f}",
+                                    f"{row['wall']:.0f}", "-" if row["rss"] is None else f"{row['rss']:,.0f}",
+                                    row["measured_at"]] for row in rows])
 
 
 def main() -> None:

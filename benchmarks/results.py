@@ -49,6 +49,12 @@ def merge_rows(path: Path, rows: list[dict], key: str, order: list[str]) -> list
     return merged
 
 
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table of already formatted cells."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
 def write_section(name: str, title: str, body: str) -> None:
     begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
     section = f"{begin}\n## {title}\n\n{provenance()}\n{body.rstrip()}\n{end}\n"

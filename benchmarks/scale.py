@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from benchmarks.peers import timed
-from benchmarks.results import merge_rows, write_section
+from benchmarks.results import markdown_table, merge_rows, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -37,12 +37,10 @@ def measure(csv: Path, rows: int, config: str, output_dir: Path) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| config | rows | wall s (one epoch, whole process) | s per 100k rows | peak RSS MiB | measured |",
-             "|---|---|---|---|---|---|"]
-    for row in rows:
-        lines.append(f"| {row['config']} | {row['rows']:,} | {row['wall']:.1f} | {row['wall'] * 1e5 / row['rows']:.1f} "
-                     f"| {row['rss']:,.0f} | {row['measured_at']} |")
-    return "\n".join(lines)
+    header = ["config", "rows", "wall s (one epoch, whole process)", "s per 100k rows", "peak RSS MiB", "measured"]
+    return markdown_table(header, [[row["config"], f"{row['rows']:,}", f"{row['wall']:.1f}",
+                                    f"{row['wall'] * 1e5 / row['rows']:.1f}", f"{row['rss']:,.0f}",
+                                    row["measured_at"]] for row in rows])
 
 
 def main() -> None:

@@ -118,12 +118,7 @@ def idf_weights(vectorizer) -> np.ndarray | None:
 def restore_vocabulary(vectorizer, terms: list[bytes], specials: int, idf: np.ndarray | None) -> None:
     """Give ``vectorizer`` a vocabulary ``vocabulary_for_cache`` wrote: the same terms, ids and idf weights."""
     vocabulary = np.array([*(term.decode("utf-8") for term in terms[:specials]), *terms[specials:]], dtype=object)
-    lookup = vectorizer._lookup_layer
-    lookup._find_repeated_tokens = lambda tokens: []  # distinct: they were a vocabulary
-    try:
-        vectorizer.set_vocabulary(vocabulary, idf_weights=idf)
-    finally:
-        del lookup._find_repeated_tokens
+    _set_distinct_vocabulary(vectorizer, vocabulary, idf)  # distinct: they were a vocabulary
     _fast_vocabulary_reads(vectorizer)
 
 
@@ -223,10 +218,16 @@ def _most_frequent(terms: np.ndarray, counts: np.ndarray, limit: int) -> np.ndar
     return candidates[np.lexsort((terms[candidates], counts[candidates]))[::-1]][:limit]
 
 
+def term_digits(terms: np.ndarray, base: int, largest: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Integer terms (left-aligned, ``largest`` digits in ``base``) as their word numbers, digit by digit,
+    and each term's width: how many words it holds."""
+    digits = [(terms // base ** (largest - 1 - j)) % base for j in range(largest)]
+    return digits, sum((digit > 0).astype(np.int64) for digit in digits)
+
+
 def _term_strings(terms: np.ndarray, words: np.ndarray, base: int, largest: int) -> np.ndarray:
     """The n-gram strings (bytes) of integer terms: their words joined by single spaces."""
-    digits = [(terms // base ** (largest - 1 - j)) % base for j in range(largest)]
-    width = sum((digit > 0).astype(np.int64) for digit in digits)
+    digits, width = term_digits(terms, base, largest)
     strings = np.empty(len(terms), object)
     for n in range(1, largest + 1):
         rows = np.flatnonzero(width == n)
@@ -284,18 +285,19 @@ def adapt(vectorizer, texts: np.ndarray, cfg: DataConfig, kind) -> None:
     else:
         from textclf import ngram_bags
 
-        _set_distinct_vocabulary(vectorizer, vocabulary)
+        _set_distinct_vocabulary(vectorizer, vocabulary.tokens, vocabulary.idf_weights)
         ngram_bags.learned(vectorizer, vocabulary.words, vocabulary.numbers, vocabulary.largest)
     _fast_vocabulary_reads(vectorizer)
 
 
-def _set_distinct_vocabulary(vectorizer, vocabulary: Vocabulary) -> None:
+def _set_distinct_vocabulary(vectorizer, tokens: np.ndarray, idf: np.ndarray | None) -> None:
     """``set_vocabulary`` without Keras' search for repeated terms (a Python count of every term, most of
-    its time): ``learn_vocabulary``'s terms are distinct by construction, one per ``np.unique`` value."""
+    its time), for terms known to be distinct: ``learn_vocabulary``'s, one per ``np.unique`` value, or a
+    vocabulary read back from ``feature_cache``."""
     lookup = vectorizer._lookup_layer
     lookup._find_repeated_tokens = lambda tokens: []
     try:
-        vectorizer.set_vocabulary(vocabulary.tokens, idf_weights=vocabulary.idf_weights)
+        vectorizer.set_vocabulary(tokens, idf_weights=idf)
     finally:
         del lookup._find_repeated_tokens
 

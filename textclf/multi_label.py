@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from textclf.head import Head
+
 
 def tune_thresholds(labels: np.ndarray, probabilities: np.ndarray, default: float = 0.5) -> np.ndarray:
     """Per label, the threshold whose decisions (probability > threshold) give the best F1 on these rows;
@@ -42,7 +44,7 @@ def scores(labels: np.ndarray, probabilities: np.ndarray, thresholds, names: lis
 
     truth = labels > 0
     limits = np.broadcast_to(np.asarray(thresholds, np.float64), (len(names),))  # one for all, or one per label
-    predicted = probabilities > limits
+    predicted = Head(len(names), multi_label=True).decide(probabilities, limits) > 0
     tp, fp = (predicted & truth).sum(axis=0), (predicted & ~truth).sum(axis=0)
     fn, support = (~predicted & truth).sum(axis=0), truth.sum(axis=0)
     precision, recall, f1 = _ratio(tp, tp + fp), _ratio(tp, tp + fn), _ratio(2 * tp, 2 * tp + fp + fn)

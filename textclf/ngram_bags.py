@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
-from textclf.featurize import vocabulary_terms
+from textclf.featurize import term_digits, vocabulary_terms
 from textclf.layers import standardize
 
 OOV_TOKEN = "[UNK]"
@@ -59,11 +59,10 @@ def learned(vectorizer, words: np.ndarray, terms: np.ndarray, largest: int) -> N
     """
     if _covered(vectorizer) == largest:
         base = len(words) + 1
-        digits = [(terms // base ** (largest - 1 - j)) % base for j in range(largest)]
-        widths = sum((digit > 0).astype(np.int64) for digit in digits)
-        _BUILT[vectorizer] = (vectorizer._lookup_layer.lookup_table,
-                              _NgramBags(words, terms // base ** (largest - widths), widths, largest,
-                                                         _counts(vectorizer)))
+        _, widths = term_digits(terms, base, largest)
+        right_aligned = terms // base ** (largest - widths)
+        bags = _NgramBags(words, right_aligned, widths, largest, _counts(vectorizer))
+        _BUILT[vectorizer] = (vectorizer._lookup_layer.lookup_table, bags)
 
 
 def _covered(vectorizer) -> int | None:

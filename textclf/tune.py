@@ -96,11 +96,14 @@ class _Study:
     corpora: dict
 
 
+# The data settings that shape features but not the texts read and their split: trials that differ only
+# in these share one read.
+VECTORIZER_SETTINGS = {"split", "vocab_size", "maxlen", "padding", "truncating", "output_mode", "ngrams", "cache"}
+
+
 def _corpus_for(study: _Study, cfg: Config):
     """Trials that read the same data the same way share one read and split."""
-    key = (cfg.data.source, cfg.data.path, cfg.data.test_path, cfg.data.test_split, cfg.data.validation_split,
-           cfg.data.limit, cfg.data.text_column, cfg.data.label_column, cfg.data.task, cfg.data.label_separator,
-           str(cfg.data.label_names), str(cfg.data.columns), cfg.seed)
+    key = (cfg.data.model_dump_json(exclude=VECTORIZER_SETTINGS), cfg.seed)
     if key not in study.corpora:
         corpus = data.load_corpus(cfg.data, cfg.seed)
         if corpus.train.multi_label:
