@@ -611,6 +611,9 @@ CROSS_FIELD = {  # every rule between fields: in the schema, so --dry-run refuse
                                      ["train.lr_schedule"]),
     "a label separator for IMDB": ("data: {source: imdb, label_separator: '|'}",
                                    ["data.label_separator", "only for source csv"]),
+    "character n-grams for a sequence model": ("data: {char_ngrams: [2, 5]}",
+                                               ["data.char_ngrams", "only for bag models"]),
+    "character n-grams the wrong way round": ("data: {char_ngrams: [5, 2]}", ["data.char_ngrams", "wrong way"]),
 }
 
 

@@ -43,6 +43,21 @@ def test_multi_label_ratios_set_each_label_against_the_texts_without_it():
     assert ratios[2, 1] > 0 > ratios[1, 1] and ratios[1, 0] > 0 > ratios[2, 0]
 
 
+def test_ratios_counted_a_block_of_texts_at_a_time_are_those_of_the_whole(monkeypatch):
+    rng = np.random.default_rng(0)
+    matrix = (rng.random((23, 40)) < 0.2) * rng.integers(1, 3, (23, 40))  # counts: zero values are skipped
+    matrix[5] = 0  # a text without a term
+    bags = BagVectors.from_sparse(tf.sparse.from_dense(tf.constant(matrix, tf.float32)))
+    labels = rng.integers(0, 3, 23).astype(np.int32)
+    whole = data.log_count_ratios(bags, labels, num_classes=3, alpha=0.5)
+    monkeypatch.setattr(data, "RATIO_ROWS", 4)  # six blocks, the last one short
+    np.testing.assert_array_equal(data.log_count_ratios(bags, labels, num_classes=3, alpha=0.5), whole)
+    present = matrix > 0
+    own = present[labels == 2].sum(axis=0) + 0.5
+    rest = present[labels != 2].sum(axis=0) + 0.5
+    np.testing.assert_allclose(whole[:, 2], np.log(own / own.sum()) - np.log(rest / rest.sum()), rtol=1e-5)
+
+
 def test_balanced_class_weights():
     weights = data.class_weights(np.array([0, 0, 0, 1], dtype=np.int32), 3)
     assert weights == {0: 4 / 9, 1: 4 / 3, 2: 0.0}

@@ -1,4 +1,5 @@
 import json
+import zipfile
 from pathlib import Path
 
 import keras
@@ -7,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from textclf import featurize, models
+from textclf.char_ngrams import TermSplit
 from textclf.config import DataConfig, validate
 from textclf.inputs import kinds
 from textclf.predict import load_model, predict_texts
@@ -53,6 +55,9 @@ SETTINGS = [
     *({"output_mode": mode, "ngrams": n} for mode in ("multi_hot", "count", "tf_idf") for n in (1, 2, 3)),
     {"split": "character"},
     {"split": "character", "ngrams": 2},  # not covered by the fast path: Keras' adapt, the same answer
+    # words' character n-grams (bags; sequences leave them out), counted as strings; tf-idf: Keras' adapt
+    {"char_ngrams": (2, 4)}, {"char_ngrams": (1, 3), "ngrams": 2, "output_mode": "count"},
+    {"char_ngrams": (3, 3), "ngrams": 3, "output_mode": "tf_idf"},
 ]
 
 
@@ -92,20 +97,32 @@ def test_chunks_worked_on_in_parallel_give_what_one_serial_pass_gives(monkeypatc
     np.testing.assert_array_equal(dense(KINDS[kind].encode(parallel, texts, cfg)), serial_features)
 
 
-@pytest.mark.parametrize("model_type", ["nbsvm", "lstm"])
-def test_training_features_are_the_saved_end_to_end_models_features(tmp_path, model_type):
-    cfg = validate({"name": "t", "data": {"vocab_size": 60, "ngrams": 3, "maxlen": 5}, "model": {"type": model_type}})
+@pytest.mark.parametrize("model_type, extra", [("nbsvm", {}), ("lstm", {}), ("nbsvm", {"char_ngrams": [2, 4]})])
+def test_training_features_are_the_saved_end_to_end_models_features(tmp_path, model_type, extra):
+    cfg = validate({"name": "t", "data": {"vocab_size": 60, "ngrams": 3, "maxlen": 5, **extra},
+                    "model": {"type": model_type}})
     kind = cfg.model.input_kind
     vectorizer = fast_adapted(cfg.data, kind)
     trained_on = KINDS[kind].encode(vectorizer, TEXTS, cfg.data)
     model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=2)
     models.end_to_end(vectorizer, model, cfg.data, KINDS[kind]).save(tmp_path / "model.keras")
-    loaded = keras.models.load_model(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras", safe_mode=True)
     served = loaded.get_layer("vectorizer")(tf.constant(list(TEXTS)))
     if kind == "sequence":
         served = loaded.get_layer("padding")(served)
         trained_on = loaded.get_layer("padding")(trained_on)
     np.testing.assert_array_equal(dense(trained_on), dense(served))
+    with zipfile.ZipFile(tmp_path / "model.keras") as archive:  # the file Keras' own save_assets writes
+        written = next(name for name in archive.namelist() if name.endswith("vocabulary.txt"))
+        assert archive.read(written).decode("utf-8") == "\n".join(keras_adapted(cfg.data, kind).get_vocabulary())
+
+
+def test_character_ngrams_are_each_words_pieces_marked_apart_from_words():
+    terms = TermSplit(2, (2, 3))(tf.constant(["good film", "", "a"])).to_list()
+    assert terms[0][:3] == [b"good", b"film", b"good film"]
+    assert set(terms[0][3:]) == {b"# g", b"#go", b"#oo", b"#od", b"#d ", b"# go", b"#goo", b"#ood", b"#od ",
+                                 b"# f", b"#fi", b"#il", b"#lm", b"#m ", b"# fi", b"#fil", b"#ilm", b"#lm "}
+    assert terms[1] == [] and terms[2] == [b"a", b"# a", b"#a ", b"# a "]
 
 
 FIXTURES = Path(__file__).parent / "fixtures" / "saved_before_sparse_updates"

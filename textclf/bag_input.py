@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from textclf import featurize
+from textclf.char_ngrams import TermSplit
 from textclf.config import DataConfig
 from textclf.layers import BagIds, ragged_bag, sparse_bags, standardize
 from textclf.ngram_bags import bag_vectorizer
@@ -70,12 +71,17 @@ class BagInput:
         """The data setting that sizes a bag model's memory, for an out-of-memory message."""
         return f"data.vocab_size ({cfg.vocab_size:,})"
 
+    def split(self, cfg: DataConfig):
+        """The vectorizer's ``split``: with ``data.char_ngrams`` a ``TermSplit`` giving every term (word
+        n-grams included), else TextVectorization's own, which the vectorizer's ``ngrams`` extends."""
+        return TermSplit(cfg.ngrams, cfg.char_ngrams) if cfg.char_ngrams else featurize.keras_split(cfg)
+
     def vectorizer(self, cfg: DataConfig):
         """A TextVectorization layer giving sparse bag vectors (tf-idf comes dense: Keras fails on it sparse)."""
+        word_ngrams = cfg.ngrams > 1 and not cfg.char_ngrams
         return keras.layers.TextVectorization(
-            max_tokens=cfg.vocab_size, standardize=standardize,
-            split=featurize.keras_split(cfg),
-            output_mode=cfg.output_mode, ngrams=cfg.ngrams if cfg.ngrams > 1 else None,
+            max_tokens=cfg.vocab_size, standardize=standardize, split=self.split(cfg),
+            output_mode=cfg.output_mode, ngrams=cfg.ngrams if word_ngrams else None,
             sparse=cfg.output_mode != "tf_idf", name="vectorizer")
 
     def encode(self, vectorizer, texts, cfg: DataConfig, label: str = "vectorizing") -> BagVectors:
@@ -113,11 +119,16 @@ class BagInput:
         matrix would not fit in memory). Reshuffled each epoch when a seed is given.
         """
         del cfg  # every bag is batched alike
-        dataset = tf.data.Dataset.from_tensor_slices((bags.ids, labels) if bags.values is None else
-                                                     (bags.ids, bags.values, labels))
+        order = tf.data.Dataset.range(len(labels))
         if shuffle_seed is not None:
-            dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
-        return dataset.batch(batch_size).map(_padded, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+            # Shuffled as numbers, not as texts: a shuffle buffer of bag vectors would copy the whole split.
+            order = order.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
+        labels = tf.constant(labels)
+
+        def batch(rows):
+            values = None if bags.values is None else tf.gather(bags.values, rows)
+            return _padded(tf.gather(bags.ids, rows), values, tf.gather(labels, rows))
+        return order.batch(batch_size).map(batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
     def serving_layer(self, cfg: DataConfig) -> keras.layers.Layer:
         """Between the vectorizer and the network in the saved model: bag vectors → (ids, values)."""
@@ -130,10 +141,9 @@ class BagInput:
         return np.concatenate([part for _, part in featurize.map_chunks(_bag_predictor(model), texts, batch_size)])
 
 
-def _padded(ids, *rest):
-    """A batch of ragged (ids[, values]) → padded (ids, values) and its labels; values 1 where none are kept
-    (padding: id 0, value 0, which the bag layers skip)."""
-    values, labels = rest if len(rest) == 2 else (None, rest[0])
+def _padded(ids, values, labels):
+    """A batch of ragged ids and values → padded (ids, values) and its labels; values 1 where none are kept
+    (None; padding: id 0, value 0, which the bag layers skip)."""
     if values is None:
         values = tf.ragged.map_flat_values(tf.ones_like, ids, dtype=tf.float32)
     return (ids.to_tensor(), values.to_tensor()), labels

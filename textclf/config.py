@@ -65,6 +65,8 @@ class DataConfig(Strict):
     truncating: Literal["pre", "post"] = "pre"
     output_mode: Literal["multi_hot", "count", "tf_idf"] = "multi_hot"
     ngrams: Annotated[int, Field(ge=1, le=3)] = 1
+    # bag models: each word's character n-grams of these sizes too, e.g. [2, 5] (char_ngrams.py)
+    char_ngrams: Optional[tuple[Annotated[int, Field(ge=1, le=8)], Annotated[int, Field(ge=1, le=8)]]] = None
     validation_split: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
     limit: PositiveInt | None = None
     # single_label: one label per text; multi_label: any number (label_separator, or a JSONL list);
@@ -82,6 +84,10 @@ class DataConfig(Strict):
         for key in ("label_separator", "label_names", "columns"):
             if getattr(self, key) is not None and self.source != "csv":
                 raise RuleError(key, "only for source csv (a table's label column)")
+        if self.char_ngrams is not None and self.char_ngrams[0] > self.char_ngrams[1]:
+            raise RuleError("char_ngrams", f"[smallest, largest]: {list(self.char_ngrams)} is the wrong way round")
+        if self.char_ngrams is not None and self.split == "character":
+            raise RuleError("char_ngrams", "only with split word (character n-grams of words)")
         if self.label_names is not None and len(set(self.label_names)) != len(self.label_names):
             raise RuleError("label_names", "holds a name twice")
         if self.source != "imdb" and self.path is None:
@@ -307,6 +313,12 @@ class Config(Strict):
         if isinstance(metrics, list) and "f1" not in metrics:
             train["metrics"] = [*metrics, "f1"]
         return {**raw, "train": train}
+
+    @model_validator(mode="after")
+    def _characters_for_bags(self) -> Config:
+        if self.data.char_ngrams is not None and self.model.input_kind != "bag":
+            raise RuleError("data.char_ngrams", f"only for bag models; {self.model.type} reads token sequences")
+        return self
 
 
 def _assign(raw: dict[str, Any], dotted_key: str, value: Any, context: str) -> None:

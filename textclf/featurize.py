@@ -17,6 +17,7 @@ read left to right, which is how its integer is written.
 
 from __future__ import annotations
 
+import os
 import weakref
 from dataclasses import dataclass
 
@@ -37,10 +38,11 @@ class Vocabulary:
     tokens: np.ndarray
     idf_weights: np.ndarray | None  # tf_idf only: one weight per learned term
     # The same terms as numbers: their words' numbers (word i+1 is ``words[i]``) as the digits of one
-    # integer in base len(words) + 1, left-aligned to ``largest`` digits (``ngram_bags.learned``).
-    words: np.ndarray
-    numbers: np.ndarray
-    largest: int
+    # integer in base len(words) + 1, left-aligned to ``largest`` digits (``ngram_bags.learned``);
+    # None for terms counted as strings (``data.char_ngrams``).
+    words: np.ndarray | None = None
+    numbers: np.ndarray | None = None
+    largest: int = 1
 
 
 def keras_split(cfg: DataConfig) -> str:
@@ -86,19 +88,30 @@ def _vocabulary_list(vectorizer) -> list[str]:
 
 
 def _fast_vocabulary_reads(vectorizer) -> None:
-    """Make this vectorizer's ``get_vocabulary`` fast, for everything that reads it after training.
+    """Make this vectorizer's ``get_vocabulary`` and saving fast, for everything that reads it after training.
 
     Keras builds that list one term at a time, and saving a model calls it
     twice (most of the time of saving a large vocabulary); this instance's
     lookup layer answers from ``_vocabulary_list`` instead, with the same list.
+    Saving writes the same ``vocabulary.txt`` Keras writes (its terms joined
+    by newlines), from the joined bytes: no list of 800,000 strings at the
+    end of a run, when memory peaks (benchmarks/RESULTS.md, "Design measurements").
     """
     lookup = vectorizer._lookup_layer
+    keras_save_assets = lookup.save_assets
 
     def get_vocabulary(include_special_tokens=True):
         terms = _vocabulary_list(vectorizer)
         return terms if include_special_tokens else terms[lookup._token_start_index():]
 
+    def save_assets(dir_path):
+        if lookup.input_vocabulary is not None:  # Keras keeps such a vocabulary in the config, not a file
+            return keras_save_assets(dir_path)
+        with open(os.path.join(dir_path, "vocabulary.txt"), "wb") as file:
+            file.write(_joined_vocabulary(vectorizer))
+
     lookup.get_vocabulary = get_vocabulary
+    lookup.save_assets = save_assets
 
 
 def vocabulary_for_cache(vectorizer) -> tuple[bytes, int]:
@@ -252,10 +265,13 @@ def learn_vocabulary(texts, cfg: DataConfig, kind) -> Vocabulary | None:
     The input ``kind`` (``inputs``) says the n-gram sizes, whether idf weights
     are learned, and how many special tokens (mask, OOV) share
     ``cfg.vocab_size`` with the learned terms. None for character n-grams
-    (their joined strings are ambiguous) and for a corpus of more distinct
+    (their joined strings are ambiguous), for tf-idf with ``data.char_ngrams``, and for a corpus of more distinct
     words than an n-gram's integer can hold.
     """
     largest, reserved = kind.largest_ngram(cfg), kind.reserved
+    split = kind.split(cfg)
+    if not isinstance(split, str):  # a split that gives every term itself (``char_ngrams``): count the strings
+        return None if kind.tf_idf(cfg) else _string_vocabulary(texts, split, cfg.vocab_size - reserved)
     if cfg.split == "character" and largest > 1:
         return None
     progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
@@ -273,6 +289,33 @@ def learn_vocabulary(texts, cfg: DataConfig, kind) -> Vocabulary | None:
     return Vocabulary(tokens, idf, words, terms[kept], largest)
 
 
+def _string_vocabulary(texts, split, limit: int) -> Vocabulary:
+    """The ``limit`` most frequent terms ``split`` gives the standardized texts, counted as strings: each
+    chunk's distinct terms and counts in parallel, merged with one ``unique``; ties broken as Keras does."""
+    import tensorflow as tf
+
+    from textclf.layers import standardize
+
+    def count(chunk):
+        terms, _, counts = tf.unique_with_counts(split(standardize(chunk)).flat_values, out_idx=tf.int64)
+        return terms, counts
+
+    progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
+    distinct, counts = [], []
+    for done, (terms, found) in map_chunks(count, texts):
+        distinct.append(terms)
+        counts.append(found.numpy())
+        progress.update(done)
+    terms, index = tf.unique(tf.concat(distinct or [tf.zeros([0], tf.string)], axis=0), out_idx=tf.int64)
+    terms = terms.numpy()
+    totals = np.bincount(index.numpy(), np.concatenate(counts or [np.zeros(0, np.int64)]), minlength=len(terms))
+    rank = np.empty(len(terms), np.int64)
+    rank[np.argsort(terms, kind="stable")] = np.arange(len(terms))  # byte order, as Keras breaks ties
+    tokens = terms[_most_frequent(rank, totals.astype(np.int64), max(0, limit))]
+    progress.done(f"{len(tokens) + 1:,} tokens from {len(texts):,} texts", count=len(texts))
+    return Vocabulary(tokens, None)
+
+
 def adapt(vectorizer, texts: np.ndarray, cfg: DataConfig, kind) -> None:
     """Learn the vocabulary (and idf weights) from the training texts only, into ``vectorizer``.
 
@@ -286,7 +329,8 @@ def adapt(vectorizer, texts: np.ndarray, cfg: DataConfig, kind) -> None:
         from textclf import ngram_bags
 
         _set_distinct_vocabulary(vectorizer, vocabulary.tokens, vocabulary.idf_weights)
-        ngram_bags.learned(vectorizer, vocabulary.words, vocabulary.numbers, vocabulary.largest)
+        if vocabulary.numbers is not None:
+            ngram_bags.learned(vectorizer, vocabulary.words, vocabulary.numbers, vocabulary.largest)
     _fast_vocabulary_reads(vectorizer)
 
 

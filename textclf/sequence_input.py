@@ -34,11 +34,15 @@ class SequenceInput:
         """The data setting that sizes a sequence model's memory, for an out-of-memory message."""
         return f"data.maxlen ({cfg.maxlen})"
 
+    def split(self, cfg: DataConfig) -> str:
+        """The vectorizer's ``split``: a sequence is of words or of characters (data.char_ngrams is for bags)."""
+        return featurize.keras_split(cfg)
+
     def vectorizer(self, cfg: DataConfig):
         """A TextVectorization layer giving ragged token ids, of words or characters."""
         return keras.layers.TextVectorization(
             max_tokens=cfg.vocab_size, standardize=standardize,
-            split=featurize.keras_split(cfg), ragged=True, name="vectorizer")
+            split=self.split(cfg), ragged=True, name="vectorizer")
 
     def encode(self, vectorizer, texts, cfg: DataConfig, label: str = "vectorizing") -> tf.RaggedTensor:
         """The texts' token ids, ragged, truncated to ``data.maxlen`` as the saved model truncates them."""

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import textclf.char_ngrams  # noqa: F401  the split of a vectorizer with character n-grams
 import textclf.layers  # noqa: F401  registers the layers a saved model refers to
 import textclf.losses  # noqa: F401  the loss a balanced multi-label network was compiled with
 import textclf.metrics  # noqa: F401  the metrics its inner network was compiled with
