@@ -1,15 +1,16 @@
 """Time and memory as the data grows: one epoch of shipped configs on N-row IMDB-like CSVs.
 
     python -m benchmarks.scale --imdb ../shared/data/aclImdb_labeled.tar.gz --tool ../shared/tools/make_big_csv.py \
-        [--rows 100000 1000000] [--configs nbsvm dense_bow lstm]
+        [--rows 100000 1000000] [--configs nbsvm dense_bow lstm] [--stream]
 
 For each row count, ``make_big_csv.py`` writes the CSV once (IMDB reviews
 repeated with their sentences shuffled: its accuracy means nothing, copies
 leak across splits), then each config trains one epoch on it as a whole
 process (``textclf train CONFIG --set data.source=csv --data big.csv --set
-train.epochs=1``). Reported: wall seconds, seconds per 100,000 rows, and
-peak RSS (the process and the reader it forks), as ``/usr/bin/time -v``
-would report them. Results go to benchmarks/RESULTS.md (section "scale") and scale.json.
+train.epochs=1``), in memory or, with ``--stream``, with ``data.stream: true``.
+Reported: wall seconds, seconds per 100,000 rows, and peak RSS (the process
+and the reader it forks), as ``/usr/bin/time -v`` would report them. Results
+go to benchmarks/RESULTS.md (section "scale") and scale.json.
 """
 
 from __future__ import annotations
@@ -28,19 +29,25 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 
 
-def measure(csv: Path, rows: int, config: str, output_dir: Path) -> dict:
+MODES = ("in memory", "streamed")
+
+
+def measure(csv: Path, rows: int, config: str, output_dir: Path, streamed: bool) -> dict:
     command = ["textclf", "train", str(ROOT / "configs" / f"{config}.yaml"), "--set", "data.source=csv",
-               "--data", str(csv), "--set", "train.epochs=1", "--output-dir", str(output_dir)]
+               "--data", str(csv), "--set", "train.epochs=1", "--output-dir", str(output_dir),
+               *(["--set", "data.stream=true"] if streamed else [])]
     wall, rss, _ = timed(command)
-    return {"key": f"{config}-{rows}", "config": config, "rows": rows, "wall": wall, "rss": rss,
-            "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    mode = MODES[streamed]
+    return {"key": f"{config}-{rows}" + ("-streamed" if streamed else ""), "config": config, "rows": rows,
+            "mode": mode, "wall": wall, "rss": rss, "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
 def table(rows: list[dict]) -> str:
-    header = ["config", "rows", "wall s (one epoch, whole process)", "s per 100k rows", "peak RSS MiB", "measured"]
-    return markdown_table(header, [[row["config"], f"{row['rows']:,}", f"{row['wall']:.1f}",
-                                    f"{row['wall'] * 1e5 / row['rows']:.1f}", f"{row['rss']:,.0f}",
-                                    row["measured_at"]] for row in rows])
+    header = ["config", "data", "rows", "wall s (one epoch, whole process)", "s per 100k rows", "peak RSS MiB",
+              "measured"]
+    return markdown_table(header, [[row["config"], row.get("mode", MODES[0]), f"{row['rows']:,}",
+                                    f"{row['wall']:.1f}", f"{row['wall'] * 1e5 / row['rows']:.1f}",
+                                    f"{row['rss']:,.0f}", row["measured_at"]] for row in rows])
 
 
 def main() -> None:
@@ -49,6 +56,7 @@ def main() -> None:
     parser.add_argument("--tool", required=True, help="make_big_csv.py")
     parser.add_argument("--rows", nargs="+", type=int, default=[100_000])
     parser.add_argument("--configs", nargs="+", default=["nbsvm", "dense_bow", "lstm"])
+    parser.add_argument("--stream", action="store_true", help="train with data.stream: true")
     args = parser.parse_args()
     measured = []
     with tempfile.TemporaryDirectory() as folder:
@@ -57,11 +65,11 @@ def main() -> None:
             subprocess.run([sys.executable, args.tool, args.imdb, str(count), str(csv)], check=True,
                            stdout=subprocess.DEVNULL)
             for config in args.configs:
-                measured.append(measure(csv, count, config, Path(folder) / "runs"))
+                measured.append(measure(csv, count, config, Path(folder) / "runs", args.stream))
                 print(table(measured[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
             csv.unlink()
-    order = [f"{config}-{count}" for config in ["nbsvm", "dense_bow", "lstm", *args.configs]
-             for count in sorted({100_000, 1_000_000, *args.rows})]
+    order = [f"{config}-{count}{suffix}" for config in ["nbsvm", "dense_bow", "lstm", *args.configs]
+             for suffix in ("", "-streamed") for count in sorted({100_000, 1_000_000, *args.rows})]
     rows = merge_rows(HERE / "scale.json", measured, "key", order)
     write_section("scale", "Scale: one epoch on N-row CSVs", " ".join(__doc__.split("\n\n")[1].split()) + "\n\n"
                   + table(rows))

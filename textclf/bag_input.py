@@ -20,6 +20,7 @@ from textclf.char_ngrams import TermSplit
 from textclf.config import DataConfig
 from textclf.layers import BagIds, ragged_bag, sparse_bags, standardize
 from textclf.ngram_bags import bag_vectorizer
+from textclf.stream import STREAM_SHUFFLE
 from textclf.text_model import classifier_of
 
 
@@ -84,20 +85,28 @@ class BagInput:
             output_mode=cfg.output_mode, ngrams=cfg.ngrams if word_ngrams else None,
             sparse=cfg.output_mode != "tf_idf", name="vectorizer")
 
-    def encode(self, vectorizer, texts, cfg: DataConfig, label: str = "vectorizing") -> BagVectors:
-        """The texts' bag vectors, from ``ngram_bags`` where it covers the vectorizer (the same entries, faster).
+    def chunk_encoder(self, vectorizer, cfg: DataConfig):
+        """A chunk of texts → its bag vectors as ragged term ids, and values unless every value is 1, from
+        ``ngram_bags`` where it covers the vectorizer (the same entries, faster).
 
         A text's entries come in order of first appearance there, sorted by
         term otherwise: the bag layers sum them, in any order.
         """
         bags = bag_vectorizer(vectorizer) or (lambda chunk: sparse_bags(vectorizer(chunk)))
 
-        def function(chunk):
-            return ragged_bag(bags(chunk))  # rows come in order from either
+        def encode(chunk):
+            ids, values = ragged_bag(bags(chunk))  # rows come in order from either
+            return ids if cfg.output_mode == "multi_hot" else (ids, values)
+        return encode
+
+    def encode(self, vectorizer, texts, cfg: DataConfig, label: str = "vectorizing") -> BagVectors:
+        """The texts' bag vectors, chunks encoded in parallel."""
+        function = self.chunk_encoder(vectorizer, cfg)
         parts = featurize.encode_chunks(function, texts, label) or [function(tf.zeros([0], tf.string))]
-        ids = tf.concat([part[0] for part in parts], axis=0)
-        values = None if cfg.output_mode == "multi_hot" else tf.concat([part[1] for part in parts], axis=0)
-        return BagVectors(ids, values, int(vectorizer.vocabulary_size()))
+        width = int(vectorizer.vocabulary_size())
+        if cfg.output_mode == "multi_hot":
+            return BagVectors(tf.concat(parts, axis=0), None, width)
+        return BagVectors(tf.concat([ids for ids, _ in parts], axis=0), tf.concat([v for _, v in parts], axis=0), width)
 
     def to_arrays(self, bags: BagVectors) -> dict[str, np.ndarray]:
         """Encoded bags as NumPy arrays, for ``feature_cache``."""
@@ -129,6 +138,18 @@ class BagInput:
             values = None if bags.values is None else tf.gather(bags.values, rows)
             return _padded(tf.gather(bags.ids, rows), values, tf.gather(labels, rows))
         return order.batch(batch_size).map(batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+    def stream_batches(self, examples, count: int, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
+        """``count`` streamed (bag, label) examples (``stream``) → batches as ``dataset`` gives them; shuffled,
+        when a seed is given, within a buffer of ``STREAM_SHUFFLE`` examples."""
+        if shuffle_seed is not None:
+            examples = examples.shuffle(STREAM_SHUFFLE, seed=shuffle_seed, reshuffle_each_iteration=True)
+
+        def batch(bags, labels):
+            ids, values = (bags, None) if cfg.output_mode == "multi_hot" else bags
+            return _padded(ids, values, labels)
+        return (examples.ragged_batch(batch_size).map(batch, num_parallel_calls=tf.data.AUTOTUNE)
+                .apply(tf.data.experimental.assert_cardinality(-(-count // batch_size))).prefetch(tf.data.AUTOTUNE))
 
     def serving_layer(self, cfg: DataConfig) -> keras.layers.Layer:
         """Between the vectorizer and the network in the saved model: bag vectors → (ids, values)."""

@@ -76,6 +76,8 @@ class DataConfig(Strict):
     label_names: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # labels are ids 0, 1, … into this list
     columns: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # the column names of a table without a header
     cache: bool = False  # keep the vocabulary and vectorized splits in <output_dir>/.cache/features for the next run
+    stream: bool = False  # csv: read the files each epoch instead of holding every text (stream.py)
+    vocabulary_sample: PositiveInt = 100_000  # stream: training texts the vocabulary is learned from
 
     @model_validator(mode="after")
     def _source_needs(self) -> DataConfig:
@@ -84,6 +86,10 @@ class DataConfig(Strict):
         for key in ("label_separator", "label_names", "columns"):
             if getattr(self, key) is not None and self.source != "csv":
                 raise RuleError(key, "only for source csv (a table's label column)")
+        if self.stream and self.source != "csv":
+            raise RuleError("stream", "only for source csv (.csv, .tsv or .jsonl files, gzip-compressed or not)")
+        if self.stream and (self.cache or self.task == "multi_label"):
+            raise RuleError("stream", f"not with {'data.cache' if self.cache else 'data.task multi_label'} yet")
         if self.char_ngrams is not None and self.char_ngrams[0] > self.char_ngrams[1]:
             raise RuleError("char_ngrams", f"[smallest, largest]: {list(self.char_ngrams)} is the wrong way round")
         if self.char_ngrams is not None and self.split == "character":
@@ -315,9 +321,12 @@ class Config(Strict):
         return {**raw, "train": train}
 
     @model_validator(mode="after")
-    def _characters_for_bags(self) -> Config:
+    def _data_fits_model_and_training(self) -> Config:
         if self.data.char_ngrams is not None and self.model.input_kind != "bag":
             raise RuleError("data.char_ngrams", f"only for bag models; {self.model.type} reads token sequences")
+        if self.data.stream and self.train.distribute == "multi_worker":
+            raise RuleError("data.stream", "not with train.distribute: multi_worker yet (each worker would read "
+                                           "every file)")
         return self
 
 

@@ -88,8 +88,13 @@ def load_corpus(cfg: DataConfig, seed: int) -> Corpus:
     """Read the configured source and split it into train / validation / test.
 
     A source without test data gives up ``data.test_split`` of its examples
-    for testing; validation examples are then taken from the rest.
+    for testing; validation examples are then taken from the rest. With
+    ``data.stream`` only what is small is kept (``stream.scan``).
     """
+    if cfg.stream:
+        from textclf import stream
+
+        return stream.scan(cfg, seed)
     labeled = read_source(cfg)
     splits = dict(labeled.splits)
     drawn = {"train": "data.validation_split", "validation": "data.validation_split",

@@ -15,6 +15,7 @@ import tensorflow as tf
 from textclf import featurize
 from textclf.config import DataConfig
 from textclf.layers import SequencePadding, bucket_width, move_padding_first, pad_and_truncate, standardize, truncate
+from textclf.stream import STREAM_SHUFFLE
 from textclf.text_model import classifier_of
 
 SORTING_POOL = 100  # training batches whose examples are sorted by length together (see _length_sorted_batches)
@@ -44,30 +45,48 @@ class SequenceInput:
             max_tokens=cfg.vocab_size, standardize=standardize,
             split=self.split(cfg), ragged=True, name="vectorizer")
 
-    def encode(self, vectorizer, texts, cfg: DataConfig, label: str = "vectorizing") -> tf.RaggedTensor:
-        """The texts' token ids, ragged, truncated to ``data.maxlen`` as the saved model truncates them."""
-        def function(chunk):
+    def chunk_encoder(self, vectorizer, cfg: DataConfig):
+        """A chunk of texts → its token ids, ragged, truncated to ``data.maxlen`` as the saved model truncates."""
+        def encode(chunk):
             return truncate(tf.cast(vectorizer(chunk), tf.int32), cfg.maxlen, cfg.truncating)
+        return encode
 
+    def encode(self, vectorizer, texts, cfg: DataConfig, label: str = "vectorizing") -> tf.RaggedTensor:
+        """The texts' token ids, chunks encoded in parallel."""
+        function = self.chunk_encoder(vectorizer, cfg)
         parts = featurize.encode_chunks(function, texts, label)
         return tf.concat(parts, axis=0) if parts else function(tf.zeros([0], tf.string))
 
-    def to_arrays(self, ids: tf.RaggedTensor) -> dict[str, np.ndarray]:
-        """Encoded token ids as NumPy arrays, for ``feature_cache``."""
-        return {"ids": ids.flat_values.numpy(), "row_splits": ids.row_splits.numpy()}
+    def stream_batches(self, examples, count: int, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
+        """``count`` streamed (ids, label) examples (``stream``) → batches as ``dataset`` gives them.
 
-    def from_arrays(self, arrays: dict[str, np.ndarray], width: int) -> tf.RaggedTensor:
-        del width  # token ids need no vector width
-        return tf.RaggedTensor.from_row_splits(arrays["ids"], arrays["row_splits"], validate=False)
-
-    def dataset(self, ids, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
-        """Training batches (a shuffle seed given) of about one length; else batches padded as ``predict`` pads.
-
-        Recurrent layers then do not step through hundreds of padding positions.
+        Training (a seed given): shuffled within ``STREAM_SHUFFLE`` examples,
+        then sorted by length ``SORTING_POOL`` batches at a time and cut into
+        batches, which come in random order; each is padded to its own
+        longest. Scoring: grouped by padded width (``layers.bucket_width``) as
+        they come, so a text is padded as ``predict`` pads it.
         """
         if shuffle_seed is None:
-            return _bucketed_batches(ids, labels, batch_size, cfg)
-        return _length_sorted_batches(ids, labels, batch_size, cfg.padding, shuffle_seed)
+            batches = examples.group_by_window(
+                key_func=lambda ids, label: bucket_width(tf.size(ids), cfg.maxlen),
+                reduce_func=lambda _, group: group.ragged_batch(batch_size), window_size=batch_size)
+            return batches.map(lambda ids, labels: (pad_and_truncate(ids, cfg.maxlen, cfg.padding, cfg.truncating),
+                                                    labels), num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+        def sorted_pool(ids, labels):
+            order = tf.argsort(ids.row_lengths(), stable=True)
+            return tf.gather(ids, order), tf.gather(labels, order)
+
+        def padded(ids, labels):
+            dense = ids.to_tensor()
+            dense = tf.pad(dense, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(dense)[1])]])  # never zero steps wide
+            return (move_padding_first(dense) if cfg.padding == "pre" else dense), labels
+
+        return (examples.shuffle(STREAM_SHUFFLE, seed=shuffle_seed, reshuffle_each_iteration=True)
+                .ragged_batch(SORTING_POOL * batch_size).map(sorted_pool).unbatch()
+                .ragged_batch(batch_size).shuffle(SORTING_POOL, seed=shuffle_seed, reshuffle_each_iteration=True)
+                .map(padded, num_parallel_calls=tf.data.AUTOTUNE)
+                .apply(tf.data.experimental.assert_cardinality(-(-count // batch_size))).prefetch(tf.data.AUTOTUNE))
 
     def serving_layer(self, cfg: DataConfig) -> keras.layers.Layer:
         """Between the vectorizer and the network in the saved model: ragged ids → a padded batch."""

@@ -113,16 +113,26 @@ class TableFormat:
     labels: LabelFormat = LabelFormat()  # noqa: RUF009  frozen: one shared default is safe
 
 
-def _read_table_into(rows: Rows, split: str, path: Path, form: TableFormat, first_row: int = 0,
-                     shard: bool = False) -> int:
-    """Add a table's rows, ordered after the ``first_row`` rows of earlier shards; the number of rows."""
-    count, progress = 0, Progress(f"reading {path.name}", unit="rows")
+def checked_rows(path: Path, form: TableFormat):
+    """(line number, record) of each row of a table file, refused where a configured column is missing."""
+    count = 0
     for number, record in _rows(path, form.columns):
-        progress.update(count)
         for column, field in ((form.text_column, "data.text_column"), (form.label_column, "data.label_column")):
             if column not in record:
                 raise TextclfError(f"{path} line {number}: no column {column!r} (columns: "
                                    f"{', '.join(map(str, record))}); set {field}")
+        yield number, record
+        count += 1
+    if not count:
+        raise TextclfError(f"{path}: no rows")
+
+
+def _read_table_into(rows: Rows, split: str, path: Path, form: TableFormat, first_row: int = 0,
+                     shard: bool = False) -> int:
+    """Add a table's rows, ordered after the ``first_row`` rows of earlier shards; the number of rows."""
+    count, progress = 0, Progress(f"reading {path.name}", unit="rows")
+    for number, record in checked_rows(path, form):
+        progress.update(count)
         value = record[form.label_column]
         labels = form.labels.parse(value, f"{path} line {number}", form.label_column)
         if not labels and not form.labels.sets:
@@ -130,13 +140,11 @@ def _read_table_into(rows: Rows, split: str, path: Path, form: TableFormat, firs
         name = f"{path.name} line {number}" if shard else f"line {number}"
         rows.add(split, labels, name, str(record[form.text_column] or ""), order=(first_row + count,))
         count += 1
-    if not count:
-        raise TextclfError(f"{path}: no rows")
     progress.done(f"{count:,} rows", count=count)
     return count
 
 
-def _table_files(path: str | None, field: str) -> list[Path]:
+def table_files(path: str | None, field: str) -> list[Path]:
     """The files a table path names: one file, or the shards a glob pattern matches, in name order."""
     if path is not None and files.is_pattern(path):
         return files.matching(path, field)
@@ -155,7 +163,7 @@ def read_table(path: str | None, test_path: str | None, text_column: str = "text
     rows = Rows(str(Path(path).expanduser()) if path else "data.path", form.labels)
     named = [("train", path, "data.path")] + ([("test", test_path, "data.test_path")] if test_path is not None else [])
     for split, where, field in named:
-        shards, count = _table_files(where, field), 0
+        shards, count = table_files(where, field), 0
         for location in shards:
             count += _read_table_into(rows, split, location, form, count, len(shards) > 1)
     return rows.result()

@@ -30,6 +30,7 @@ from textclf import (
     optimizers,
     run_record,
     rundir,
+    stream,
 )
 from textclf.backup import write_then_rename
 from textclf.bag_input import BagInput
@@ -92,8 +93,21 @@ class Prepared:
     def head(self) -> Head:
         return Head(self.num_classes, self.corpus.train.multi_label)
 
+    @property
+    def streamed(self) -> bool:
+        return isinstance(self.corpus, stream.StreamCorpus)
+
+    def ratio_data(self, cfg: Config) -> tuple:
+        """Training bags and their labels for NB ratios: the training split's, or a stream's sample's."""
+        if not self.streamed:
+            return self.train_features, self.corpus.train.labels
+        sample = self.corpus.sample
+        return self.kind.encode(self.vectorizer, sample.texts, cfg.data, "vectorizing the sample"), sample.labels
+
     def test_set(self, cfg: Config) -> tf.data.Dataset:
-        """The test batches: from the cache, or vectorized now (and then kept in the cache)."""
+        """The test batches: streamed, from the cache, or vectorized now (and then kept in the cache)."""
+        if self.streamed:
+            return stream.datasets(self.corpus, "test", self.kind, self.vectorizer, EVALUATION_BATCH, cfg.data)
         features = self.cached_test
         if features is None:
             features = self.kind.encode(self.vectorizer, self.corpus.test.texts, cfg.data, "vectorizing test")
@@ -153,6 +167,8 @@ def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, s
         print(label_sets.summary(corpus.train.labels), flush=True)
     kind = inputs.of(cfg.model)
     vectorizer = kind.vectorizer(cfg.data)
+    if isinstance(corpus, stream.StreamCorpus):
+        return _prepare_stream(cfg, run_dir, corpus, kind, vectorizer, resuming, strategy)
     cache = FeatureCache(cfg, kind, corpus.fingerprint) if cfg.data.cache else None
     features = _vectorized(cfg, corpus, kind, vectorizer, cache)
     _record_data(cfg, run_dir, corpus, vectorizer, resuming, strategy)
@@ -160,6 +176,15 @@ def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, s
     steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # bucketed: about that many
     val_ds = _scoring(kind, features["validation"], corpus.validation, cfg)
     return Prepared(corpus, kind, vectorizer, features["train"], train_ds, val_ds, steps, cache, features.get("test"))
+
+
+def _prepare_stream(cfg: Config, run_dir: Path, corpus, kind, vectorizer, resuming: bool, strategy) -> Prepared:
+    """Streamed data: the vocabulary learned from the training sample; batches read and vectorized each epoch."""
+    featurize.adapt(vectorizer, corpus.sample.texts, cfg.data, kind)
+    _record_data(cfg, run_dir, corpus, vectorizer, resuming, strategy)
+    train_ds = stream.datasets(corpus, "train", kind, vectorizer, cfg.train.batch_size, cfg.data, cfg.seed)
+    val_ds = stream.datasets(corpus, "validation", kind, vectorizer, EVALUATION_BATCH, cfg.data)
+    return Prepared(corpus, kind, vectorizer, None, train_ds, val_ds, -(-len(corpus.train) // cfg.train.batch_size))
 
 
 def _vectorized(cfg: Config, corpus: data.Corpus, kind, vectorizer, cache: FeatureCache | None) -> dict:
@@ -180,8 +205,7 @@ def _vectorized(cfg: Config, corpus: data.Corpus, kind, vectorizer, cache: Featu
 def _initialize_from_data(model, cfg: Config, prepared: Prepared, run_dir: Path) -> None:
     """Weights that come from the data rather than from training: NB ratios, pretrained vectors."""
     if cfg.model.type == "nbsvm":
-        ratios = data.log_count_ratios(prepared.train_features, prepared.corpus.train.labels, prepared.num_classes,
-                                       cfg.model.alpha)
+        ratios = data.log_count_ratios(*prepared.ratio_data(cfg), prepared.num_classes, cfg.model.alpha)
         model.get_layer("nb_linear").set_ratios(ratios)
     pretrained = embeddings.load_into(model, cfg.model, prepared.vectorizer)
     if pretrained is not None:

@@ -105,6 +105,9 @@ def _corpus_for(study: _Study, cfg: Config):
     """Trials that read the same data the same way share one read and split."""
     key = (cfg.data.model_dump_json(exclude=VECTORIZER_SETTINGS), cfg.seed)
     if key not in study.corpora:
+        if cfg.data.stream:
+            raise TextclfError("data.stream: tune holds its data in memory (its trials share one read); "
+                               "tune on a sample of the rows, then train the winner with data.stream: true")
         corpus = data.load_corpus(cfg.data, cfg.seed)
         if corpus.train.multi_label:
             raise TextclfError(f"{corpus.location}: tune does not search multi-label data yet; train a config "

@@ -1,0 +1,204 @@
+"""Streamed tables (``data.stream: true``): the texts are read from their files when needed, never all held.
+
+A first pass (``scan``) reads every row once and keeps what is small: each
+row's split, chosen by a seeded hash of its text (no row count is needed,
+and a text falls in the same split wherever it sits in the files), its
+label (four bytes a text), a fingerprint, and a uniform sample of
+``data.vocabulary_sample`` training texts that the vocabulary, and NBSVM's
+ratios, are learned from. Each epoch then reads the files again through
+``tf.data`` (``datasets``): chunks of texts are vectorized in parallel,
+shuffled in a bounded buffer and batched by the input kind. Memory is then
+bounded by the sample and the buffers, not by the size of the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from textclf import tables
+from textclf.config import DataConfig
+from textclf.errors import TextclfError
+from textclf.label_sets import LabelFormat
+from textclf.progress import Progress
+from textclf.sources import Split, checked_text, sorted_labels
+
+READ_CHUNK = 512  # texts a step of the reading dataset hands over
+STREAM_SHUFFLE = 16_384  # examples a training shuffle buffer holds: bounded memory, yet mixed batches
+
+
+def hash_fraction(text: str, seed: int) -> float:
+    """A number in [0, 1) fixed by the text and the seed: where the text falls in the split."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8,
+                             key=seed.to_bytes(8, "little")).digest()
+    return int.from_bytes(digest, "little") / 2**64
+
+
+def split_of(text: str, seed: int, cfg: DataConfig, from_test_file: bool) -> str:
+    """train, validation or test: ``data.test_split`` of the texts (unless a test file is given), then
+    ``data.validation_split`` of the rest, each by the text's hash."""
+    if from_test_file:
+        return "test"
+    share = hash_fraction(text, seed)
+    if cfg.test_path is None:
+        if share < cfg.test_split:
+            return "test"
+        share = (share - cfg.test_split) / (1 - cfg.test_split)
+    return "validation" if share < cfg.validation_split else "train"
+
+
+def _labeled_rows(cfg: DataConfig):
+    """(where, from a test file, text, label field) of every row of the data's files, in order."""
+    form = tables.TableFormat(cfg.text_column, cfg.label_column, cfg.columns,
+                              LabelFormat(cfg.task, cfg.label_separator,
+                                          None if cfg.label_names is None else tuple(cfg.label_names)))
+    named = [(cfg.path, "data.path", False)] + ([(cfg.test_path, "data.test_path", True)] if cfg.test_path else [])
+    for where, key, test in named:
+        for path in tables.table_files(where, key):
+            for number, record in tables.checked_rows(path, form):
+                labels = form.labels.parse(record[form.label_column], f"{path} line {number}", form.label_column)
+                if len(labels) != 1:
+                    raise TextclfError(f"{path} line {number}: " + ("empty label" if not labels else
+                                       "several labels; data.stream reads single-label data only"))
+                text = checked_text(str(record[form.text_column] or ""), str(path), f"line {number}")
+                yield path, test, text, labels[0]
+
+
+@dataclass
+class StreamSplit:
+    """One split of a streamed table: its labels in file order; its texts are read when asked for."""
+
+    name: str
+    labels: np.ndarray
+    corpus: StreamCorpus | None = field(default=None, repr=False)
+    multi_label = False
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def texts(self) -> np.ndarray:
+        """The split's texts, read in one pass (``evaluate`` and ``export`` look at a held-out split)."""
+        return np.array([text for text, _ in self.corpus.rows(self.name)], dtype=object)
+
+
+@dataclass
+class StreamCorpus:
+    """What ``scan`` learned of a streamed table; ``rows`` reads a split again."""
+
+    cfg: DataConfig
+    seed: int
+    class_names: tuple[str, ...]
+    splits: dict[str, StreamSplit]
+    sample: Split  # training texts the vocabulary (and NB ratios) are learned from
+    fingerprint: str
+    location: str
+
+    @property
+    def train(self) -> StreamSplit:
+        return self.splits["train"]
+
+    @property
+    def validation(self) -> StreamSplit:
+        return self.splits["validation"]
+
+    @property
+    def test(self) -> StreamSplit:
+        return self.splits["test"]
+
+    def rows(self, name: str):
+        """(text, class number) of the split's rows, read from the files again, in order."""
+        index = {label: number for number, label in enumerate(self.class_names)}
+        taken = 0
+        for _, test, text, label in _labeled_rows(self.cfg):
+            if split_of(text, self.seed, self.cfg, test) == name:
+                if self.cfg.limit is not None and taken >= self.cfg.limit:
+                    return
+                taken += 1
+                yield text, index[label]
+
+    def chunks(self, name: str):
+        """The split's rows as (texts, class numbers) arrays of ``READ_CHUNK``, for ``tf.data``."""
+        texts, labels = [], []
+        for text, label in self.rows(name):
+            texts.append(text)
+            labels.append(label)
+            if len(texts) == READ_CHUNK:
+                yield np.array(texts, dtype=object), np.array(labels, np.int32)
+                texts, labels = [], []
+        if texts:
+            yield np.array(texts, dtype=object), np.array(labels, np.int32)
+
+
+class _Reservoir:
+    """A uniform, seeded sample of at most ``size`` items of a stream of unknown length (Algorithm R)."""
+
+    def __init__(self, size: int, seed: int):
+        self.size, self.seen, self.items = size, 0, []
+        self.rng = np.random.default_rng(seed)
+
+    def offer(self, item) -> None:
+        self.seen += 1
+        if len(self.items) < self.size:
+            self.items.append(item)
+        else:
+            slot = int(self.rng.integers(0, self.seen))
+            if slot < self.size:
+                self.items[slot] = item
+
+
+def scan(cfg: DataConfig, seed: int) -> StreamCorpus:
+    """One pass over the files: each row's split and label, a fingerprint and the vocabulary sample."""
+    location = str(Path(cfg.path).expanduser())
+    labels: dict[str, list[str]] = {"train": [], "validation": [], "test": []}
+    sample, digest = _Reservoir(cfg.vocabulary_sample, seed), hashlib.sha256()
+    progress = Progress(f"scanning {Path(cfg.path).name}", unit="rows")
+    for count, (_, test, text, label) in enumerate(_labeled_rows(cfg)):
+        name = split_of(text, seed, cfg, test)
+        if cfg.limit is not None and len(labels[name]) >= cfg.limit:
+            continue
+        labels[name].append(label)
+        digest.update(f"{name}\t{label}\t".encode() + text.encode("utf-8", "replace") + b"\0")
+        if name == "train":
+            sample.offer((text, label))
+        progress.update(count + 1)
+    names = tuple(cfg.label_names) if cfg.label_names else sorted_labels(labels["train"])
+    if len(names) < 2:
+        raise TextclfError(f"{location}: the train split has {len(names)} class(es); a classifier needs two")
+    index = {label: number for number, label in enumerate(names)}
+    for name, found in labels.items():
+        unknown = sorted(set(found) - set(index))
+        if unknown:
+            raise TextclfError(f"{location}: label {unknown[0]!r} of the {name} split does not occur in the "
+                               f"training data (labels: {', '.join(names)})")
+        if not found:
+            raise TextclfError(f"{location}: the {name} split is empty; change data.{name}_split or add rows")
+    progress.done(", ".join(f"{len(found):,} {name}" for name, found in labels.items()),
+                  count=sum(map(len, labels.values())))
+    corpus = StreamCorpus(cfg, seed, names, {}, Split(
+        np.array([text for text, _ in sample.items], dtype=object),
+        np.array([index[label] for _, label in sample.items], np.int32)), digest.hexdigest(), location)
+    corpus.splits = {name: StreamSplit(name, np.array([index[label] for label in found], np.int32), corpus)
+                     for name, found in labels.items()}
+    return corpus
+
+
+def datasets(corpus: StreamCorpus, name: str, kind, vectorizer, batch_size: int, cfg: DataConfig,
+             shuffle_seed: int | None = None):
+    """The split's batches for Keras, read and vectorized as they are needed, each epoch anew."""
+    import tensorflow as tf
+
+    # Scoring batches grouped by width (sequences) come in a number no pass has counted: Keras learns it
+    # at the end of the first pass and warns that the data "ran out", which here is expected.
+    warnings.filterwarnings("ignore", message="Your input ran out of data", category=UserWarning)
+    chunks = tf.data.Dataset.from_generator(
+        lambda: corpus.chunks(name), output_signature=(tf.TensorSpec([None], tf.string),
+                                                       tf.TensorSpec([None], tf.int32)))
+    encode = kind.chunk_encoder(vectorizer, cfg)
+    examples = chunks.map(lambda texts, labels: (encode(texts), labels), num_parallel_calls=tf.data.AUTOTUNE,
+                          deterministic=True).unbatch()
+    return kind.stream_batches(examples, len(corpus.splits[name]), batch_size, cfg, shuffle_seed)
