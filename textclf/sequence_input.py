@@ -88,6 +88,23 @@ class SequenceInput:
                 .map(padded, num_parallel_calls=tf.data.AUTOTUNE)
                 .apply(tf.data.experimental.assert_cardinality(-(-count // batch_size))).prefetch(tf.data.AUTOTUNE))
 
+    def to_arrays(self, ids: tf.RaggedTensor) -> dict[str, np.ndarray]:
+        """Encoded token ids as NumPy arrays, for ``feature_cache``."""
+        return {"ids": ids.flat_values.numpy(), "row_splits": ids.row_splits.numpy()}
+
+    def from_arrays(self, arrays: dict[str, np.ndarray], width: int) -> tf.RaggedTensor:
+        del width  # token ids need no vector width
+        return tf.RaggedTensor.from_row_splits(arrays["ids"], arrays["row_splits"], validate=False)
+
+    def dataset(self, ids, labels: np.ndarray, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
+        """Training batches (a shuffle seed given) of about one length; else batches padded as ``predict`` pads.
+
+        Recurrent layers then do not step through hundreds of padding positions.
+        """
+        if shuffle_seed is None:
+            return _bucketed_batches(ids, labels, batch_size, cfg)
+        return _length_sorted_batches(ids, labels, batch_size, cfg.padding, shuffle_seed)
+
     def serving_layer(self, cfg: DataConfig) -> keras.layers.Layer:
         """Between the vectorizer and the network in the saved model: ragged ids → a padded batch."""
         return SequencePadding(cfg.maxlen, cfg.padding, cfg.truncating, name="padding")
