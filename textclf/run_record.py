@@ -139,8 +139,10 @@ def out_of_memory(cfg: Config, kind) -> str:
     model = cfg.model
     widths = [f"model.{key} ({getattr(model, key)})" for key in ("units", "embedding_dim", "filters", "ff_dim")
               if isinstance(getattr(model, key, None), int)]
+    streaming = "; or read the table as a stream: data.stream: true" if cfg.data.source == "csv" and \
+        not cfg.data.stream else ""
     return (f"out of memory while training: lower train.batch_size ({cfg.train.batch_size}), "
-            f"{kind.size_setting(cfg.data)}" + (f" or {', '.join(widths)}" if widths else ""))
+            f"{kind.size_setting(cfg.data)}" + (f" or {', '.join(widths)}" if widths else "") + streaming)
 
 
 def baseline_warning(metrics: dict, split: str) -> str | None:
