@@ -18,7 +18,12 @@ training counted. The vectorizer then gets ``ngrams=None``.
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
+
+from textclf import featurize
+from textclf.layers import standardize
+from textclf.progress import Progress
 
 MARK = "#"  # leads every character n-gram: standardization leaves "#" in no word, so no term is both
 
@@ -49,3 +54,26 @@ class TermSplit:
     @classmethod
     def from_config(cls, config: dict) -> TermSplit:
         return cls(**config)
+
+
+def string_vocabulary(texts, split, limit: int) -> featurize.Vocabulary:
+    """The ``limit`` most frequent terms ``split`` gives the standardized texts, counted as strings: each
+    chunk's distinct terms and counts in parallel, merged with one ``unique``; ties broken as Keras does."""
+    def count(chunk):
+        terms, _, counts = tf.unique_with_counts(split(standardize(chunk)).flat_values, out_idx=tf.int64)
+        return terms, counts
+
+    progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
+    distinct, counts = [], []
+    for done, (terms, found) in featurize.map_chunks(count, texts):
+        distinct.append(terms)
+        counts.append(found.numpy())
+        progress.update(done)
+    terms, index = tf.unique(tf.concat(distinct or [tf.zeros([0], tf.string)], axis=0), out_idx=tf.int64)
+    terms = terms.numpy()
+    totals = np.bincount(index.numpy(), np.concatenate(counts or [np.zeros(0, np.int64)]), minlength=len(terms))
+    rank = np.empty(len(terms), np.int64)
+    rank[np.argsort(terms, kind="stable")] = np.arange(len(terms))  # byte order, as Keras breaks ties
+    tokens = terms[featurize.most_frequent(rank, totals.astype(np.int64), max(0, limit))]
+    progress.done(f"{len(tokens) + 1:,} tokens from {len(texts):,} texts", count=len(texts))
+    return featurize.Vocabulary(tokens, None)

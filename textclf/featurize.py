@@ -222,7 +222,7 @@ def _ngram_counts(numbers: np.ndarray, lengths: np.ndarray, largest: int, base: 
     return np.concatenate(terms), np.concatenate(counts), pairs
 
 
-def _most_frequent(terms: np.ndarray, counts: np.ndarray, limit: int) -> np.ndarray:
+def most_frequent(terms: np.ndarray, counts: np.ndarray, limit: int) -> np.ndarray:
     """Indices of the ``limit`` most frequent terms, by count then by term, both descending (Keras' order)."""
     candidates = np.arange(len(counts))
     if len(counts) > limit:
@@ -271,7 +271,9 @@ def learn_vocabulary(texts, cfg: DataConfig, kind) -> Vocabulary | None:
     largest, reserved = kind.largest_ngram(cfg), kind.reserved
     split = kind.split(cfg)
     if not isinstance(split, str):  # a split that gives every term itself (``char_ngrams``): count the strings
-        return None if kind.tf_idf(cfg) else _string_vocabulary(texts, split, cfg.vocab_size - reserved)
+        from textclf.char_ngrams import string_vocabulary
+
+        return None if kind.tf_idf(cfg) else string_vocabulary(texts, split, cfg.vocab_size - reserved)
     if cfg.split == "character" and largest > 1:
         return None
     progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
@@ -282,38 +284,11 @@ def learn_vocabulary(texts, cfg: DataConfig, kind) -> Vocabulary | None:
     tf_idf = kind.tf_idf(cfg)
     terms, counts, occurrences = _ngram_counts(numbers, lengths, largest, base, with_rows=tf_idf)
     del numbers
-    kept = _most_frequent(terms, counts, max(0, cfg.vocab_size - reserved))
+    kept = most_frequent(terms, counts, max(0, cfg.vocab_size - reserved))
     idf = _idf_weights(occurrences, kept, len(terms), len(texts)) if tf_idf else None
     tokens = _term_strings(terms[kept], words, base, largest)
     progress.done(f"{len(tokens) + reserved:,} tokens from {len(texts):,} texts", count=len(texts))
     return Vocabulary(tokens, idf, words, terms[kept], largest)
-
-
-def _string_vocabulary(texts, split, limit: int) -> Vocabulary:
-    """The ``limit`` most frequent terms ``split`` gives the standardized texts, counted as strings: each
-    chunk's distinct terms and counts in parallel, merged with one ``unique``; ties broken as Keras does."""
-    import tensorflow as tf
-
-    from textclf.layers import standardize
-
-    def count(chunk):
-        terms, _, counts = tf.unique_with_counts(split(standardize(chunk)).flat_values, out_idx=tf.int64)
-        return terms, counts
-
-    progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
-    distinct, counts = [], []
-    for done, (terms, found) in map_chunks(count, texts):
-        distinct.append(terms)
-        counts.append(found.numpy())
-        progress.update(done)
-    terms, index = tf.unique(tf.concat(distinct or [tf.zeros([0], tf.string)], axis=0), out_idx=tf.int64)
-    terms = terms.numpy()
-    totals = np.bincount(index.numpy(), np.concatenate(counts or [np.zeros(0, np.int64)]), minlength=len(terms))
-    rank = np.empty(len(terms), np.int64)
-    rank[np.argsort(terms, kind="stable")] = np.arange(len(terms))  # byte order, as Keras breaks ties
-    tokens = terms[_most_frequent(rank, totals.astype(np.int64), max(0, limit))]
-    progress.done(f"{len(tokens) + 1:,} tokens from {len(texts):,} texts", count=len(texts))
-    return Vocabulary(tokens, None)
 
 
 def adapt(vectorizer, texts: np.ndarray, cfg: DataConfig, kind) -> None:
