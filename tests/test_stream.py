@@ -124,3 +124,18 @@ def test_a_streamed_run_trains_the_same_from_one_file_or_four_shards(tmp_path, m
     assert np.isclose(info["sizes"]["test"] / 240, 0.2, atol=0.08)
     report = evaluate.evaluate_run(run_dir)  # evaluate reads the same test split again
     assert report["accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-6)
+
+
+def test_training_rows_are_shuffled_within_a_bounded_buffer_anew_each_epoch(tmp_path, monkeypatch):
+    monkeypatch.setattr(stream, "STREAM_SHUFFLE", 16)
+    path = write_rows(tmp_path / "d.csv", labeled_rows(200))
+    corpus = data.load_corpus(stream_cfg(path, validation_split=0.1, test_split=0.1), seed=2)
+    in_order = [text for texts, _ in corpus.chunks("train", 7) for text in texts]
+    epochs = [[text for texts, _ in corpus.chunks("train", 7, shuffle_seed=4) for text in texts] for _ in range(2)]
+    for shuffled in epochs:
+        assert sorted(shuffled) == sorted(in_order) and shuffled != in_order  # each row once, moved
+        moved = [in_order.index(text) - place for place, text in enumerate(shuffled)]
+        assert max(moved) <= 16  # no row comes out more than the buffer's size before its place in the file
+    assert epochs[0] != epochs[1]
+    again = data.load_corpus(stream_cfg(path, validation_split=0.1, test_split=0.1), seed=2)
+    assert [text for texts, _ in again.chunks("train", 7, shuffle_seed=4) for text in texts] == epochs[0]

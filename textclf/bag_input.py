@@ -20,7 +20,6 @@ from textclf.char_ngrams import TermSplit
 from textclf.config import DataConfig
 from textclf.layers import BagIds, ragged_bag, sparse_bags, standardize
 from textclf.ngram_bags import bag_vectorizer
-from textclf.stream import STREAM_SHUFFLE
 from textclf.text_model import classifier_of
 
 
@@ -139,16 +138,22 @@ class BagInput:
             return _padded(tf.gather(bags.ids, rows), values, tf.gather(labels, rows))
         return order.batch(batch_size).map(batch, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
-    def stream_batches(self, examples, count: int, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
-        """``count`` streamed (bag, label) examples (``stream``) → batches as ``dataset`` gives them; shuffled,
-        when a seed is given, within a buffer of ``STREAM_SHUFFLE`` examples."""
-        if shuffle_seed is not None:
-            examples = examples.shuffle(STREAM_SHUFFLE, seed=shuffle_seed, reshuffle_each_iteration=True)
+    def stream_chunk(self, batch_size: int) -> int:
+        """Texts per chunk a stream hands over (``stream``): a bag batch is vectorized as one chunk."""
+        return batch_size
 
-        def batch(bags, labels):
+    def stream_batches(self, chunks, vectorizer, count: int, batch_size: int, cfg: DataConfig,
+                       shuffle_seed: int | None = None):
+        """``count`` streamed texts in (texts, labels) chunks of ``batch_size``, shuffled as they were read
+        or not → the batches ``dataset`` gives, each chunk vectorized in parallel with the others."""
+        del shuffle_seed  # the rows come shuffled, and bags need no sorting
+        encode = self.chunk_encoder(vectorizer, cfg)
+
+        def batch(texts, labels):
+            bags = encode(texts)
             ids, values = (bags, None) if cfg.output_mode == "multi_hot" else bags
             return _padded(ids, values, labels)
-        return (examples.ragged_batch(batch_size).map(batch, num_parallel_calls=tf.data.AUTOTUNE)
+        return (chunks.map(batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
                 .apply(tf.data.experimental.assert_cardinality(-(-count // batch_size))).prefetch(tf.data.AUTOTUNE))
 
     def serving_layer(self, cfg: DataConfig) -> keras.layers.Layer:

@@ -15,7 +15,7 @@ import tensorflow as tf
 from textclf import featurize
 from textclf.config import DataConfig
 from textclf.layers import SequencePadding, bucket_width, move_padding_first, pad_and_truncate, standardize, truncate
-from textclf.stream import STREAM_SHUFFLE
+from textclf.stream import READ_CHUNK
 from textclf.text_model import classifier_of
 
 SORTING_POOL = 100  # training batches whose examples are sorted by length together (see _length_sorted_batches)
@@ -57,15 +57,23 @@ class SequenceInput:
         parts = featurize.encode_chunks(function, texts, label)
         return tf.concat(parts, axis=0) if parts else function(tf.zeros([0], tf.string))
 
-    def stream_batches(self, examples, count: int, batch_size: int, cfg: DataConfig, shuffle_seed: int | None = None):
-        """``count`` streamed (ids, label) examples (``stream``) → batches as ``dataset`` gives them.
+    def stream_chunk(self, batch_size: int) -> int:
+        """Texts per chunk a stream hands over (``stream``): vectorized together, then batched by length."""
+        return READ_CHUNK
 
-        Training (a seed given): shuffled within ``STREAM_SHUFFLE`` examples,
-        then sorted by length ``SORTING_POOL`` batches at a time and cut into
-        batches, which come in random order; each is padded to its own
-        longest. Scoring: grouped by padded width (``layers.bucket_width``) as
-        they come, so a text is padded as ``predict`` pads it.
+    def stream_batches(self, chunks, vectorizer, count: int, batch_size: int, cfg: DataConfig,
+                       shuffle_seed: int | None = None):
+        """``count`` streamed texts in (texts, labels) chunks → batches as ``dataset`` gives them.
+
+        Training (rows shuffled as they were read): sorted by length
+        ``SORTING_POOL`` batches at a time and cut into batches, which come in
+        random order; each is padded to its own longest. Scoring: grouped by
+        padded width (``layers.bucket_width``) as they come, so a text is
+        padded as ``predict`` pads it.
         """
+        encode = self.chunk_encoder(vectorizer, cfg)
+        examples = chunks.map(lambda texts, labels: (encode(texts), labels), num_parallel_calls=tf.data.AUTOTUNE,
+                              deterministic=True).unbatch()
         if shuffle_seed is None:
             batches = examples.group_by_window(
                 key_func=lambda ids, label: bucket_width(tf.size(ids), cfg.maxlen),
@@ -82,8 +90,7 @@ class SequenceInput:
             dense = tf.pad(dense, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(dense)[1])]])  # never zero steps wide
             return (move_padding_first(dense) if cfg.padding == "pre" else dense), labels
 
-        return (examples.shuffle(STREAM_SHUFFLE, seed=shuffle_seed, reshuffle_each_iteration=True)
-                .ragged_batch(SORTING_POOL * batch_size).map(sorted_pool).unbatch()
+        return (examples.ragged_batch(SORTING_POOL * batch_size).map(sorted_pool).unbatch()
                 .ragged_batch(batch_size).shuffle(SORTING_POOL, seed=shuffle_seed, reshuffle_each_iteration=True)
                 .map(padded, num_parallel_calls=tf.data.AUTOTUNE)
                 .apply(tf.data.experimental.assert_cardinality(-(-count // batch_size))).prefetch(tf.data.AUTOTUNE))

@@ -6,14 +6,15 @@ and a text falls in the same split wherever it sits in the files), its
 label (four bytes a text), a fingerprint, and a uniform sample of
 ``data.vocabulary_sample`` training texts that the vocabulary, and NBSVM's
 ratios, are learned from. Each epoch then reads the files again through
-``tf.data`` (``datasets``): chunks of texts are vectorized in parallel,
-shuffled in a bounded buffer and batched by the input kind. Memory is then
+``tf.data`` (``datasets``): the rows are shuffled in a bounded buffer as
+they are read, and the input kind vectorizes and batches chunks of them. Memory is then
 bounded by the sample and the buffers, not by the size of the data.
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,7 @@ class StreamCorpus:
     sample: Split  # training texts the vocabulary (and NB ratios) are learned from
     fingerprint: str
     location: str
+    _epochs: dict = field(default_factory=dict, repr=False)  # passes over each split shuffled so far
 
     @property
     def train(self) -> StreamSplit:
@@ -121,17 +123,36 @@ class StreamCorpus:
                 taken += 1
                 yield text, index[label]
 
-    def chunks(self, name: str):
-        """The split's rows as (texts, class numbers) arrays of ``READ_CHUNK``, for ``tf.data``."""
+    def chunks(self, name: str, size: int = READ_CHUNK, shuffle_seed: int | None = None):
+        """The split's rows as (texts, class numbers) arrays of ``size``, for ``tf.data``; with a seed, shuffled
+        within ``STREAM_SHUFFLE`` rows, in another order each time it is called (each epoch)."""
+        rows = self.rows(name)
+        if shuffle_seed is not None:
+            self._epochs[name] = self._epochs.get(name, -1) + 1
+            rows = _shuffled(rows, random.Random(f"{shuffle_seed}-{self._epochs[name]}"))
         texts, labels = [], []
-        for text, label in self.rows(name):
+        for text, label in rows:
             texts.append(text)
             labels.append(label)
-            if len(texts) == READ_CHUNK:
+            if len(texts) == size:
                 yield np.array(texts, dtype=object), np.array(labels, np.int32)
                 texts, labels = [], []
         if texts:
             yield np.array(texts, dtype=object), np.array(labels, np.int32)
+
+
+def _shuffled(rows, rng: random.Random):
+    """``rows`` in random order within a buffer of ``STREAM_SHUFFLE``: each row taken in swaps out a random one."""
+    buffer = []
+    for row in rows:
+        if len(buffer) < STREAM_SHUFFLE:
+            buffer.append(row)
+            continue
+        slot = rng.randrange(STREAM_SHUFFLE)
+        yield buffer[slot]
+        buffer[slot] = row
+    rng.shuffle(buffer)
+    yield from buffer
 
 
 class _Reservoir:
@@ -195,10 +216,8 @@ def datasets(corpus: StreamCorpus, name: str, kind, vectorizer, batch_size: int,
     # Scoring batches grouped by width (sequences) come in a number no pass has counted: Keras learns it
     # at the end of the first pass and warns that the data "ran out", which here is expected.
     warnings.filterwarnings("ignore", message="Your input ran out of data", category=UserWarning)
+    size = kind.stream_chunk(batch_size)
     chunks = tf.data.Dataset.from_generator(
-        lambda: corpus.chunks(name), output_signature=(tf.TensorSpec([None], tf.string),
-                                                       tf.TensorSpec([None], tf.int32)))
-    encode = kind.chunk_encoder(vectorizer, cfg)
-    examples = chunks.map(lambda texts, labels: (encode(texts), labels), num_parallel_calls=tf.data.AUTOTUNE,
-                          deterministic=True).unbatch()
-    return kind.stream_batches(examples, len(corpus.splits[name]), batch_size, cfg, shuffle_seed)
+        lambda: corpus.chunks(name, size, shuffle_seed), output_signature=(tf.TensorSpec([None], tf.string),
+                                                                           tf.TensorSpec([None], tf.int32)))
+    return kind.stream_batches(chunks, vectorizer, len(corpus.splits[name]), batch_size, cfg, shuffle_seed)
