@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textclf import label_sets, sources, tables
+from textclf import sources, tables
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
 from textclf.head import Head
@@ -78,9 +78,7 @@ def read_source(cfg: DataConfig) -> sources.Labeled:
     if cfg.source == "imdb":  # (test_path: the schema refuses it for imdb)
         return sources.read_imdb(cfg.path)
     if cfg.source == "csv":
-        names = None if cfg.label_names is None else tuple(cfg.label_names)
-        return tables.read_table(cfg.path, cfg.test_path, cfg.text_column, cfg.label_column,
-                                 label_sets.LabelFormat(cfg.task, cfg.label_separator, names), cfg.columns)
+        return tables.read_tables(cfg.path, cfg.test_path, tables.table_format(cfg))
     return sources.read_class_directory(cfg.path, cfg.test_path, cfg.task)
 
 

@@ -49,14 +49,9 @@ def data_info(cfg: Config, corpus: data.Corpus, vectorizer) -> dict:
         "vocabulary_sha256": featurize.vocabulary_sha256(vectorizer),
         "sizes": {"train": len(corpus.train), "validation": len(corpus.validation), "test": len(corpus.test)},
         "task": "multi_label" if corpus.train.multi_label else "single_label",
-        **_streamed(corpus),
+        # a streamed corpus learned its vocabulary from a sample: how many texts
+        **({"streamed": True, "vocabulary_sample": len(corpus.sample)} if cfg.data.stream else {}),
     }
-
-
-def _streamed(corpus) -> dict:
-    """A streamed corpus (``stream``) learned its vocabulary from a sample: how many texts."""
-    sample = getattr(corpus, "sample", None)
-    return {} if sample is None else {"streamed": True, "vocabulary_sample": len(sample)}
 
 
 def check_same_data(run_dir: Path, info: dict) -> None:

@@ -85,14 +85,10 @@ class SequenceInput:
             order = tf.argsort(ids.row_lengths(), stable=True)
             return tf.gather(ids, order), tf.gather(labels, order)
 
-        def padded(ids, labels):
-            dense = ids.to_tensor()
-            dense = tf.pad(dense, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(dense)[1])]])  # never zero steps wide
-            return (move_padding_first(dense) if cfg.padding == "pre" else dense), labels
-
         return (examples.ragged_batch(SORTING_POOL * batch_size).map(sorted_pool).unbatch()
                 .ragged_batch(batch_size).shuffle(SORTING_POOL, seed=shuffle_seed, reshuffle_each_iteration=True)
-                .map(padded, num_parallel_calls=tf.data.AUTOTUNE)
+                .map(lambda ids, labels: (_padded_to_longest(ids, cfg.padding), labels),
+                     num_parallel_calls=tf.data.AUTOTUNE)
                 .apply(tf.data.experimental.assert_cardinality(-(-count // batch_size))).prefetch(tf.data.AUTOTUNE))
 
     def to_arrays(self, ids: tf.RaggedTensor) -> dict[str, np.ndarray]:
@@ -153,6 +149,13 @@ def _bucketed_batches(ids, labels: np.ndarray, batch_size: int, cfg: DataConfig)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
+def _padded_to_longest(ids: tf.RaggedTensor, padding: str) -> tf.Tensor:
+    """A training batch of ragged ids, padded to its own longest row (at least one step wide)."""
+    dense = ids.to_tensor()
+    dense = tf.pad(dense, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(dense)[1])]])
+    return move_padding_first(dense) if padding == "pre" else dense
+
+
 def _length_sorted_batches(ids, labels: np.ndarray, batch_size: int, padding: str, shuffle_seed: int):
     """Training batches of sequences of nearly the same length, each padded only to its own longest.
 
@@ -172,9 +175,7 @@ def _length_sorted_batches(ids, labels: np.ndarray, batch_size: int, padding: st
         return tf.gather(picks, tf.concat([tf.reshape(batches, [-1]), order[full:]], axis=0))
 
     def gather(picks):
-        dense = tf.gather(ids, picks).to_tensor()
-        dense = tf.pad(dense, [[0, 0], [0, tf.maximum(0, 1 - tf.shape(dense)[1])]])  # never zero steps wide
-        return (move_padding_first(dense) if padding == "pre" else dense), tf.gather(labels, picks)
+        return _padded_to_longest(tf.gather(ids, picks), padding), tf.gather(labels, picks)
 
     return (tf.data.Dataset.range(len(labels))
             .shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)

@@ -24,7 +24,6 @@ import numpy as np
 from textclf import tables
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
-from textclf.label_sets import LabelFormat
 from textclf.progress import Progress
 from textclf.sources import Split, checked_text, sorted_labels
 
@@ -53,20 +52,17 @@ def split_of(text: str, seed: int, cfg: DataConfig, from_test_file: bool) -> str
 
 
 def _labeled_rows(cfg: DataConfig):
-    """(where, from a test file, text, label field) of every row of the data's files, in order."""
-    form = tables.TableFormat(cfg.text_column, cfg.label_column, cfg.columns,
-                              LabelFormat(cfg.task, cfg.label_separator,
-                                          None if cfg.label_names is None else tuple(cfg.label_names)))
-    named = [(cfg.path, "data.path", False)] + ([(cfg.test_path, "data.test_path", True)] if cfg.test_path else [])
-    for where, key, test in named:
-        for path in tables.table_files(where, key):
+    """(from a test file, text, label) of every row of the data's files, in order."""
+    form = tables.table_format(cfg)
+    for split, paths in tables.split_files(cfg.path, cfg.test_path):
+        for path in paths:
             for number, record in tables.checked_rows(path, form):
                 labels = form.labels.parse(record[form.label_column], f"{path} line {number}", form.label_column)
                 if len(labels) != 1:
                     raise TextclfError(f"{path} line {number}: " + ("empty label" if not labels else
                                        "several labels; data.stream reads single-label data only"))
                 text = checked_text(str(record[form.text_column] or ""), str(path), f"line {number}")
-                yield path, test, text, labels[0]
+                yield split == "test", text, labels[0]
 
 
 @dataclass
@@ -116,7 +112,7 @@ class StreamCorpus:
         """(text, class number) of the split's rows, read from the files again, in order."""
         index = {label: number for number, label in enumerate(self.class_names)}
         taken = 0
-        for _, test, text, label in _labeled_rows(self.cfg):
+        for test, text, label in _labeled_rows(self.cfg):
             if split_of(text, self.seed, self.cfg, test) == name:
                 if self.cfg.limit is not None and taken >= self.cfg.limit:
                     return
@@ -178,7 +174,7 @@ def scan(cfg: DataConfig, seed: int) -> StreamCorpus:
     labels: dict[str, list[str]] = {"train": [], "validation": [], "test": []}
     sample, digest = _Reservoir(cfg.vocabulary_sample, seed), hashlib.sha256()
     progress = Progress(f"scanning {Path(cfg.path).name}", unit="rows")
-    for count, (_, test, text, label) in enumerate(_labeled_rows(cfg)):
+    for count, (test, text, label) in enumerate(_labeled_rows(cfg)):
         name = split_of(text, seed, cfg, test)
         if cfg.limit is not None and len(labels[name]) >= cfg.limit:
             continue

@@ -113,6 +113,13 @@ class TableFormat:
     labels: LabelFormat = LabelFormat()  # noqa: RUF009  frozen: one shared default is safe
 
 
+def table_format(cfg) -> TableFormat:
+    """The table format a ``DataConfig`` describes."""
+    names = None if cfg.label_names is None else tuple(cfg.label_names)
+    return TableFormat(cfg.text_column, cfg.label_column, cfg.columns,
+                       LabelFormat(cfg.task, cfg.label_separator, names))
+
+
 def checked_rows(path: Path, form: TableFormat):
     """(line number, record) of each row of a table file, refused where a configured column is missing."""
     count = 0
@@ -151,6 +158,12 @@ def table_files(path: str | None, field: str) -> list[Path]:
     return [_existing(path, field, want="file")]
 
 
+def split_files(path: str | None, test_path: str | None) -> list[tuple[str, list[Path]]]:
+    """("train", its files) and, with a test path, ("test", its files): each one file or a glob's shards."""
+    named = [("train", path, "data.path")] + ([("test", test_path, "data.test_path")] if test_path is not None else [])
+    return [(split, table_files(where, field)) for split, where, field in named]
+
+
 def read_table(path: str | None, test_path: str | None, text_column: str = "text", label_column: str = "label",
                labels: LabelFormat | None = None, columns: list[str] | None = None) -> Labeled:
     """Labeled texts from .csv, .tsv or .jsonl files (each may be gzip-compressed), and optionally separate test
@@ -159,11 +172,14 @@ def read_table(path: str | None, test_path: str | None, text_column: str = "text
     ``labels`` says how a label field is written (several labels, ids into
     names); ``columns`` names the columns of files without a header line.
     """
-    form = TableFormat(text_column, label_column, columns, labels or LabelFormat())
+    return read_tables(path, test_path, TableFormat(text_column, label_column, columns, labels or LabelFormat()))
+
+
+def read_tables(path: str | None, test_path: str | None, form: TableFormat) -> Labeled:
+    """``read_table`` with its format in one piece (``table_format``)."""
     rows = Rows(str(Path(path).expanduser()) if path else "data.path", form.labels)
-    named = [("train", path, "data.path")] + ([("test", test_path, "data.test_path")] if test_path is not None else [])
-    for split, where, field in named:
-        shards, count = table_files(where, field), 0
+    for split, shards in split_files(path, test_path):
+        count = 0
         for location in shards:
             count += _read_table_into(rows, split, location, form, count, len(shards) > 1)
     return rows.result()

@@ -93,20 +93,16 @@ class Prepared:
     def head(self) -> Head:
         return Head(self.num_classes, self.corpus.train.multi_label)
 
-    @property
-    def streamed(self) -> bool:
-        return isinstance(self.corpus, stream.StreamCorpus)
-
     def ratio_data(self, cfg: Config) -> tuple:
         """Training bags and their labels for NB ratios: the training split's, or a stream's sample's."""
-        if not self.streamed:
+        if not cfg.data.stream:
             return self.train_features, self.corpus.train.labels
         sample = self.corpus.sample
         return self.kind.encode(self.vectorizer, sample.texts, cfg.data, "vectorizing the sample"), sample.labels
 
     def test_set(self, cfg: Config) -> tf.data.Dataset:
         """The test batches: streamed, from the cache, or vectorized now (and then kept in the cache)."""
-        if self.streamed:
+        if cfg.data.stream:
             return stream.datasets(self.corpus, "test", self.kind, self.vectorizer, EVALUATION_BATCH, cfg.data)
         features = self.cached_test
         if features is None:
@@ -167,7 +163,7 @@ def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, s
         print(label_sets.summary(corpus.train.labels), flush=True)
     kind = inputs.of(cfg.model)
     vectorizer = kind.vectorizer(cfg.data)
-    if isinstance(corpus, stream.StreamCorpus):
+    if cfg.data.stream:
         return _prepare_stream(cfg, run_dir, corpus, kind, vectorizer, resuming, strategy)
     cache = FeatureCache(cfg, kind, corpus.fingerprint) if cfg.data.cache else None
     features = _vectorized(cfg, corpus, kind, vectorizer, cache)
