@@ -96,3 +96,85 @@ def test_multi_worker_without_tf_config_is_a_user_error(tmp_path, imdb_dir, monk
     config = tiny_config(tmp_path, imdb_dir, {"type": "gru"}, train={"distribute": "multi_worker"})
     result = CliRunner().invoke(app, ["train", str(config)])
     assert result.exit_code == 2 and "TF_CONFIG" in result.stderr and "Traceback" not in result.output
+
+
+# A worker that logs every .csv file it opens (Python's audit hook sees each open()), then runs the command line.
+LOGGING_OPENS = """
+import os, sys
+log = open(os.environ["OPENED_LOG"], "a")
+def note_open(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].endswith(".csv"):
+        log.write(args[0] + "\\n")
+        log.flush()
+sys.addaudithook(note_open)
+from textclf.cli import main
+main()
+"""
+
+
+def _two_workers(tmp_path: Path, config: Path, *extra: str) -> list[tuple[int, str, str]]:
+    workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
+
+    def environment(index: int) -> dict:
+        place = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        return {**os.environ, "OPENED_LOG": str(tmp_path / f"opened-{index}"), "TF_CONFIG": json.dumps(place)}
+    processes = [subprocess.Popen([sys.executable, "-c", LOGGING_OPENS, "train", str(config), *extra],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(index))
+                 for index in range(2)]
+    outputs = [p.communicate(timeout=240) for p in processes]
+    return [(p.returncode, *output) for p, output in zip(processes, outputs, strict=True)]
+
+
+def _shards(tmp_path: Path, rows_each: int) -> list[Path]:
+    import csv
+    import random
+
+    from helpers import synthetic_review
+
+    rng, paths = random.Random(3), []
+    for shard in range(4):
+        paths.append(tmp_path / f"part-{shard}.csv")
+        with paths[-1].open("w", newline="", encoding="utf-8") as handle:
+            positive = [(shard * rows_each + i) % 2 == 0 for i in range(rows_each)]
+            csv.writer(handle).writerows([("text", "label"), *((f"{synthetic_review(rng, good)} #{shard}-{i}",
+                                                                 "pos" if good else "neg")
+                                                                for i, good in enumerate(positive))])
+    return paths
+
+
+@pytest.mark.parametrize("model", [{"type": "nbsvm"}, {"type": "lstm", "units": 8, "embedding_dim": 8}])
+def test_two_streaming_workers_each_read_only_their_shards_and_agree(tmp_path, model):
+    shards = _shards(tmp_path, 60)
+    config = tiny_config(tmp_path, tmp_path / "part-*.csv", model,
+                         data={"source": "csv", "stream": True, "ngrams": 2, "vocabulary_sample": 50},
+                         train={"epochs": 2, "distribute": "multi_worker"})
+    (chief_code, chief_out, chief_err), (worker_code, worker_out, worker_err) = _two_workers(tmp_path, config)
+    assert chief_code == 0 and worker_code == 0, (chief_err + worker_err)[-3000:]
+    assert "Traceback" not in chief_err + worker_err, (chief_err + worker_err)[-3000:]
+    opened = [set((tmp_path / f"opened-{index}").read_text().split()) & set(map(str, shards)) for index in range(2)]
+    assert opened == [{str(shards[0]), str(shards[2])}, {str(shards[1]), str(shards[3])}]
+
+    run_dir = Path(chief_out.strip().splitlines()[-1])
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert worker_out.strip().splitlines()[-1].endswith(f"weights sha256 {metrics['weights_sha256']}")
+    assert metrics["test_accuracy"] > 0.7
+    assert [p.name for p in (tmp_path / "outputs").iterdir()] == [run_dir.name]  # the shared folder is gone
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "completed" and info["data"]["streamed"]
+    shares = np.array(info["data"]["worker_shares"])
+    assert shares.sum() == 240 and list(shares.sum(axis=0)) == list(info["data"]["sizes"].values())
+    # the shares' scores, combined, are the whole test split's: one process reading every shard agrees
+    from textclf import evaluate
+
+    assert evaluate.evaluate_run(run_dir)["accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-6)
+
+
+def test_a_bad_row_in_one_workers_shard_stops_both_workers_with_one_line(tmp_path):
+    shards = _shards(tmp_path, 30)
+    with shards[3].open("a", encoding="utf-8") as handle:
+        handle.write("a text without its label,\n")
+    config = tiny_config(tmp_path, tmp_path / "part-*.csv", {"type": "nbsvm"},
+                         data={"source": "csv", "stream": True}, train={"distribute": "multi_worker"})
+    for code, _, err in _two_workers(tmp_path, config):  # neither waits for the other in vain
+        assert code == 2 and "Traceback" not in err
+        assert err.strip().splitlines()[-1].startswith("error: worker 1: ") and "part-3.csv line 32" in err

@@ -96,9 +96,9 @@ def test_streaming_refuses_what_it_cannot_do(tmp_path, section, words):
         load_config(tiny_config(tmp_path, tmp_path, {"type": "nbsvm"}, data=section))
     assert all(word in str(caught.value) for word in words)
     several = {"source": "csv", "path": "d.csv", "stream": True}
-    with pytest.raises(TextclfError, match="data.stream: not with train.distribute: multi_worker"):
+    with pytest.raises(TextclfError, match="train.metrics: a streamed multi_worker run scores accuracy"):
         load_config(tiny_config(tmp_path, tmp_path, {"type": "nbsvm"}, data=several,
-                                train={"distribute": "multi_worker"}))
+                                train={"distribute": "multi_worker", "metrics": ["accuracy", "auc"]}))
 
 
 @pytest.mark.parametrize("model", [{"type": "nbsvm"}, {"type": "lstm", "units": 8, "embedding_dim": 8}])

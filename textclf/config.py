@@ -296,6 +296,11 @@ class Config(Strict):
     train: TrainConfig = TrainConfig()
     output_dir: str = "outputs"
 
+    @property
+    def sharded(self) -> bool:
+        """Whether each worker reads only its share of the files: a stream under ``multi_worker``."""
+        return self.data.stream and self.train.distribute == "multi_worker"
+
     @model_validator(mode="before")
     @classmethod
     def _multi_label_defaults(cls, raw: Any) -> Any:
@@ -324,9 +329,9 @@ class Config(Strict):
     def _data_fits_model_and_training(self) -> Config:
         if self.data.char_ngrams is not None and self.model.input_kind != "bag":
             raise RuleError("data.char_ngrams", f"only for bag models; {self.model.type} reads token sequences")
-        if self.data.stream and self.train.distribute == "multi_worker":
-            raise RuleError("data.stream", "not with train.distribute: multi_worker yet (each worker would read "
-                                           "every file)")
+        if self.sharded and self.train.metrics != ["accuracy"]:
+            raise RuleError("train.metrics", "a streamed multi_worker run scores accuracy (and loss) only: each "
+                                             "worker scores its share, and these two add up across shares")
         return self
 
 

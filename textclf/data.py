@@ -82,17 +82,18 @@ def read_source(cfg: DataConfig) -> sources.Labeled:
     return sources.read_class_directory(cfg.path, cfg.test_path, cfg.task)
 
 
-def load_corpus(cfg: DataConfig, seed: int) -> Corpus:
+def load_corpus(cfg: DataConfig, seed: int, share=None) -> Corpus:
     """Read the configured source and split it into train / validation / test.
 
     A source without test data gives up ``data.test_split`` of its examples
     for testing; validation examples are then taken from the rest. With
-    ``data.stream`` only what is small is kept (``stream.scan``).
+    ``data.stream`` only what is small is kept (``stream.scan``), and a
+    ``multi_worker`` run's worker reads only its ``share`` of the files.
     """
     if cfg.stream:
         from textclf import stream
 
-        return stream.scan(cfg, seed)
+        return stream.scan(cfg, seed, share)
     labeled = read_source(cfg)
     splits = dict(labeled.splits)
     drawn = {"train": "data.validation_split", "validation": "data.validation_split",

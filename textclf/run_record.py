@@ -47,11 +47,21 @@ def data_info(cfg: Config, corpus: data.Corpus, vectorizer) -> dict:
         "location": corpus.location,
         "fingerprint": corpus.fingerprint,
         "vocabulary_sha256": featurize.vocabulary_sha256(vectorizer),
-        "sizes": {"train": len(corpus.train), "validation": len(corpus.validation), "test": len(corpus.test)},
+        "sizes": _sizes(cfg, corpus),
         "task": "multi_label" if corpus.train.multi_label else "single_label",
         # a streamed corpus learned its vocabulary from a sample: how many texts
         **({"streamed": True, "vocabulary_sample": len(corpus.sample)} if cfg.data.stream else {}),
+        # multi_worker: train, validation and test texts of each worker's share of the files
+        **({"worker_shares": corpus.worker_sizes.astype(int).tolist()} if cfg.sharded else {}),
     }
+
+
+def _sizes(cfg: Config, corpus: data.Corpus) -> dict:
+    """Texts per split; a streaming worker adds up every worker's share."""
+    if not cfg.sharded:
+        return {"train": len(corpus.train), "validation": len(corpus.validation), "test": len(corpus.test)}
+    totals = corpus.worker_sizes.sum(axis=0)
+    return {name: int(total) for name, total in zip(("train", "validation", "test"), totals, strict=True)}
 
 
 def check_same_data(run_dir: Path, info: dict) -> None:

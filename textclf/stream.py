@@ -18,6 +18,7 @@ import random
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,10 @@ from textclf.errors import TextclfError
 from textclf.progress import Progress
 from textclf.sources import Split, checked_text, sorted_labels
 
+if TYPE_CHECKING:
+    from textclf.distribute import Share  # TensorFlow: not for the process that reads ahead
+
+SPLITS = ("train", "validation", "test")
 READ_CHUNK = 512  # texts a step of the reading dataset hands over
 STREAM_SHUFFLE = 16_384  # examples a training shuffle buffer holds: bounded memory, yet mixed batches
 
@@ -51,10 +56,12 @@ def split_of(text: str, seed: int, cfg: DataConfig, from_test_file: bool) -> str
     return "validation" if share < cfg.validation_split else "train"
 
 
-def _labeled_rows(cfg: DataConfig):
-    """(from a test file, text, label) of every row of the data's files, in order."""
+def _labeled_rows(cfg: DataConfig, share: Share | None = None):
+    """(from a test file, text, label) of every row of the data's files (a worker's: its share), in order."""
     form = tables.table_format(cfg)
     for split, paths in tables.split_files(cfg.path, cfg.test_path):
+        if share is not None:
+            paths = share.files(paths, "data.test_path" if split == "test" else "data.path")
         for path in paths:
             for number, record in tables.checked_rows(path, form):
                 labels = form.labels.parse(record[form.label_column], f"{path} line {number}", form.label_column)
@@ -94,6 +101,8 @@ class StreamCorpus:
     sample: Split  # training texts the vocabulary (and NB ratios) are learned from
     fingerprint: str
     location: str
+    share: Share | None = None  # multi_worker: this worker's files, and how it agrees with the others
+    worker_sizes: np.ndarray | None = None  # multi_worker: train, validation, test rows of each worker's share
     _epochs: dict = field(default_factory=dict, repr=False)  # passes over each split shuffled so far
 
     @property
@@ -112,12 +121,17 @@ class StreamCorpus:
         """(text, class number) of the split's rows, read from the files again, in order."""
         index = {label: number for number, label in enumerate(self.class_names)}
         taken = 0
-        for test, text, label in _labeled_rows(self.cfg):
+        for test, text, label in _labeled_rows(self.cfg, self.share):
             if split_of(text, self.seed, self.cfg, test) == name:
                 if self.cfg.limit is not None and taken >= self.cfg.limit:
                     return
                 taken += 1
                 yield text, index[label]
+
+    def even_batches(self, name: str, batch_size: int) -> int:
+        """Batches of the split that every worker has (a collective step needs all of them): the fewest that
+        any worker's share makes (a share may make more, when batches are grouped by length)."""
+        return int(min(-(-self.worker_sizes[:, SPLITS.index(name)] // batch_size)))
 
     def chunks(self, name: str, size: int = READ_CHUNK, shuffle_seed: int | None = None):
         """The split's rows as (texts, class numbers) arrays of ``size``, for ``tf.data``; with a seed, shuffled
@@ -168,13 +182,12 @@ class _Reservoir:
                 self.items[slot] = item
 
 
-def scan(cfg: DataConfig, seed: int) -> StreamCorpus:
-    """One pass over the files: each row's split and label, a fingerprint and the vocabulary sample."""
-    location = str(Path(cfg.path).expanduser())
-    labels: dict[str, list[str]] = {"train": [], "validation": [], "test": []}
+def _read_once(cfg: DataConfig, seed: int, share: Share | None) -> tuple[dict[str, list[str]], list, str]:
+    """Every row's split and label, the vocabulary sample and a fingerprint, in one pass over the files."""
+    labels: dict[str, list[str]] = {name: [] for name in SPLITS}
     sample, digest = _Reservoir(cfg.vocabulary_sample, seed), hashlib.sha256()
     progress = Progress(f"scanning {Path(cfg.path).name}", unit="rows")
-    for count, (test, text, label) in enumerate(_labeled_rows(cfg)):
+    for count, (test, text, label) in enumerate(_labeled_rows(cfg, share)):
         name = split_of(text, seed, cfg, test)
         if cfg.limit is not None and len(labels[name]) >= cfg.limit:
             continue
@@ -183,24 +196,69 @@ def scan(cfg: DataConfig, seed: int) -> StreamCorpus:
         if name == "train":
             sample.offer((text, label))
         progress.update(count + 1)
-    names = tuple(cfg.label_names) if cfg.label_names else sorted_labels(labels["train"])
+    progress.done(", ".join(f"{len(found):,} {name}" for name, found in labels.items()),
+                  count=sum(map(len, labels.values())))
+    return labels, sample.items, digest.hexdigest()
+
+
+def _shared_scan(cfg: DataConfig, seed: int, share: Share) -> tuple[dict, list, str, dict, np.ndarray]:
+    """A worker's scan of its share, and what all the workers found: the labels of each split and the sizes of
+    every share. A worker's error is every worker's, so that none waits for the others in vain."""
+    try:
+        labels, items, fingerprint = _read_once(cfg, seed, share)
+        mine = {"labels": {name: sorted(set(found)) for name, found in labels.items()},
+                "sizes": [len(labels[name]) for name in SPLITS]}
+    except TextclfError as exc:
+        labels, items, fingerprint, mine = {}, [], "", {"error": str(exc)}
+    everyone = share.exchange("scan", mine)
+    failed = [f"worker {place}: {found['error']}" for place, found in enumerate(everyone) if "error" in found]
+    if failed:
+        share.finish()
+        raise TextclfError(failed[0])
+    found = {name: set().union(*(w["labels"][name] for w in everyone)) for name in SPLITS}
+    return labels, items, fingerprint, found, np.array([w["sizes"] for w in everyone])
+
+
+def _checked_classes(cfg: DataConfig, found: dict, sizes: np.ndarray, location: str) -> tuple[str, ...]:
+    """The class names; refused: fewer than two, a held-out label unknown to training, an empty split (or
+    share of one)."""
+    names = tuple(cfg.label_names) if cfg.label_names else sorted_labels(found["train"])
     if len(names) < 2:
         raise TextclfError(f"{location}: the train split has {len(names)} class(es); a classifier needs two")
-    index = {label: number for number, label in enumerate(names)}
-    for name, found in labels.items():
-        unknown = sorted(set(found) - set(index))
+    for column, name in enumerate(SPLITS):
+        unknown = sorted(found[name] - set(names))
         if unknown:
             raise TextclfError(f"{location}: label {unknown[0]!r} of the {name} split does not occur in the "
                                f"training data (labels: {', '.join(names)})")
-        if not found:
-            raise TextclfError(f"{location}: the {name} split is empty; change data.{name}_split or add rows")
-    progress.done(", ".join(f"{len(found):,} {name}" for name, found in labels.items()),
-                  count=sum(map(len, labels.values())))
+        empty = np.flatnonzero(sizes[:, column] == 0)
+        if empty.size:
+            share = f" in the files of worker {empty[0]}" if len(sizes) > 1 else ""
+            raise TextclfError(f"{location}: the {name} split is empty{share}; change data.{name}_split or add rows")
+    return names
+
+
+def scan(cfg: DataConfig, seed: int, share: Share | None = None) -> StreamCorpus:
+    """One pass over the files (a worker's: over its share): each row's split and label, a fingerprint and
+    the vocabulary sample (a worker's: the chief's)."""
+    location = str(Path(cfg.path).expanduser())
+    if share is None:
+        labels, items, fingerprint = _read_once(cfg, seed, None)
+        found, sizes = {name: set(labels[name]) for name in SPLITS}, np.array([[len(labels[n]) for n in SPLITS]])
+        names = _checked_classes(cfg, found, sizes, location)
+    else:
+        labels, items, fingerprint, found, sizes = _shared_scan(cfg, seed, share)
+        try:
+            names = _checked_classes(cfg, found, sizes, location)
+            items = share.from_chief("sample", items)
+        finally:
+            share.finish()
+    index = {label: number for number, label in enumerate(names)}
     corpus = StreamCorpus(cfg, seed, names, {}, Split(
-        np.array([text for text, _ in sample.items], dtype=object),
-        np.array([index[label] for _, label in sample.items], np.int32)), digest.hexdigest(), location)
-    corpus.splits = {name: StreamSplit(name, np.array([index[label] for label in found], np.int32), corpus)
-                     for name, found in labels.items()}
+        np.array([text for text, _ in items], dtype=object),
+        np.array([index[label] for _, label in items], np.int32)), fingerprint, location, share,
+        sizes if share is not None else None)
+    corpus.splits = {name: StreamSplit(name, np.array([index[label] for label in read], np.int32), corpus)
+                     for name, read in labels.items()}
     return corpus
 
 

@@ -143,12 +143,13 @@ def _record_data(cfg: Config, run_dir: Path, corpus: data.Corpus, vectorizer, re
                                                 "replicas": strategy.num_replicas_in_sync})
 
 
-def _corpus(cfg: Config, options: Options) -> data.Corpus:
-    """The run's texts, split: given, being read ahead, or read now."""
+def _corpus(cfg: Config, options: Options, strategy) -> data.Corpus:
+    """The run's texts, split: given, being read ahead, or read now (a streaming worker: its share)."""
     if isinstance(options.corpus, ReadAhead):
         corpus = options.corpus.result()
     else:
-        corpus = options.corpus or data.load_corpus(cfg.data, cfg.seed)
+        share = distribute.share(strategy, cfg.output_dir) if cfg.sharded else None
+        corpus = options.corpus or data.load_corpus(cfg.data, cfg.seed, share)
     faults.kill_point("reading")
     return corpus
 
@@ -158,7 +159,7 @@ def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, s
 
     The test split is vectorized by ``finalize``, once the training data is let go.
     """
-    corpus = _corpus(cfg, options)
+    corpus = _corpus(cfg, options, strategy)
     if corpus.train.multi_label:
         print(label_sets.summary(corpus.train.labels), flush=True)
     kind = inputs.of(cfg.model)
@@ -180,7 +181,11 @@ def _prepare_stream(cfg: Config, run_dir: Path, corpus, kind, vectorizer, resumi
     _record_data(cfg, run_dir, corpus, vectorizer, resuming, strategy)
     train_ds = stream.datasets(corpus, "train", kind, vectorizer, cfg.train.batch_size, cfg.data, cfg.seed)
     val_ds = stream.datasets(corpus, "validation", kind, vectorizer, EVALUATION_BATCH, cfg.data)
-    return Prepared(corpus, kind, vectorizer, None, train_ds, val_ds, -(-len(corpus.train) // cfg.train.batch_size))
+    steps = -(-len(corpus.train) // cfg.train.batch_size)
+    if cfg.sharded:  # each worker takes as many batches as the smallest share makes
+        steps = corpus.even_batches("train", cfg.train.batch_size)
+        train_ds, val_ds = train_ds.take(steps), val_ds.take(corpus.even_batches("validation", EVALUATION_BATCH))
+    return Prepared(corpus, kind, vectorizer, None, train_ds, val_ds, steps)
 
 
 def _vectorized(cfg: Config, corpus: data.Corpus, kind, vectorizer, cache: FeatureCache | None) -> dict:
@@ -251,7 +256,8 @@ def fit(model, prepared: Prepared, cfg: Config, run_dir: Path, strategy, options
     try:
         if cfg.train.distribute == "multi_worker":
             distribute.fit_multi_worker(model, prepared.train_ds, prepared.val_ds, epochs=cfg.train.epochs,
-                                        initial_epoch=done, callbacks=callbacks, strategy=strategy)
+                                        initial_epoch=done, callbacks=callbacks, strategy=strategy,
+                                        sharded=cfg.sharded)
         else:
             model.fit(prepared.train_ds, validation_data=prepared.val_ds, epochs=cfg.train.epochs,
                       callbacks=callbacks, class_weight=class_weight, shuffle=False, verbose=0)  # data shuffles
@@ -283,6 +289,8 @@ def _test(best, prepared: Prepared, cfg: Config, thresholds) -> dict:
     """The best epoch's scores on the test split; multi-label adds the scores of its tuned decisions."""
     dataset = prepared.test_set(cfg)
     test = best.evaluate(dataset, return_dict=True, verbose=0)
+    if cfg.sharded:  # each worker scored its share of the test split
+        test = prepared.corpus.share.mean(test, len(prepared.corpus.test))
     if thresholds is not None:
         outputs, labels = _outputs(best, dataset)
         test["multi_label"] = multi_label.scores(labels, outputs, thresholds, list(prepared.corpus.class_names))
