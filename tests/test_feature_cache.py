@@ -1,3 +1,4 @@
+import json
 import shutil
 
 import numpy as np
@@ -80,3 +81,67 @@ def test_a_restored_vocabulary_is_the_learned_one_ids_and_idf_weights_included(k
     assert all(np.array_equal(back[name], encoded[0][name]) for name in encoded[0])
     if settings.get("output_mode") == "tf_idf":
         np.testing.assert_allclose(featurize.idf_weights(restored), featurize.idf_weights(learned))
+
+
+def _stream(tmp_path, capsys, table, model=None, **data):
+    config = tiny_config(tmp_path, table, model or {"type": "nbsvm"},
+                         data={"source": "csv", "stream": True, "cache": True, "ngrams": 2, **data},
+                         train={"epochs": 2, "early_stopping": {"enabled": False}})
+    cfg = load_config(config, output_dir=str(tmp_path / "outputs"))
+    metrics = train.run(cfg, rundir.create_run_dir(cfg.output_dir, cfg.name)).metrics
+    said = capsys.readouterr()
+    return {k: v for k, v in metrics.items() if k not in TIMING}, said.out + said.err
+
+
+def _table(path, count=300, seed=0):
+    import csv
+    import random
+
+    from helpers import synthetic_review
+
+    rng = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([("text", "label"), *((f"{synthetic_review(rng, i % 2 == 0)} #{i}",
+                                                            "pos" if i % 2 == 0 else "neg") for i in range(count))])
+    return path
+
+
+@pytest.mark.parametrize("model", [{"type": "nbsvm"}, {"type": "lstm", "units": 8, "embedding_dim": 8}])
+def test_a_streamed_split_is_vectorized_once_into_blocks_and_a_second_run_reads_them(tmp_path, capsys,
+                                                                                       monkeypatch, model):
+    from textclf import feature_cache
+
+    monkeypatch.setattr(feature_cache, "BLOCK", 64)  # several blocks of the tiny table
+    table = _table(tmp_path / "d.csv")
+    first, said = _stream(tmp_path, capsys, table, model)
+    (folder,) = (tmp_path / "outputs" / FOLDER).iterdir()
+    assert {path.name for path in folder.iterdir()} == {"meta.json", "vocabulary.txt", "train", "validation", "test"}
+    blocks = {name: len(list((folder / name).iterdir())) for name in ("train", "validation", "test")}
+    sizes = json.loads(next((tmp_path / "outputs").glob("tiny-*/run.json")).read_text())["data"]["sizes"]
+    assert blocks == {name: -(-count // 64) for name, count in sizes.items()} and blocks["train"] > 1
+    assert said.count("into the cache") == sum(blocks.values()) and "reused" not in said  # each block once
+    again, said = _stream(tmp_path, capsys, table, model)
+    assert "into the cache" not in said and "learning the vocabulary" not in said
+    assert all(f"vectorized {name}: reused from {folder}" in said for name in ("train", "validation", "test"))
+    assert again == first  # the same vocabulary, blocks, batches, weights and test score
+
+
+def test_streamed_blocks_are_never_served_for_other_data_or_settings_or_half_written(tmp_path, capsys):
+    import os
+    import subprocess
+    import sys
+
+    table = _table(tmp_path / "d.csv")
+    config = tiny_config(tmp_path, table, {"type": "nbsvm"}, data={"source": "csv", "stream": True, "cache": True})
+    killed = subprocess.run([sys.executable, "-m", "textclf", "train", str(config)], capture_output=True, text=True,
+                            env={**os.environ, "TEXTCLF_KILL_AT": "cache_block"})  # after the first block
+    assert killed.returncode == -9
+    (folder,) = (tmp_path / "outputs" / FOLDER).iterdir()
+    assert [path.name for path in folder.iterdir() if path.name.startswith(".incomplete-train")]
+    _, said = _stream(tmp_path, capsys, table, ngrams=1, cache=True)  # the half-written split is not read
+    assert "vectorizing train into the cache" in said
+    _, said = _stream(tmp_path, capsys, table, ngrams=1, vocab_size=150)
+    assert "reused" not in said
+    _, said = _stream(tmp_path, capsys, _table(tmp_path / "d.csv", count=301))
+    assert "reused" not in said
+    assert len(list((tmp_path / "outputs" / FOLDER).iterdir())) == 3

@@ -89,7 +89,7 @@ def test_a_test_label_unseen_in_training_is_named(tmp_path):
 
 @pytest.mark.parametrize("section, words", [
     ({"source": "imdb", "stream": True}, ["data.stream", "only for source csv"]),
-    ({"source": "csv", "path": "d.csv", "stream": True, "cache": True}, ["data.stream", "data.cache"]),
+    ({"source": "csv", "path": "d.csv", "stream": True, "task": "multi_label"}, ["data.stream", "multi_label"]),
 ])
 def test_streaming_refuses_what_it_cannot_do(tmp_path, section, words):
     with pytest.raises(TextclfError) as caught:

@@ -88,8 +88,8 @@ class DataConfig(Strict):
                 raise RuleError(key, "only for source csv (a table's label column)")
         if self.stream and self.source != "csv":
             raise RuleError("stream", "only for source csv (.csv, .tsv or .jsonl files, gzip-compressed or not)")
-        if self.stream and (self.cache or self.task == "multi_label"):
-            raise RuleError("stream", f"not with {'data.cache' if self.cache else 'data.task multi_label'} yet")
+        if self.stream and self.task == "multi_label":
+            raise RuleError("stream", "not with data.task multi_label yet")
         if self.char_ngrams is not None and self.char_ngrams[0] > self.char_ngrams[1]:
             raise RuleError("char_ngrams", f"[smallest, largest]: {list(self.char_ngrams)} is the wrong way round")
         if self.char_ngrams is not None and self.split == "character":

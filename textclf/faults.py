@@ -4,7 +4,8 @@ With ``TEXTCLF_KILL_AT=<moment>`` in its environment, a training process
 kills itself (SIGKILL: no cleanup, no ``finally``) when it reaches that
 moment: ``reading``, ``vectorizing``, ``backup`` (the first backup, written
 but not yet in place), ``checkpoint`` (likewise the first best checkpoint) or
-``final_save`` (``model.keras``). Unset, a kill point costs one dictionary lookup.
+``final_save`` (``model.keras``), or ``cache_block`` (a streamed split's first
+block in ``data.cache``, the split not yet in place). Unset, a kill point costs one dictionary lookup.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import signal
 
 VARIABLE = "TEXTCLF_KILL_AT"
-MOMENTS = ("reading", "vectorizing", "backup", "checkpoint", "final_save")
+MOMENTS = ("reading", "vectorizing", "backup", "checkpoint", "final_save", "cache_block")
 
 
 def kill_point(moment: str) -> None:

@@ -13,6 +13,11 @@ the vocabulary and the training and validation splits are in it; the test
 split is added later as one file renamed into place. A run killed while
 writing leaves a temporary folder that no run reads. Two runs writing the
 same key: the first rename wins, and the second discards its copy.
+
+A streamed run's folder (``data.stream``) holds the vocabulary alone at
+first; each split is then vectorized once, in blocks of at most
+``BLOCK`` texts, into a subfolder renamed into place when the
+last block is written (``write_blocks``), and read back a block at a time.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,10 +33,12 @@ from pathlib import Path
 import numpy as np
 
 import textclf
+from textclf import faults
 from textclf.config import Config
 
 FOLDER = Path(".cache") / "features"  # under the config's output_dir
 REQUIRED = ("meta.json", "vocabulary.txt", "train.npz", "validation.npz")
+BLOCK = 16_384  # texts of a streamed split per block: read whole and shuffled within, as a stream's buffer
 
 
 def key(cfg: Config, kind_name: str, fingerprint: str) -> str:
@@ -47,9 +55,11 @@ class FeatureCache:
     def __init__(self, cfg: Config, kind, fingerprint: str):
         self.kind = kind
         self.folder = Path(cfg.output_dir) / FOLDER / key(cfg, kind.name, fingerprint)
+        # a stream's splits come later, as folders of blocks
+        self.required = REQUIRED[:2] if cfg.data.stream else REQUIRED
 
     def complete(self) -> bool:
-        return all((self.folder / name).is_file() for name in REQUIRED)
+        return all((self.folder / name).is_file() for name in self.required)
 
     def load(self, vectorizer) -> dict | None:
         """Set ``vectorizer``'s vocabulary and return the cached splits' features; None where there are none."""
@@ -96,6 +106,33 @@ class FeatureCache:
         except OSError:  # another run put the same features there first
             shutil.rmtree(staging, ignore_errors=True)
 
+    def blocks(self, name: str) -> list[Path] | None:
+        """A streamed split's block files, in order; None until a run has written all of them."""
+        folder = self.folder / name
+        return sorted(folder.glob("block-*.npz")) if self.complete() and folder.is_dir() else None
+
+    def write_blocks(self, name: str, blocks) -> None:
+        """A streamed split's (features, labels) blocks, written in turn; the folder renamed into place after the
+        last, so a run killed on the way leaves nothing that a later run reads."""
+        staging = Path(tempfile.mkdtemp(prefix=f".incomplete-{name}-", dir=self.folder))
+        for number, (features, labels) in enumerate(blocks):
+            np.savez(staging / f"block-{number:06d}-{len(labels)}.npz", labels=labels, **self.kind.to_arrays(features))
+            faults.kill_point("cache_block")
+        try:
+            os.rename(staging, self.folder / name)
+        except OSError:  # another run wrote the split first
+            shutil.rmtree(staging, ignore_errors=True)
+
+    @staticmethod
+    def block_rows(path: Path) -> int:
+        return int(path.stem.rsplit("-", 1)[1])
+
+    def read_block(self, path: Path, width: int) -> tuple:
+        """One block: its features, as the input kind batches them, and its labels."""
+        with np.load(path) as arrays:
+            labels = arrays["labels"]
+            return self.kind.from_arrays({k: arrays[k] for k in arrays.files if k != "labels"}, width), labels
+
     def add(self, name: str, features) -> None:
         """One more split (the test split, vectorized after training), renamed into the folder in one step."""
         if not self.complete() or (self.folder / f"{name}.npz").exists():
@@ -103,3 +140,37 @@ class FeatureCache:
         staging = self.folder / f".incomplete-{name}-{os.getpid()}.npz"
         np.savez(staging, **self.kind.to_arrays(features))
         os.replace(staging, self.folder / f"{name}.npz")
+
+    def stream_batches(self, corpus, name: str, vectorizer, batch_size: int, cfg, shuffle_seed: int | None):
+        """A streamed split's batches from its blocks, written in one pass over the files if none are there.
+
+        An epoch takes the blocks in an order drawn for it and batches each as
+        the input kind batches a split held in memory (shuffled within the
+        block, sequences sorted by length): the same bound on shuffling as when
+        the rows are streamed, and no text read or vectorized again.
+        """
+        import tensorflow as tf
+
+        blocks = self.blocks(name)
+        if blocks is None:
+            self.write_blocks(name, ((self.kind.encode(vectorizer, texts, cfg, f"vectorizing {name} into the cache"),
+                                      labels) for texts, labels in corpus.chunks(name, BLOCK)))
+            blocks = self.blocks(name)
+        else:
+            print(f"vectorized {name}: reused from {self.folder}", flush=True)
+        width, passes = int(vectorizer.vocabulary_size()), iter(range(2**62))
+
+        def batches():
+            turn, order = next(passes), list(blocks)
+            rng = random.Random(f"{shuffle_seed}-{turn}")
+            if shuffle_seed is not None:
+                rng.shuffle(order)
+            for path in order:
+                seed = None if shuffle_seed is None else rng.randrange(2**31)
+                yield from self.kind.dataset(*self.read_block(path, width), batch_size, cfg, seed)
+        first = self.kind.dataset(*self.read_block(blocks[0], width), batch_size, cfg, shuffle_seed)
+        dataset = tf.data.Dataset.from_generator(batches, output_signature=first.element_spec)
+        if int(first.cardinality()) >= 0:  # a batch count a block's rows fix (not sequences grouped by width)
+            count = sum(-(-self.block_rows(path) // batch_size) for path in blocks)
+            dataset = dataset.apply(tf.data.experimental.assert_cardinality(count))
+        return dataset.prefetch(tf.data.AUTOTUNE)

@@ -263,15 +263,19 @@ def scan(cfg: DataConfig, seed: int, share: Share | None = None) -> StreamCorpus
 
 
 def datasets(corpus: StreamCorpus, name: str, kind, vectorizer, batch_size: int, cfg: DataConfig,
-             shuffle_seed: int | None = None):
-    """The split's batches for Keras, read and vectorized as they are needed, each epoch anew."""
+             shuffle_seed: int | None = None, cache=None):
+    """The split's batches for Keras, read and vectorized as they are needed, each epoch anew; with
+    ``data.cache`` (a ``FeatureCache``), vectorized once and then read from its blocks."""
     import tensorflow as tf
 
     # Scoring batches grouped by width (sequences) come in a number no pass has counted: Keras learns it
     # at the end of the first pass and warns that the data "ran out", which here is expected.
     warnings.filterwarnings("ignore", message="Your input ran out of data", category=UserWarning)
+    if cache is not None:
+        return cache.stream_batches(corpus, name, vectorizer, batch_size, cfg, shuffle_seed)
     size = kind.stream_chunk(batch_size)
     chunks = tf.data.Dataset.from_generator(
         lambda: corpus.chunks(name, size, shuffle_seed), output_signature=(tf.TensorSpec([None], tf.string),
                                                                            tf.TensorSpec([None], tf.int32)))
     return kind.stream_batches(chunks, vectorizer, len(corpus.splits[name]), batch_size, cfg, shuffle_seed)
+

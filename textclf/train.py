@@ -103,7 +103,8 @@ class Prepared:
     def test_set(self, cfg: Config) -> tf.data.Dataset:
         """The test batches: streamed, from the cache, or vectorized now (and then kept in the cache)."""
         if cfg.data.stream:
-            return stream.datasets(self.corpus, "test", self.kind, self.vectorizer, EVALUATION_BATCH, cfg.data)
+            return stream.datasets(self.corpus, "test", self.kind, self.vectorizer, EVALUATION_BATCH, cfg.data,
+                                   cache=self.cache)
         features = self.cached_test
         if features is None:
             features = self.kind.encode(self.vectorizer, self.corpus.test.texts, cfg.data, "vectorizing test")
@@ -176,16 +177,23 @@ def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, s
 
 
 def _prepare_stream(cfg: Config, run_dir: Path, corpus, kind, vectorizer, resuming: bool, strategy) -> Prepared:
-    """Streamed data: the vocabulary learned from the training sample; batches read and vectorized each epoch."""
-    featurize.adapt(vectorizer, corpus.sample.texts, cfg.data, kind)
+    """Streamed data: the vocabulary learned from the training sample; batches read and vectorized each epoch,
+    or (``data.cache``) vectorized once into the cache, vocabulary included, and read from there."""
+    cache = FeatureCache(cfg, kind, corpus.fingerprint) if cfg.data.cache else None
+    if cache is not None and cache.load(vectorizer) is not None:
+        print(f"vocabulary: reused from {cache.folder}", flush=True)
+    else:
+        featurize.adapt(vectorizer, corpus.sample.texts, cfg.data, kind)
+        if cache is not None:
+            cache.save(vectorizer, {})
     _record_data(cfg, run_dir, corpus, vectorizer, resuming, strategy)
-    train_ds = stream.datasets(corpus, "train", kind, vectorizer, cfg.train.batch_size, cfg.data, cfg.seed)
-    val_ds = stream.datasets(corpus, "validation", kind, vectorizer, EVALUATION_BATCH, cfg.data)
+    train_ds = stream.datasets(corpus, "train", kind, vectorizer, cfg.train.batch_size, cfg.data, cfg.seed, cache)
+    val_ds = stream.datasets(corpus, "validation", kind, vectorizer, EVALUATION_BATCH, cfg.data, cache=cache)
     steps = -(-len(corpus.train) // cfg.train.batch_size)
     if cfg.sharded:  # each worker takes as many batches as the smallest share makes
         steps = corpus.even_batches("train", cfg.train.batch_size)
         train_ds, val_ds = train_ds.take(steps), val_ds.take(corpus.even_batches("validation", EVALUATION_BATCH))
-    return Prepared(corpus, kind, vectorizer, None, train_ds, val_ds, steps)
+    return Prepared(corpus, kind, vectorizer, None, train_ds, val_ds, steps, cache)
 
 
 def _vectorized(cfg: Config, corpus: data.Corpus, kind, vectorizer, cache: FeatureCache | None) -> dict:
