@@ -127,3 +127,31 @@ def test_multi_label_data_picks_its_epoch_by_micro_f1_unless_told(data, monitor)
     told = validate({"name": "t", "data": {"source": "csv", "path": "t.csv", **data}, "model": {"type": "nbsvm"},
                      "train": {"checkpoint_monitor": "val_loss"}})
     assert told.train.checkpoint_monitor == "val_loss"
+
+
+def test_stream_auto_streams_only_large_single_label_tables(tmp_path, monkeypatch):
+    import textclf.config as config_module
+
+    monkeypatch.setattr(config_module, "AUTO_STREAM_BYTES", 100)
+    small, large = tmp_path / "small.csv", tmp_path / "large.tsv"
+    small.write_text("text,label\na,pos\n")
+    large.write_text("text\tlabel\n" + "a long enough text\tpos\n" * 10)
+    (tmp_path / "large.jsonl").write_text('{"text": "a long enough text", "label": "pos"}\n' * 10)
+
+    def stream(path, **data):
+        return validate({"name": "x", "model": {"type": "nbsvm"},
+                         "data": {"source": "csv", "path": str(path), **data}}).data.stream
+    assert stream(large) is True and stream(large, stream="auto") is True
+    assert stream(small) is False and stream(tmp_path / "missing.csv") is False
+    assert stream(tmp_path / "large.jsonl") is False  # a JSONL row may hold a list of labels
+    assert stream(large, label_separator="|") is False and stream(large, stream=False) is False
+    assert stream(tmp_path / "*.csv", test_path=str(large)) is True  # shards and a test file count together
+    config = tmp_path / "c.yaml"
+    config.write_text(f"name: x\nmodel: {{type: nbsvm}}\ndata: {{source: csv, path: {large}}}\n")
+    cfg = load_config(config)
+    assert cfg.data.stream is True and "stream: true" in to_yaml(cfg)  # the run's config.yaml says what was decided
+
+    from textclf.search import search_config
+
+    tuned, _ = search_config(large, [], str(tmp_path / "out"))
+    assert tuned.data.stream is False  # tune's trials share one read, held in memory

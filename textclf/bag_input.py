@@ -146,15 +146,23 @@ class BagInput:
                        shuffle_seed: int | None = None):
         """``count`` streamed texts in (texts, labels) chunks of ``batch_size``, shuffled as they were read
         or not → the batches ``dataset`` gives, each chunk vectorized in parallel with the others."""
-        del shuffle_seed  # the rows come shuffled, and bags need no sorting
         encode = self.chunk_encoder(vectorizer, cfg)
+        encoded = chunks.map(lambda texts, labels: (encode(texts), labels), num_parallel_calls=tf.data.AUTOTUNE,
+                             deterministic=True)
+        return self.encoded_batches(encoded, [count], batch_size, cfg, shuffle_seed)
 
-        def batch(texts, labels):
-            bags = encode(texts)
+    def encoded_batches(self, chunks, sizes: list[int], batch_size: int, cfg: DataConfig,
+                        shuffle_seed: int | None = None):
+        """Vectorized (bags, labels) chunks of ``batch_size`` texts, from blocks of ``sizes`` texts (a stream is
+        one block; ``data.cache`` keeps several) → padded batches: a chunk is a batch."""
+        del shuffle_seed  # the rows come shuffled, and bags need no sorting
+
+        def batch(bags, labels):
             ids, values = (bags, None) if cfg.output_mode == "multi_hot" else bags
             return _padded(ids, values, labels)
+        batches = sum(-(-size // batch_size) for size in sizes)
         return (chunks.map(batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-                .apply(tf.data.experimental.assert_cardinality(-(-count // batch_size))).prefetch(tf.data.AUTOTUNE))
+                .apply(tf.data.experimental.assert_cardinality(batches)).prefetch(tf.data.AUTOTUNE))
 
     def serving_layer(self, cfg: DataConfig) -> keras.layers.Layer:
         """Between the vectorizer and the network in the saved model: bag vectors → (ids, values)."""

@@ -51,6 +51,34 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+# data.stream: auto streams single-label .csv/.tsv tables larger than this: held in memory, a table takes
+# about ten times its size (benchmarks/RESULTS.md, "scale"), and streamed it trains as fast from here on.
+AUTO_STREAM_BYTES = 512 * 2**20
+GZIP_RATIO = 4  # a gzip-compressed table's text: about four times the file
+
+
+def _large_table(raw: dict) -> bool:
+    """``data.stream: auto``: whether the data is a table that can stream (single-label .csv or .tsv; JSONL may
+    hold label lists) and is larger than ``AUTO_STREAM_BYTES``. Unreadable paths are left to the path checks."""
+    if raw.get("source") != "csv" or raw.get("task") == "multi_label" or raw.get("label_separator") is not None:
+        return False
+    total = 0
+    for field in ("path", "test_path"):
+        value = raw.get(field)
+        if not isinstance(value, str):
+            continue
+        try:
+            paths = files.matching(value, f"data.{field}") if files.is_pattern(value) else [Path(value).expanduser()]
+            for path in paths:
+                kind = path.name.removesuffix(".gz").rsplit(".", 1)[-1].lower()
+                if kind not in ("csv", "tsv"):
+                    return False
+                total += path.stat().st_size * (GZIP_RATIO if path.name.endswith(".gz") else 1)
+        except (TextclfError, OSError):
+            return False
+    return total > AUTO_STREAM_BYTES
+
+
 class DataConfig(Strict):
     source: Literal["imdb", "csv", "directory"] = "imdb"
     path: str | None = None
@@ -76,8 +104,17 @@ class DataConfig(Strict):
     label_names: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # labels are ids 0, 1, … into this list
     columns: Optional[list[Annotated[str, Field(min_length=1)]]] = None  # the column names of a table without a header
     cache: bool = False  # keep the vocabulary and vectorized splits in <output_dir>/.cache/features for the next run
-    stream: bool = False  # csv: read the files each epoch instead of holding every text (stream.py)
+    # csv: read the files each epoch instead of holding every text (stream.py); auto: true for tables
+    # larger than AUTO_STREAM_BYTES that can stream, decided when the config is read (it is then a bool)
+    stream: Union[bool, Literal["auto"]] = "auto"
     vocabulary_sample: PositiveInt = 100_000  # stream: training texts the vocabulary is learned from
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stream_when_large(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and raw.get("stream", "auto") == "auto":
+            return {**raw, "stream": _large_table(raw)}
+        return raw
 
     @model_validator(mode="after")
     def _source_needs(self) -> DataConfig:

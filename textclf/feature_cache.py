@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import shutil
 import tempfile
 from pathlib import Path
@@ -39,6 +38,7 @@ from textclf.config import Config
 FOLDER = Path(".cache") / "features"  # under the config's output_dir
 REQUIRED = ("meta.json", "vocabulary.txt", "train.npz", "validation.npz")
 BLOCK = 16_384  # texts of a streamed split per block: read whole and shuffled within, as a stream's buffer
+BLOCK_ARRAYS = {"ids": np.int32, "row_splits": np.int64, "values": np.float32, "labels": np.int32}  # a block's files
 
 
 def key(cfg: Config, kind_name: str, fingerprint: str) -> str:
@@ -107,16 +107,22 @@ class FeatureCache:
             shutil.rmtree(staging, ignore_errors=True)
 
     def blocks(self, name: str) -> list[Path] | None:
-        """A streamed split's block files, in order; None until a run has written all of them."""
+        """A streamed split's blocks (each a path prefix of its arrays' files), in order; None until a run has
+        written all of them."""
         folder = self.folder / name
-        return sorted(folder.glob("block-*.npz")) if self.complete() and folder.is_dir() else None
+        if not (self.complete() and folder.is_dir()):
+            return None
+        return sorted(path.with_suffix("") for path in folder.glob("block-*.labels"))
 
     def write_blocks(self, name: str, blocks) -> None:
-        """A streamed split's (features, labels) blocks, written in turn; the folder renamed into place after the
-        last, so a run killed on the way leaves nothing that a later run reads."""
+        """A streamed split's (features, labels) blocks, each array a raw file TensorFlow reads as it is; the
+        folder renamed into place after the last block, so a run killed on the way leaves nothing a later run
+        reads."""
         staging = Path(tempfile.mkdtemp(prefix=f".incomplete-{name}-", dir=self.folder))
         for number, (features, labels) in enumerate(blocks):
-            np.savez(staging / f"block-{number:06d}-{len(labels)}.npz", labels=labels, **self.kind.to_arrays(features))
+            prefix = staging / f"block-{number:06d}-{len(labels)}"
+            for key, array in {**self.kind.to_arrays(features), "labels": labels}.items():
+                np.ascontiguousarray(array, BLOCK_ARRAYS[key]).tofile(f"{prefix}.{key}")
             faults.kill_point("cache_block")
         try:
             os.rename(staging, self.folder / name)
@@ -124,14 +130,15 @@ class FeatureCache:
             shutil.rmtree(staging, ignore_errors=True)
 
     @staticmethod
-    def block_rows(path: Path) -> int:
-        return int(path.stem.rsplit("-", 1)[1])
+    def block_rows(prefix: Path) -> int:
+        return int(prefix.name.rsplit("-", 1)[1])
 
-    def read_block(self, path: Path, width: int) -> tuple:
-        """One block: its features, as the input kind batches them, and its labels."""
-        with np.load(path) as arrays:
-            labels = arrays["labels"]
-            return self.kind.from_arrays({k: arrays[k] for k in arrays.files if k != "labels"}, width), labels
+    def read_block(self, prefix: Path, width: int) -> tuple:
+        """One block, read with NumPy: its features, as the input kind keeps them, and its labels."""
+        arrays = {key: np.fromfile(f"{prefix}.{key}", dtype) for key, dtype in BLOCK_ARRAYS.items()
+                  if Path(f"{prefix}.{key}").is_file()}
+        labels = arrays.pop("labels")
+        return self.kind.from_arrays(arrays, width), labels
 
     def add(self, name: str, features) -> None:
         """One more split (the test split, vectorized after training), renamed into the folder in one step."""
@@ -141,13 +148,26 @@ class FeatureCache:
         np.savez(staging, **self.kind.to_arrays(features))
         os.replace(staging, self.folder / f"{name}.npz")
 
+    def sample_features(self, vectorizer, sample, cfg) -> tuple:
+        """A streamed run's vocabulary sample, vectorized (NBSVM's ratios are counted on it): as one block,
+        written the first time."""
+        blocks = self.blocks("sample")
+        if blocks is None:
+            self.write_blocks("sample", [(self.kind.encode(vectorizer, sample.texts, cfg,
+                                                           "vectorizing the sample into the cache"), sample.labels)])
+            blocks = self.blocks("sample")
+        else:
+            print(f"vectorized sample: reused from {self.folder}", flush=True)
+        return self.read_block(blocks[0], int(vectorizer.vocabulary_size()))
+
     def stream_batches(self, corpus, name: str, vectorizer, batch_size: int, cfg, shuffle_seed: int | None):
         """A streamed split's batches from its blocks, written in one pass over the files if none are there.
 
-        An epoch takes the blocks in an order drawn for it and batches each as
-        the input kind batches a split held in memory (shuffled within the
-        block, sequences sorted by length): the same bound on shuffling as when
-        the rows are streamed, and no text read or vectorized again.
+        All in ``tf.data``: an epoch takes the blocks in an order drawn for it,
+        reads each whole, shuffles its rows (by a seed drawn per block and
+        epoch) and hands them on in the chunks a stream would, which the input
+        kind batches as it batches a stream: the same bound on shuffling as
+        when the rows are streamed, and no text read or vectorized again.
         """
         import tensorflow as tf
 
@@ -158,19 +178,27 @@ class FeatureCache:
             blocks = self.blocks(name)
         else:
             print(f"vectorized {name}: reused from {self.folder}", flush=True)
-        width, passes = int(vectorizer.vocabulary_size()), iter(range(2**62))
+        keys = [key for key in BLOCK_ARRAYS if Path(f"{blocks[0]}.{key}").is_file()]
+        size = self.kind.stream_chunk(batch_size)
 
-        def batches():
-            turn, order = next(passes), list(blocks)
-            rng = random.Random(f"{shuffle_seed}-{turn}")
+        def chunks(prefix, seed):
+            read = {key: tf.io.decode_raw(tf.io.read_file(prefix + "." + key), BLOCK_ARRAYS[key]) for key in keys}
+            ragged = {key: tf.RaggedTensor.from_row_splits(read[key], read["row_splits"], validate=False)
+                      for key in ("ids", "values") if key in read}
+            rows = tf.range(tf.size(read["labels"], out_type=tf.int64))
             if shuffle_seed is not None:
-                rng.shuffle(order)
-            for path in order:
-                seed = None if shuffle_seed is None else rng.randrange(2**31)
-                yield from self.kind.dataset(*self.read_block(path, width), batch_size, cfg, seed)
-        first = self.kind.dataset(*self.read_block(blocks[0], width), batch_size, cfg, shuffle_seed)
-        dataset = tf.data.Dataset.from_generator(batches, output_signature=first.element_spec)
-        if int(first.cardinality()) >= 0:  # a batch count a block's rows fix (not sequences grouped by width)
-            count = sum(-(-self.block_rows(path) // batch_size) for path in blocks)
-            dataset = dataset.apply(tf.data.experimental.assert_cardinality(count))
-        return dataset.prefetch(tf.data.AUTOTUNE)
+                rows = tf.random.experimental.stateless_shuffle(rows, seed=tf.stack([seed, 0]))
+
+            def chunk(start):
+                taken = rows[start:start + size]
+                features = tuple(tf.gather(ragged[key], taken) for key in ragged)
+                return features if len(features) > 1 else features[0], tf.gather(read["labels"], taken)
+            return tf.data.Dataset.range(0, tf.size(rows, out_type=tf.int64), size).map(chunk)
+
+        prefixes = tf.data.Dataset.from_tensor_slices([str(prefix) for prefix in blocks])
+        if shuffle_seed is not None:
+            prefixes = prefixes.shuffle(len(blocks), seed=shuffle_seed, reshuffle_each_iteration=True)
+        seeds = tf.data.Dataset.random(seed=shuffle_seed, rerandomize_each_iteration=True)
+        encoded = tf.data.Dataset.zip(prefixes, seeds).flat_map(chunks)
+        return self.kind.encoded_batches(encoded, [self.block_rows(prefix) for prefix in blocks], batch_size, cfg,
+                                         shuffle_seed)

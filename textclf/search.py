@@ -147,6 +147,9 @@ def search_config(target: Path, overrides: list[str], output_dir: str | None) ->
         apply_override(raw, assignment)
     if output_dir is not None:
         raw["output_dir"] = output_dir
+    data = raw.setdefault("data", {})
+    if isinstance(data, dict) and data.get("stream", "auto") == "auto":
+        data["stream"] = False  # trials share one read held in memory, however large the table
     cfg = validate(raw, origin=str(target))
     if cfg.search is None:
         raise TextclfError(f"{target}: the config has no search: section (see configs/search/default.yaml)")

@@ -72,8 +72,15 @@ class SequenceInput:
         padded as ``predict`` pads it.
         """
         encode = self.chunk_encoder(vectorizer, cfg)
-        examples = chunks.map(lambda texts, labels: (encode(texts), labels), num_parallel_calls=tf.data.AUTOTUNE,
-                              deterministic=True).unbatch()
+        encoded = chunks.map(lambda texts, labels: (encode(texts), labels), num_parallel_calls=tf.data.AUTOTUNE,
+                             deterministic=True)
+        return self.encoded_batches(encoded, [count], batch_size, cfg, shuffle_seed)
+
+    def encoded_batches(self, chunks, sizes: list[int], batch_size: int, cfg: DataConfig,
+                        shuffle_seed: int | None = None):
+        """Vectorized (ids, labels) chunks, from blocks of ``sizes`` texts (a stream is one block;
+        ``data.cache`` keeps several) → batches, as ``stream_batches`` describes."""
+        examples = chunks.unbatch()
         if shuffle_seed is None:
             batches = examples.group_by_window(
                 key_func=lambda ids, label: bucket_width(tf.size(ids), cfg.maxlen),
@@ -89,7 +96,8 @@ class SequenceInput:
                 .ragged_batch(batch_size).shuffle(SORTING_POOL, seed=shuffle_seed, reshuffle_each_iteration=True)
                 .map(lambda ids, labels: (_padded_to_longest(ids, cfg.padding), labels),
                      num_parallel_calls=tf.data.AUTOTUNE)
-                .apply(tf.data.experimental.assert_cardinality(-(-count // batch_size))).prefetch(tf.data.AUTOTUNE))
+                .apply(tf.data.experimental.assert_cardinality(-(-sum(sizes) // batch_size)))
+                .prefetch(tf.data.AUTOTUNE))
 
     def to_arrays(self, ids: tf.RaggedTensor) -> dict[str, np.ndarray]:
         """Encoded token ids as NumPy arrays, for ``feature_cache``."""

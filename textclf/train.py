@@ -98,6 +98,8 @@ class Prepared:
         if not cfg.data.stream:
             return self.train_features, self.corpus.train.labels
         sample = self.corpus.sample
+        if self.cache is not None:
+            return self.cache.sample_features(self.vectorizer, sample, cfg.data)
         return self.kind.encode(self.vectorizer, sample.texts, cfg.data, "vectorizing the sample"), sample.labels
 
     def test_set(self, cfg: Config) -> tf.data.Dataset:
