@@ -38,7 +38,8 @@ class ReadAhead:
                 ok, payload = self._receive.recv()
             except EOFError:  # the child died without a word (killed, out of memory)
                 raise RuntimeError(f"the process reading the data ended with code {self.close()}") from None
-            self.close()
+            self._process.join(timeout=10)  # its answer sent, it exits: killed only if it does not (a loaded machine
+            self.close()                    # could otherwise catch it between the two and record code -9)
             if not ok:
                 raise payload
             self._corpus = payload
