@@ -169,12 +169,18 @@ def test_two_streaming_workers_each_read_only_their_shards_and_agree(tmp_path, m
     assert evaluate.evaluate_run(run_dir)["accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-6)
 
 
-def test_a_bad_row_in_one_workers_shard_stops_both_workers_with_one_line(tmp_path):
+@pytest.mark.parametrize("mistake, words", [
+    ("a bad row", ["error: worker 1: ", "part-3.csv line 32: empty label"]),
+    ("one file", ["error: worker 0: ", "data.path: 1 file(s) for 2 workers"]),
+])
+def test_a_mistake_in_one_workers_share_stops_both_workers_with_one_line(tmp_path, mistake, words):
     shards = _shards(tmp_path, 30)
     with shards[3].open("a", encoding="utf-8") as handle:
         handle.write("a text without its label,\n")
-    config = tiny_config(tmp_path, tmp_path / "part-*.csv", {"type": "nbsvm"},
+    data = tmp_path / ("part-*.csv" if mistake == "a bad row" else "part-0.csv")
+    config = tiny_config(tmp_path, data, {"type": "nbsvm"},
                          data={"source": "csv", "stream": True}, train={"distribute": "multi_worker"})
     for code, _, err in _two_workers(tmp_path, config):  # neither waits for the other in vain
         assert code == 2 and "Traceback" not in err
-        assert err.strip().splitlines()[-1].startswith("error: worker 1: ") and "part-3.csv line 32" in err
+        last = err.strip().splitlines()[-1]
+        assert last.startswith(words[0]) and words[1] in last
