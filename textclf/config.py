@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+from pydantic import BaseModel, Field, PositiveInt, ValidationError, model_validator
 
 from textclf import files
+from textclf.config_models import MODEL_CONFIGS, ModelConfig, RuleError, Strict
 from textclf.config_yaml import parse_yaml, quoted, read_yaml  # noqa: F401  read_yaml: the config reader
 from textclf.errors import TextclfError
 from textclf.search import SearchConfig
 
-Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
 Monitor = Literal["val_loss", "val_accuracy", "val_auc", "val_f1", "loss", "accuracy", "auc", "f1"]
 TrainMetric = Literal["accuracy", "auc", "f1"]
 
@@ -27,28 +27,6 @@ TrainMetric = Literal["accuracy", "auc", "f1"]
 def higher_is_better(monitor: str) -> bool:
     """Whether a larger value of a logged quantity (``val_auc``, ``loss``…) is better."""
     return monitor.removeprefix("val_") in ("accuracy", "auc", "f1")
-
-
-class RuleError(ValueError):
-    """A rule between fields of one section, reported as ``section.key: message``."""
-
-    def __init__(self, key: str, message: str):
-        super().__init__(f"{key}: {message}")
-        self.key, self.message = key, message
-
-
-# Upper bounds on sizes: beyond them a model cannot fit in memory or train in a lifetime, and a
-# typo (maxlen: 2000000) should be an error naming the key, not an out-of-memory crash an hour in.
-Width = Annotated[int, Field(ge=1, le=16_384)]  # units, embedding and filter widths
-Depth = Annotated[int, Field(ge=1, le=32)]  # stacked layers
-Window = Annotated[int, Field(ge=1, le=64)]  # convolution and pooling windows
-Widths = Annotated[tuple[Width, ...], Field(min_length=1, max_length=16)]
-
-
-class Strict(BaseModel):
-    """Frozen, typed, and unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # data.stream: auto streams single-label .csv/.tsv tables larger than this: held in memory, a table takes
@@ -137,122 +115,6 @@ class DataConfig(Strict):
             raise RuleError("path", f"required for source {self.source} (a file or folder of labeled texts); "
                                     "pass --data PATH")
         return self
-
-
-class EmbeddingConfig(Strict):
-    pretrained: str | None = None  # a GloVe / word2vec text file: "word v1 v2 ..." per line
-    trainable: bool = True
-
-
-class EmbeddingModel(Strict):
-    """A model whose first layer is a table of token embeddings, optionally pretrained."""
-
-    embedding_dim: Width = 32
-    embedding: EmbeddingConfig = EmbeddingConfig()
-
-
-class DenseBowConfig(Strict):
-    """Bag of words (``data.output_mode``, ``data.ngrams``) → Dense layers."""
-
-    input_kind: ClassVar[str] = "bag"
-    type: Literal["dense_bow"]
-    hidden_units: Widths = (16, 16)
-    dropout: Fraction = 0.0
-
-
-class BowNgramConfig(DenseBowConfig):
-    """N-gram bag with a large vocabulary → one wide hidden layer; ``input_dropout`` drops whole n-grams."""
-
-    type: Literal["bow_ngram"]
-    hidden_units: Widths = (64,)
-    dropout: Fraction = 0.5
-    input_dropout: Fraction = 0.0
-
-
-class NBSVMConfig(Strict):
-    """Naive-Bayes log-count ratios × binarized n-gram bag → a linear (logistic) layer."""
-
-    input_kind: ClassVar[str] = "bag"
-    type: Literal["nbsvm"]
-    alpha: Annotated[float, Field(gt=0.0)] = 1.0  # smoothing of the n-gram counts
-    nb_weight: Annotated[float, Field(ge=0.0)] = 0.04  # scale of the Naive Bayes part of the weights
-
-
-class EmbeddingBagConfig(EmbeddingModel):
-    """fastText: the average of token and n-gram embeddings → output."""
-
-    input_kind: ClassVar[str] = "bag"
-    type: Literal["embedding_bag"]
-    embedding_dim: Width = 64
-    dropout: Fraction = 0.0
-
-
-class RecurrentConfig(EmbeddingModel):
-    """Embedding → stacked recurrent layers → Dense."""
-
-    input_kind: ClassVar[str] = "sequence"
-    units: Width = 32
-    num_layers: Depth = 1
-    bidirectional: bool = False
-    dropout: Fraction = 0.0
-    recurrent_dropout: Fraction = 0.0
-    mask_zero: bool = False
-
-
-class SimpleRNNConfig(RecurrentConfig):
-    type: Literal["simple_rnn"]
-
-
-class LSTMConfig(RecurrentConfig):
-    type: Literal["lstm"]
-
-
-class GRUConfig(RecurrentConfig):
-    type: Literal["gru"]
-
-
-class Conv1DBiLSTMConfig(EmbeddingModel):
-    """Embedding → Conv1D → MaxPooling1D → stacked bidirectional LSTMs → Dense."""
-
-    input_kind: ClassVar[str] = "sequence"
-    type: Literal["conv1d_bilstm"]
-    embedding_dim: Width = 200
-    dropout: Fraction = 0.5
-    filters: Width = 64
-    kernel_size: Window = 5
-    pool_size: Window = 4
-    lstm_units: Widths = (64, 32)
-
-
-class CNNConfig(EmbeddingModel):
-    """Embedding → parallel Conv1D of several widths → global max pooling → Dense (Kim, 2014)."""
-
-    input_kind: ClassVar[str] = "sequence"
-    type: Literal["cnn"]
-    embedding_dim: Width = 128
-    filters: Width = 128
-    kernel_sizes: Annotated[tuple[Window, ...], Field(min_length=1, max_length=16)] = (3, 4, 5)
-    hidden_units: Annotated[int, Field(ge=0, le=16_384)] = 0
-    dropout: Fraction = 0.5
-
-
-class TransformerConfig(EmbeddingModel):
-    """Embedding + sinusoidal positions → Transformer encoder blocks → average pooling → Dense."""
-
-    input_kind: ClassVar[str] = "sequence"
-    type: Literal["transformer"]
-    embedding_dim: Width = 64
-    num_heads: Annotated[int, Field(ge=1, le=64)] = 2
-    ff_dim: Width = 128
-    num_layers: Depth = 1
-    dropout: Fraction = 0.1
-
-
-MODEL_CLASSES = (DenseBowConfig, BowNgramConfig, NBSVMConfig, EmbeddingBagConfig, SimpleRNNConfig, LSTMConfig,
-                 GRUConfig, Conv1DBiLSTMConfig, CNNConfig, TransformerConfig)
-ModelConfig = Annotated[Union[MODEL_CLASSES], Field(discriminator="type")]
-MODEL_CONFIGS: dict[str, type[BaseModel]] = {cls.model_fields["type"].annotation.__args__[0]: cls
-                                             for cls in MODEL_CLASSES}
 
 
 class EarlyStoppingConfig(Strict):

@@ -1,11 +1,11 @@
 """Model builders, one per ``model.type``, and the end-to-end raw-text wrapper.
 
-Each builder takes its own typed config section (``config.NBSVMConfig``…),
+Each builder takes its own typed config section (``config_models.NBSVMConfig``…),
 plus the vocabulary size and the head (``head.Head``) computed from the data, and
 returns an uncompiled ``keras.Model`` over vectorized input: token ids for the
 sequence models, a bag as (ids, values) of its non-zero entries for the bag
 models. ``@builds(SchemaClass)`` registers a builder next to its schema: a new
-model is one schema class in config.py plus one builder here.
+model is one schema class in config_models.py plus one builder here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from textclf import config as schema
+from textclf import config_models as schema
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
 from textclf.head import Head
