@@ -142,19 +142,11 @@ class BagInput:
         """Texts per chunk a stream hands over (``stream``): a bag batch is vectorized as one chunk."""
         return batch_size
 
-    def stream_batches(self, chunks, vectorizer, count: int, batch_size: int, cfg: DataConfig,
-                       shuffle_seed: int | None = None):
-        """``count`` streamed texts in (texts, labels) chunks of ``batch_size``, shuffled as they were read
-        or not → the batches ``dataset`` gives, each chunk vectorized in parallel with the others."""
-        encode = self.chunk_encoder(vectorizer, cfg)
-        encoded = chunks.map(lambda texts, labels: (encode(texts), labels), num_parallel_calls=tf.data.AUTOTUNE,
-                             deterministic=True)
-        return self.encoded_batches(encoded, [count], batch_size, cfg, shuffle_seed)
-
     def encoded_batches(self, chunks, sizes: list[int], batch_size: int, cfg: DataConfig,
                         shuffle_seed: int | None = None):
-        """Vectorized (bags, labels) chunks of ``batch_size`` texts, from blocks of ``sizes`` texts (a stream is
-        one block; ``data.cache`` keeps several) → padded batches: a chunk is a batch."""
+        """Vectorized (bags, labels) chunks of ``batch_size`` texts, shuffled as they were read or not, from
+        blocks of ``sizes`` texts (a stream is one block; ``data.cache`` keeps several) → the padded batches
+        ``dataset`` gives: a chunk is a batch."""
         del shuffle_seed  # the rows come shuffled, and bags need no sorting
 
         def batch(bags, labels):

@@ -148,16 +148,20 @@ class FeatureCache:
         np.savez(staging, **self.kind.to_arrays(features))
         os.replace(staging, self.folder / f"{name}.npz")
 
+    def _written(self, name: str, vectorized) -> list[Path]:
+        """The split's blocks: written from ``vectorized()`` the first time, else said to be reused."""
+        blocks = self.blocks(name)
+        if blocks is not None:
+            print(f"vectorized {name}: reused from {self.folder}", flush=True)
+            return blocks
+        self.write_blocks(name, vectorized())
+        return self.blocks(name)
+
     def sample_features(self, vectorizer, sample, cfg) -> tuple:
         """A streamed run's vocabulary sample, vectorized (NBSVM's ratios are counted on it): as one block,
         written the first time."""
-        blocks = self.blocks("sample")
-        if blocks is None:
-            self.write_blocks("sample", [(self.kind.encode(vectorizer, sample.texts, cfg,
-                                                           "vectorizing the sample into the cache"), sample.labels)])
-            blocks = self.blocks("sample")
-        else:
-            print(f"vectorized sample: reused from {self.folder}", flush=True)
+        blocks = self._written("sample", lambda: [(self.kind.encode(
+            vectorizer, sample.texts, cfg, "vectorizing the sample into the cache"), sample.labels)])
         return self.read_block(blocks[0], int(vectorizer.vocabulary_size()))
 
     def stream_batches(self, corpus, name: str, vectorizer, batch_size: int, cfg, shuffle_seed: int | None):
@@ -171,13 +175,9 @@ class FeatureCache:
         """
         import tensorflow as tf
 
-        blocks = self.blocks(name)
-        if blocks is None:
-            self.write_blocks(name, ((self.kind.encode(vectorizer, texts, cfg, f"vectorizing {name} into the cache"),
-                                      labels) for texts, labels in corpus.chunks(name, BLOCK)))
-            blocks = self.blocks(name)
-        else:
-            print(f"vectorized {name}: reused from {self.folder}", flush=True)
+        blocks = self._written(name, lambda: ((self.kind.encode(
+            vectorizer, texts, cfg, f"vectorizing {name} into the cache"), labels)
+            for texts, labels in corpus.chunks(name, BLOCK)))
         keys = [key for key in BLOCK_ARRAYS if Path(f"{blocks[0]}.{key}").is_file()]
         size = self.kind.stream_chunk(batch_size)
 

@@ -61,9 +61,10 @@ class SequenceInput:
         """Texts per chunk a stream hands over (``stream``): vectorized together, then batched by length."""
         return READ_CHUNK
 
-    def stream_batches(self, chunks, vectorizer, count: int, batch_size: int, cfg: DataConfig,
-                       shuffle_seed: int | None = None):
-        """``count`` streamed texts in (texts, labels) chunks → batches as ``dataset`` gives them.
+    def encoded_batches(self, chunks, sizes: list[int], batch_size: int, cfg: DataConfig,
+                        shuffle_seed: int | None = None):
+        """Vectorized (ids, labels) chunks, from blocks of ``sizes`` texts (a stream is one block;
+        ``data.cache`` keeps several) → batches as ``dataset`` gives them.
 
         Training (rows shuffled as they were read): sorted by length
         ``SORTING_POOL`` batches at a time and cut into batches, which come in
@@ -71,15 +72,6 @@ class SequenceInput:
         padded width (``layers.bucket_width``) as they come, so a text is
         padded as ``predict`` pads it.
         """
-        encode = self.chunk_encoder(vectorizer, cfg)
-        encoded = chunks.map(lambda texts, labels: (encode(texts), labels), num_parallel_calls=tf.data.AUTOTUNE,
-                             deterministic=True)
-        return self.encoded_batches(encoded, [count], batch_size, cfg, shuffle_seed)
-
-    def encoded_batches(self, chunks, sizes: list[int], batch_size: int, cfg: DataConfig,
-                        shuffle_seed: int | None = None):
-        """Vectorized (ids, labels) chunks, from blocks of ``sizes`` texts (a stream is one block;
-        ``data.cache`` keeps several) → batches, as ``stream_batches`` describes."""
         examples = chunks.unbatch()
         if shuffle_seed is None:
             batches = examples.group_by_window(

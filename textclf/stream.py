@@ -277,5 +277,8 @@ def datasets(corpus: StreamCorpus, name: str, kind, vectorizer, batch_size: int,
     chunks = tf.data.Dataset.from_generator(
         lambda: corpus.chunks(name, size, shuffle_seed), output_signature=(tf.TensorSpec([None], tf.string),
                                                                            tf.TensorSpec([None], tf.int32)))
-    return kind.stream_batches(chunks, vectorizer, len(corpus.splits[name]), batch_size, cfg, shuffle_seed)
+    encode = kind.chunk_encoder(vectorizer, cfg)  # each chunk vectorized in parallel with the others
+    encoded = chunks.map(lambda texts, labels: (encode(texts), labels), num_parallel_calls=tf.data.AUTOTUNE,
+                         deterministic=True)
+    return kind.encoded_batches(encoded, [len(corpus.splits[name])], batch_size, cfg, shuffle_seed)
 

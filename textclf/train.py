@@ -191,7 +191,7 @@ def _prepare_stream(cfg: Config, run_dir: Path, corpus, kind, vectorizer, resumi
     _record_data(cfg, run_dir, corpus, vectorizer, resuming, strategy)
     train_ds = stream.datasets(corpus, "train", kind, vectorizer, cfg.train.batch_size, cfg.data, cfg.seed, cache)
     val_ds = stream.datasets(corpus, "validation", kind, vectorizer, EVALUATION_BATCH, cfg.data, cache=cache)
-    steps = -(-len(corpus.train) // cfg.train.batch_size)
+    steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # cached: a partial batch a block
     if cfg.sharded:  # each worker takes as many batches as the smallest share makes
         steps = corpus.even_batches("train", cfg.train.batch_size)
         train_ds, val_ds = train_ds.take(steps), val_ds.take(corpus.even_batches("validation", EVALUATION_BATCH))
