@@ -614,6 +614,10 @@ CROSS_FIELD = {  # every rule between fields: in the schema, so --dry-run refuse
     "character n-grams for a sequence model": ("data: {char_ngrams: [2, 5]}",
                                                ["data.char_ngrams", "only for bag models"]),
     "character n-grams the wrong way round": ("data: {char_ngrams: [5, 2]}", ["data.char_ngrams", "wrong way"]),
+    "character n-grams left to the data, for a sequence model": ("data: {char_ngrams: auto}",
+                                                                 ["data.char_ngrams", "only for bag models"]),
+    "character n-grams left to the data, of characters": ("data: {char_ngrams: auto, split: character}",
+                                                          ["data.char_ngrams", "split word"]),
 }
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from textclf import featurize
+from textclf.config import Config
 from textclf.layers import standardize
 from textclf.progress import Progress
 
@@ -77,3 +78,28 @@ def string_vocabulary(texts, split, limit: int) -> featurize.Vocabulary:
     tokens = terms[featurize.most_frequent(rank, totals.astype(np.int64), max(0, limit))]
     progress.done(f"{len(tokens) + 1:,} tokens from {len(texts):,} texts", count=len(texts))
     return featurize.Vocabulary(tokens, None)
+
+
+SHORT_TEXT_WORDS = 8  # data.char_ngrams auto: texts averaging fewer words than this are phrases
+SHORT_TEXT_SIZES = (2, 4)  # the character n-grams a phrase gets (benchmarks/RESULTS.md, "Design measurements")
+WORDS_SAMPLE = 10_000  # the training texts whose words are counted
+
+
+def decide(cfg: Config, texts) -> tuple[Config, dict]:
+    """``cfg`` with ``data.char_ngrams: auto`` and nbsvm's ``model.normalize: auto`` settled from the training
+    ``texts``, and what was decided, for the run's record (empty when nothing was left to the data).
+
+    A phrase of two or three words mostly holds words seen a handful of times; their pieces carry over to
+    words never seen. Texts of a sentence or more have enough words that the pieces add mostly noise.
+    """
+    data, model = cfg.data, cfg.model
+    decided = {}
+    if data.char_ngrams == "auto":
+        sample = np.asarray(texts, dtype=object)[:WORDS_SAMPLE]
+        words = float(tf.reduce_sum(tf.strings.split(standardize(sample)).row_lengths())) / max(1, len(sample))
+        data = data.model_copy(update={"char_ngrams": SHORT_TEXT_SIZES if words < SHORT_TEXT_WORDS else None})
+        decided = {"words_per_text": round(words, 1), "char_ngrams": list(data.char_ngrams or []) or None}
+    if getattr(model, "normalize", None) == "auto":  # said only where the data decided the n-grams
+        model = model.model_copy(update={"normalize": data.char_ngrams is not None})
+        decided = {**decided, "normalize": model.normalize} if decided else decided
+    return cfg.model_copy(update={"data": data, "model": model}), decided

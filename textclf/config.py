@@ -71,8 +71,10 @@ class DataConfig(Strict):
     truncating: Literal["pre", "post"] = "pre"
     output_mode: Literal["multi_hot", "count", "tf_idf"] = "multi_hot"
     ngrams: Annotated[int, Field(ge=1, le=3)] = 1
-    # bag models: each word's character n-grams of these sizes too, e.g. [2, 5] (char_ngrams.py)
-    char_ngrams: Optional[tuple[Annotated[int, Field(ge=1, le=8)], Annotated[int, Field(ge=1, le=8)]]] = None
+    # bag models: each word's character n-grams of these sizes too, e.g. [2, 5] (char_ngrams.py); auto: [2, 4]
+    # where the training texts average under char_ngrams.SHORT_TEXT_WORDS words (phrases), else none
+    char_ngrams: Union[tuple[Annotated[int, Field(ge=1, le=8)], Annotated[int, Field(ge=1, le=8)]],
+                       Literal["auto"], None] = None
     validation_split: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
     limit: PositiveInt | None = None
     # single_label: one label per text; multi_label: any number (label_separator, or a JSONL list);
@@ -105,7 +107,7 @@ class DataConfig(Strict):
             raise RuleError("stream", "only for source csv (.csv, .tsv or .jsonl files, gzip-compressed or not)")
         if self.stream and self.task == "multi_label":
             raise RuleError("stream", "not with data.task multi_label yet")
-        if self.char_ngrams is not None and self.char_ngrams[0] > self.char_ngrams[1]:
+        if isinstance(self.char_ngrams, tuple) and self.char_ngrams[0] > self.char_ngrams[1]:
             raise RuleError("char_ngrams", f"[smallest, largest]: {list(self.char_ngrams)} is the wrong way round")
         if self.char_ngrams is not None and self.split == "character":
             raise RuleError("char_ngrams", "only with split word (character n-grams of words)")

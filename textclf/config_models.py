@@ -72,6 +72,9 @@ class NBSVMConfig(Strict):
     type: Literal["nbsvm"]
     alpha: Annotated[float, Field(gt=0.0)] = 1.0  # smoothing of the n-gram counts
     nb_weight: Annotated[float, Field(ge=0.0)] = 0.04  # scale of the Naive Bayes part of the weights
+    # divide a text's logits by the root of its number of terms (its binarized bag's L2 norm, as TF-IDF + LR
+    # does); auto: when the bag holds character n-grams, which multiply a text's terms (char_ngrams.decide)
+    normalize: Union[bool, Literal["auto"]] = "auto"
 
 
 class EmbeddingBagConfig(EmbeddingModel):

@@ -220,12 +220,15 @@ class NaiveBayesLinear(_BagLayer):
     ``r`` holds the log-count ratios of the training split (set with
     ``set_ratios``, never trained); ``w`` starts at zero, so training starts
     from the Naive Bayes classifier scaled by ``nb_weight`` and moves towards
-    a logistic regression on the NB-scaled features.
+    a logistic regression on the NB-scaled features. ``normalize`` divides a
+    text's logits by the root of its number of terms: without it a text's
+    logit, and each step's change to it, grows with its terms, which character
+    n-grams multiply.
     """
 
-    def __init__(self, input_dim, units, nb_weight, **kwargs):
+    def __init__(self, input_dim, units, nb_weight, normalize=False, **kwargs):
         super().__init__(**kwargs)
-        self.input_dim, self.units, self.nb_weight = input_dim, units, nb_weight
+        self.input_dim, self.units, self.nb_weight, self.normalize = input_dim, units, nb_weight, bool(normalize)
         self.supports_jit = False
 
     def build(self, input_shape):
@@ -244,13 +247,19 @@ class NaiveBayesLinear(_BagLayer):
         ids = bags.indices[:, 1]
         weights = tf.gather(self.ratios, ids) * (self.nb_weight + tf.gather(self.kernel, ids))
         values = tf.cast(bags.values, weights.dtype)[:, None]
-        return tf.math.unsorted_segment_sum(weights * values, bags.indices[:, 0], bags.dense_shape[0]) + self.bias
+        rows, count = bags.indices[:, 0], bags.dense_shape[0]
+        logits = tf.math.unsorted_segment_sum(weights * values, rows, count)
+        if self.normalize:  # an empty text: zeros, then the bias
+            norms = tf.sqrt(tf.math.unsorted_segment_sum(tf.square(values), rows, count))
+            logits = tf.math.divide_no_nan(logits, norms)
+        return logits + self.bias
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0][0], self.units)
 
     def get_config(self):
-        return {**super().get_config(), "input_dim": self.input_dim, "units": self.units, "nb_weight": self.nb_weight}
+        return {**super().get_config(), "input_dim": self.input_dim, "units": self.units, "nb_weight": self.nb_weight,
+                "normalize": self.normalize}
 
 
 @keras.saving.register_keras_serializable(package="textclf", name="PositionEncoding")

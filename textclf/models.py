@@ -81,9 +81,12 @@ def build_nbsvm(cfg: schema.NBSVMConfig, *, vocab_size: int, head: Head) -> kera
 
     ``cfg.alpha`` smooths the log-count ratios, which ``train`` computes from
     the training split (``data.log_count_ratios``) and sets after building.
+    ``cfg.normalize`` is settled by ``char_ngrams.decide`` before a run builds;
+    left at auto, the bag is taken to hold words only.
     """
     inputs = _bag_inputs()
-    logits = NaiveBayesLinear(vocab_size, head.units, cfg.nb_weight, name="nb_linear")(inputs)
+    normalize = cfg.normalize is True
+    logits = NaiveBayesLinear(vocab_size, head.units, cfg.nb_weight, normalize, name="nb_linear")(inputs)
     outputs = layers.Activation(head.activation, dtype="float32", name="predictions")(logits)
     return keras.Model(inputs, outputs, name="nbsvm")
 

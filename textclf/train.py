@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from textclf import (
+    char_ngrams,
     data,
     distribute,
     embeddings,
@@ -157,14 +158,24 @@ def _corpus(cfg: Config, options: Options, strategy) -> data.Corpus:
     return corpus
 
 
-def prepare_data(cfg: Config, run_dir: Path, resuming: bool, options: Options, strategy) -> Prepared:
-    """Read and split the texts, learn the vocabulary from the training split, vectorize train and validation.
-
-    The test split is vectorized by ``finalize``, once the training data is let go.
-    """
+def read_data(cfg: Config, run_dir: Path, options: Options, strategy) -> tuple[Config, data.Corpus]:
+    """Read and split the texts; settle what the config leaves to the training texts (``char_ngrams.decide``),
+    and say so in the output and in ``run.json``."""
     corpus = _corpus(cfg, options, strategy)
     if corpus.train.multi_label:
         print(label_sets.summary(corpus.train.labels), flush=True)
+    cfg, decided = char_ngrams.decide(cfg, corpus.sample.texts if cfg.data.stream else corpus.train.texts)
+    if decided:
+        print("decided from the data: " + ", ".join(f"{key} {value}" for key, value in decided.items()), flush=True)
+        rundir.update_run_info(run_dir, decided=decided)
+    return cfg, corpus
+
+
+def prepare_data(cfg: Config, corpus: data.Corpus, run_dir: Path, resuming: bool, strategy) -> Prepared:
+    """Learn the vocabulary from the training split, vectorize train and validation.
+
+    The test split is vectorized by ``finalize``, once the training data is let go.
+    """
     kind = inputs.of(cfg.model)
     vectorizer = kind.vectorizer(cfg.data)
     if cfg.data.stream:
@@ -330,7 +341,8 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
     if cfg.train.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(cfg.seed)
-    prepared = prepare_data(cfg, run_dir, resuming, options, strategy)
+    cfg, corpus = read_data(cfg, run_dir, options, strategy)
+    prepared = prepare_data(cfg, corpus, run_dir, resuming, strategy)
     model = build_model(cfg, prepared, strategy, run_dir)
     fit(model, prepared, cfg, run_dir, strategy, options, resuming)
     del model  # the best epoch's weights are reloaded from the checkpoint, without the training data
