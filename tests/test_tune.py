@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from helpers import synthetic_review
@@ -127,13 +128,30 @@ def test_small_data_scores_trials_over_folds_and_promotes_one_training_of_the_wi
         folds = sorted(result.tune_dir.glob(f"trials/trial-{row['trial']:03d}-fold*"))
         assert len(folds) == 2 == row["folds"]
         scores = [rundir.read_json(fold / "metrics.json")["val_accuracy"] for fold in folds]
-        assert row["value"] == pytest.approx(sum(scores) / 2)
+        assert row["value"] == pytest.approx(sum(scores) / 2) and row["fold_scores"] == pytest.approx(scores)
         assert not any((fold / "model.keras").exists() for fold in folds)  # only the promoted run keeps a model
         assert all("test_accuracy" not in rundir.read_json(fold / "metrics.json") for fold in folds)
     assert result.best_run.parent == result.tune_dir / "best"
     for name in ("model.keras", "config.yaml", "history.csv", "plots/history.png", "evaluation/test/metrics.json"):
         assert (result.best_run / name).is_file(), name
     assert rundir.read_json(result.best_run / "metrics.json")["test_accuracy"] == result.test_accuracy
+
+
+def rows(*scores, size=None) -> list[dict]:
+    return [{"trial": number, "value": float(np.mean(folds)), "fold_scores": list(folds), "validation_size": size}
+            for number, folds in enumerate(scores)]
+
+
+def test_the_winner_is_the_earliest_trial_within_one_standard_error_of_the_best():
+    first, lucky, clear = (0.80, 0.84, 0.82), (0.86, 0.80, 0.84), (0.90, 0.91, 0.92)
+    assert tune.winner(rows(first, lucky))["trial"] == 0  # 0.820 against 0.833 ± 0.018: not told apart
+    assert tune.winner(rows(first, lucky, clear))["trial"] == 2  # 0.910 ± 0.006 beats both
+    losses = rows((0.50, 0.46), (0.44, 0.50))
+    assert tune.winner(losses, "val_loss")["trial"] == 0  # 0.48 within 0.03 of 0.47
+    # one split: the error of an accuracy over its validation texts, sqrt(0.9 × 0.1 / n)
+    assert tune.winner(rows((0.895,), (0.90,), size=2_500))["trial"] == 0  # ± 0.006
+    assert tune.winner(rows((0.895,), (0.90,), size=250_000))["trial"] == 1  # ± 0.0006
+    assert tune.winner(rows((0.31,), (0.30,), size=2_500), "val_loss")["trial"] == 1  # a loss: the best
 
 
 def test_a_trial_that_trails_the_others_is_pruned_after_prune_after_epochs(tmp_path, data_csv):

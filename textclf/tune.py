@@ -144,6 +144,8 @@ def _objective(study: _Study):
             if pruning.pruned or budget.hit:
                 break
         trial.set_user_attr("folds", len(scores))
+        trial.set_user_attr("fold_scores", [float(score) for score in scores])
+        trial.set_user_attr("validation_size", len(splits[0].validation))
         trial.set_user_attr("stopped_by_budget", budget.hit)
         if pruning.pruned:
             raise optuna.TrialPruned()
@@ -189,11 +191,39 @@ def _leaderboard(study) -> list[dict]:
         value = trial.value if trial.value is not None else (
             max(trial.intermediate_values.values()) if trial.intermediate_values else None)
         rows.append({"trial": trial.number, "state": trial.state.name.lower(), "value": value,
-                     "folds": trial.user_attrs.get("folds", 1),
+                     "folds": trial.user_attrs.get("folds", 1), "fold_scores": trial.user_attrs.get("fold_scores"),
+                     "validation_size": trial.user_attrs.get("validation_size"),
                      "values": trial.user_attrs.get("values", {}), "seconds": seconds,
                      "epochs": trial.user_attrs.get("epochs"), "run_dir": trial.user_attrs.get("run_dir"),
                      "finished_at": trial.datetime_complete.isoformat() if trial.datetime_complete else None})
     return rows
+
+
+def winner(completed: list[dict], metric: str = "val_accuracy") -> dict:
+    """The earliest trial within one standard error of the best score.
+
+    The best of many noisy scores is partly luck: on a validation split of a
+    few thousand texts the luck is as large as the differences between good
+    settings. Trials run in order of how likely they are to win
+    (``search.first``, then TPE's), so among trials that cannot be told apart
+    the earliest is taken: the one-standard-error rule (Hastie, Tibshirani and
+    Friedman). The error is that of the mean over the best trial's folds, or,
+    scored on one split, of an accuracy over its validation texts; a loss on
+    one split has none to measure, and the best score wins.
+    """
+    sign = -1 if metric == "val_loss" else 1
+    best = max(completed, key=lambda r: (sign * r["value"], -r["trial"]))
+    margin = _standard_error(best, metric)
+    return min((r for r in completed if sign * (best["value"] - r["value"]) <= margin), key=lambda r: r["trial"])
+
+
+def _standard_error(row: dict, metric: str) -> float:
+    scores, size = row.get("fold_scores") or [], row.get("validation_size")
+    if len(scores) > 1:
+        return float(np.std(scores, ddof=1) / np.sqrt(len(scores)))
+    if metric == "val_accuracy" and size:
+        return float(np.sqrt(row["value"] * (1 - row["value"]) / size))
+    return 0.0
 
 
 def line(row: dict, metric: str) -> str:
@@ -309,8 +339,7 @@ def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | 
         completed = [r for r in rows if r["state"] == "complete" and r["value"] is not None]
         if not completed:
             raise TextclfError(f"{tune_dir}: no trial finished within the budget; give more time (--budget)")
-        sign = -1 if cfg.search.metric == "val_loss" else 1
-        best = max(completed, key=lambda r: (sign * r["value"], -r["trial"]))
+        best = winner(completed, cfg.search.metric)
         best_run = _promote(context, best)
         test_accuracy = _score_winner(best_run)
         _save(tune_dir, cfg, budget_seconds, spent + time.monotonic() - started, study, command_line,
