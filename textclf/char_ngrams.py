@@ -98,7 +98,8 @@ def decide(cfg: Config, texts) -> tuple[Config, dict]:
         sample = np.asarray(texts, dtype=object)[:WORDS_SAMPLE]
         words = float(tf.reduce_sum(tf.strings.split(standardize(sample)).row_lengths())) / max(1, len(sample))
         data = data.model_copy(update={"char_ngrams": SHORT_TEXT_SIZES if words < SHORT_TEXT_WORDS else None})
-        decided = {"words_per_text": round(words, 1), "char_ngrams": list(data.char_ngrams or []) or None}
+        sizes = list(data.char_ngrams) if data.char_ngrams else None
+        decided = {"words_per_text": round(words, 1), "char_ngrams": sizes}
     if getattr(model, "normalize", None) == "auto":  # said only where the data decided the n-grams
         model = model.model_copy(update={"normalize": data.char_ngrams is not None})
         decided = {**decided, "normalize": model.normalize} if decided else decided

@@ -24,7 +24,7 @@ import numpy as np
 
 from textclf import data, rundir, search, train
 from textclf.callbacks import ReportToTrial, StopAtDeadline
-from textclf.config import Config, apply_value, validate
+from textclf.config import Config, apply_value, higher_is_better, validate
 from textclf.errors import TextclfError
 
 STUDY_FILE = "study.journal"
@@ -211,7 +211,7 @@ def winner(completed: list[dict], metric: str = "val_accuracy") -> dict:
     scored on one split, of an accuracy over its validation texts; a loss on
     one split has none to measure, and the best score wins.
     """
-    sign = -1 if metric == "val_loss" else 1
+    sign = 1 if higher_is_better(metric) else -1
     best = max(completed, key=lambda r: (sign * r["value"], -r["trial"]))
     margin = _standard_error(best, metric)
     return min((r for r in completed if sign * (best["value"] - r["value"]) <= margin), key=lambda r: r["trial"])
