@@ -1,5 +1,6 @@
 import csv
 import signal
+import time
 
 import keras
 import numpy as np
@@ -110,3 +111,35 @@ def test_every_run_writes_live_curves_for_tensorboard_with_the_learning_rate(tra
     accumulator.Reload()
     tags = set(accumulator.Tags()["scalars"]) | set(accumulator.Tags()["tensors"])
     assert {"epoch_loss", "epoch_learning_rate"} <= tags
+
+
+def test_a_trial_reports_the_score_of_the_epoch_it_would_keep():
+    """The score after each epoch is the metric at the best epoch so far by the checkpoint's monitor: an
+    accuracy that dips while the loss still falls is the one the trial keeps, and is judged by."""
+    import optuna
+
+    study = optuna.create_study(direction="maximize")
+    trial = study.ask()
+    report = callbacks.ReportToTrial(trial, "val_accuracy", "val_loss")
+    report.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    epochs = [(0.30, 0.90), (0.25, 0.88), (0.27, 0.93), (0.20, 0.85)]  # (val_loss, val_accuracy)
+    for epoch, (loss, accuracy) in enumerate(epochs):
+        report.on_epoch_end(epoch, {"val_loss": loss, "val_accuracy": accuracy})
+    reported = study.trials[0].intermediate_values
+    assert [reported[epoch] for epoch in range(4)] == pytest.approx([0.90, 0.88, 0.88, 0.85])
+    assert not report.pruned
+
+
+@pytest.mark.parametrize(("after_an_epoch", "batches"), [(False, 1), (True, 8)])
+def test_a_deadline_stops_training_at_a_batch_end_or_once_an_epoch_is_done(after_an_epoch, batches):
+    class Count(keras.callbacks.Callback):
+        seen = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.seen += 1
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    count, passed = Count(), callbacks.StopAtDeadline(time.monotonic() - 1, after_an_epoch=after_an_epoch)
+    history = model.fit(np.zeros((64, 2)), np.zeros(64), batch_size=8, epochs=5, callbacks=[passed, count], verbose=0)
+    assert count.seen == batches and len(history.history["loss"]) == 1 and passed.hit

@@ -166,14 +166,27 @@ def test_a_trial_that_trails_the_others_is_pruned_after_prune_after_epochs(tmp_p
     assert all((Path(r["run_dir"]) / "model.keras").exists() for r in result.leaderboard[:3])
 
 
-def test_the_budget_stops_trials_and_the_search_in_time(tmp_path, data_csv):
-    space = {**SPACE, "first": []}
+@pytest.mark.parametrize("folds", [1, 2])
+def test_the_budget_stops_trials_and_the_search_in_time(tmp_path, data_csv, folds):
+    space = {**SPACE, "first": [], "folds": folds}
     started = time.monotonic()
     result = tuned(tmp_path, data_csv, search=space, budget=10.0, trials=None, train={"epochs": 10_000})
     elapsed = time.monotonic() - started
     saved = json.loads((result.tune_dir / "tune.json").read_text())
     assert saved["spent_seconds"] <= 10.0 * 1.1 and elapsed <= 10.0 * 1.1 + 5  # + the winner's test scoring
     assert result.leaderboard and all(r["epochs"] < 10_000 for r in result.leaderboard if r["epochs"])
+    # over folds, the budget ended the trial in its first fold: it is kept as cut short, and still wins
+    assert all(r["cut_short"] == (folds == 2) for r in result.leaderboard)
+    assert (result.best_run / "model.keras").is_file()
+
+
+def test_a_trial_the_budget_cut_short_wins_only_when_no_trial_finished_every_fold():
+    full, cut = {"state": "complete", "value": 0.80, "cut_short": False}, {"state": "complete", "value": 0.90,
+                                                                           "cut_short": True}
+    pruned = {"state": "pruned", "value": 0.95, "cut_short": False}
+    assert tune.candidates([full, cut, pruned]) == [full]
+    assert tune.candidates([cut, pruned]) == [cut]
+    assert tune.candidates([pruned]) == []
 
 
 def test_running_tune_again_continues_the_study_without_repeating_trials(tmp_path, data_csv):
@@ -228,3 +241,13 @@ def test_train_warns_when_the_model_only_learned_the_majority_class(tmp_path):
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "no better than always predicting the largest class" in warnings[0]
+
+
+def test_trials_stop_early_enough_for_the_winner_to_be_trained_again_within_the_budget():
+    study = tune._Study(cfg=None, raw={}, tune_dir=Path("."), finish_by=100.0, saving=2.0, corpora={})
+    assert study.trials_end() == 98.0  # nothing to train again yet
+    row = {"state": "complete", "value": 0.8, "cut_short": False}
+    study.expect_winner_from([{**row, "folds": 5, "seconds": 10.0}, {**row, "folds": 5, "seconds": 20.0},
+                              {**row, "folds": 5, "seconds": 60.0, "cut_short": True},  # cannot win
+                              {**row, "folds": 1, "seconds": 30.0}])  # one split: its own model wins
+    assert study.trials_end() == pytest.approx(98.0 - 1.2 * 20.0 / 5)

@@ -14,6 +14,7 @@ import io
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
@@ -267,28 +268,47 @@ class HistoryLogger(keras.callbacks.CSVLogger):
 
 
 class StopAtDeadline(keras.callbacks.Callback):
-    """Stops training at the deadline (at a batch end); the trial keeps its best epoch so far."""
+    """Stops training at the deadline (at a batch end); the trial keeps its best epoch so far.
 
-    def __init__(self, deadline: float):
+    ``deadline``: a ``time.monotonic()`` value, or a function giving it (a deadline that moves as the
+    search learns how long its winner will take). ``after_an_epoch``: not before one epoch has ended,
+    for a training that must leave a model.
+    """
+
+    def __init__(self, deadline: float | Callable[[], float], after_an_epoch: bool = False):
         super().__init__()
-        self.deadline, self.hit = deadline, False
+        self.deadline = deadline if callable(deadline) else lambda: deadline
+        self.hit, self.waiting = False, after_an_epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if time.monotonic() > self.deadline:
+        if time.monotonic() > self.deadline() and not self.waiting:
             self.hit = self.model.stop_training = True
 
-    on_epoch_end = on_train_batch_end
+    def on_epoch_end(self, epoch, logs=None):
+        self.waiting = False
+        self.on_train_batch_end(None)
 
 
 class ReportToTrial(keras.callbacks.Callback):
-    """Reports the validation score after each epoch; stops a trial Optuna's pruner gives up on."""
+    """Reports after each epoch the score the trial would end with if it stopped now, and stops a trial
+    Optuna's pruner gives up on.
 
-    def __init__(self, trial, metric: str):
+    A trial keeps its best epoch by ``monitor`` (the checkpoint's), so its score
+    is ``metric`` at that epoch, not at the last one: a model whose accuracy dips
+    while its loss still falls is judged, and pruned, by what it would keep.
+    """
+
+    def __init__(self, trial, metric: str, monitor: str):
         super().__init__()
-        self.trial, self.metric, self.pruned = trial, metric, False
+        self.trial, self.metric, self.monitor, self.pruned = trial, metric, monitor, False
+        self.kept: tuple[float, float] | None = None  # (monitor, metric) at the best epoch so far
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs and self.metric in logs:
-            self.trial.report(float(logs[self.metric]), epoch)
-            if self.trial.should_prune():
-                self.pruned = self.model.stop_training = True
+        if not logs or self.metric not in logs or self.monitor not in logs:
+            return
+        sign = 1 if higher_is_better(self.monitor) else -1
+        if self.kept is None or sign * logs[self.monitor] > sign * self.kept[0]:
+            self.kept = (float(logs[self.monitor]), float(logs[self.metric]))
+        self.trial.report(self.kept[1], epoch)
+        if self.trial.should_prune():
+            self.pruned = self.model.stop_training = True

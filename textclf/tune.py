@@ -92,13 +92,26 @@ class _Study:
     cfg: Config
     raw: dict
     tune_dir: Path
-    deadline: float
+    finish_by: float  # the winner's training (over folds) stops here: what is left is for its test scoring
+    saving: float  # seconds kept back for the last trial's saving
     corpora: dict
+    winner_seconds: float = 0.0  # what training the winner once more (scored over folds) is expected to take
+
+    def trials_end(self) -> float:
+        """When trials stop: the winner's training, if it needs one, and the last save must fit after it."""
+        return self.finish_by - self.saving - self.winner_seconds
+
+    def expect_winner_from(self, rows: list[dict]) -> None:
+        """A winner scored over folds is trained once more (on a little more data than a fold): as long as
+        the slowest fold of any trial that could win, and a fifth."""
+        folds = [r["seconds"] / r["folds"] for r in candidates(rows) if r["folds"] > 1 and r["seconds"]]
+        self.winner_seconds = 1.2 * max(folds, default=0.0)
 
 
 # The data settings that shape features but not the texts read and their split: trials that differ only
 # in these share one read.
-VECTORIZER_SETTINGS = {"split", "vocab_size", "maxlen", "padding", "truncating", "output_mode", "ngrams", "cache"}
+VECTORIZER_SETTINGS = {"split", "vocab_size", "maxlen", "padding", "truncating", "output_mode", "ngrams", "char_ngrams",
+                       "cache"}
 
 
 def _corpus_for(study: _Study, cfg: Config):
@@ -130,7 +143,8 @@ def _objective(study: _Study):
         count = search.fold_count(space, len(corpus.train) + len(corpus.validation))
         splits = [corpus] if count == 1 else data.folds(corpus, count, cfg.seed)
         trial.set_user_attr("values", values)
-        budget, pruning = StopAtDeadline(study.deadline), ReportToTrial(trial, space.metric)
+        budget = StopAtDeadline(study.trials_end)
+        pruning = ReportToTrial(trial, space.metric, cfg.train.checkpoint_monitor)
         scores = []
         for index, split in enumerate(splits):  # pruning watches the first fold; the budget all of them
             run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name if count == 1 else f"{cfg.name}-fold{index}")
@@ -138,15 +152,18 @@ def _objective(study: _Study):
                 trial.set_user_attr("run_dir", str(run_dir))
             metrics = _train_trial(cfg, run_dir, split, (pruning, budget) if index == 0 else (budget,), trial)
             scores.append(metrics[space.metric])
-            _keep_what_can_win(run_dir, can_win=count == 1 and not pruning.pruned)
+            _keep_what_can_win(run_dir, can_win=index == 0 and not pruning.pruned)
             if index == 0:
                 trial.set_user_attr("epochs", metrics["epochs_run"])
             if pruning.pruned or budget.hit:
                 break
+        if 1 < count == len(scores):  # a trial scored over every fold wins as one training of its config
+            _keep_what_can_win(Path(trial.user_attrs["run_dir"]), can_win=False)
         trial.set_user_attr("folds", len(scores))
         trial.set_user_attr("fold_scores", [float(score) for score in scores])
         trial.set_user_attr("validation_size", len(splits[0].validation))
         trial.set_user_attr("stopped_by_budget", budget.hit)
+        trial.set_user_attr("cut_short", len(scores) < count)  # the budget ended it before its last fold
         if pruning.pruned:
             raise optuna.TrialPruned()
         return float(np.mean(scores))
@@ -169,7 +186,8 @@ def _train_trial(cfg: Config, run_dir: Path, corpus, callbacks: tuple, trial) ->
 
 
 def _keep_what_can_win(run_dir: Path, can_win: bool) -> None:
-    """A trial's folder keeps its config, history, metrics and plots; only a trial that can win keeps its model.
+    """A trial's folder keeps its config, history, metrics and plots; only a trial that can win keeps its model
+    (one split; or a first fold, until the budget cuts its trial short or its last fold ends).
 
     ``checkpoints/best.keras`` holds the weights ``model.keras`` already has:
     with large n-gram tables, dozens of trials would otherwise fill gigabytes.
@@ -188,15 +206,23 @@ def _leaderboard(study) -> list[dict]:
         if trial.user_attrs.get("interrupted") or trial.state.name not in ("COMPLETE", "PRUNED", "FAIL"):
             continue  # waiting in the queue, running, or stopped by a kill (it runs again)
         seconds = (trial.datetime_complete - trial.datetime_start).total_seconds() if trial.datetime_complete else None
-        value = trial.value if trial.value is not None else (
-            max(trial.intermediate_values.values()) if trial.intermediate_values else None)
+        steps = trial.intermediate_values  # a pruned trial's score: what it would have kept when stopped
+        value = trial.value if trial.value is not None else (steps[max(steps)] if steps else None)
         rows.append({"trial": trial.number, "state": trial.state.name.lower(), "value": value,
-                     "folds": trial.user_attrs.get("folds", 1), "fold_scores": trial.user_attrs.get("fold_scores"),
+                     "folds": trial.user_attrs.get("folds", 1), "cut_short": trial.user_attrs.get("cut_short", False),
+                     "fold_scores": trial.user_attrs.get("fold_scores"),
                      "validation_size": trial.user_attrs.get("validation_size"),
                      "values": trial.user_attrs.get("values", {}), "seconds": seconds,
                      "epochs": trial.user_attrs.get("epochs"), "run_dir": trial.user_attrs.get("run_dir"),
                      "finished_at": trial.datetime_complete.isoformat() if trial.datetime_complete else None})
     return rows
+
+
+def candidates(rows: list[dict]) -> list[dict]:
+    """The trials that may win: those complete on every fold. A trial the budget ended between folds is scored
+    on the folds it finished, which are not the others' folds; it wins only when no trial finished them all."""
+    completed = [r for r in rows if r["state"] == "complete" and r["value"] is not None]
+    return [r for r in completed if not r["cut_short"]] or completed
 
 
 def winner(completed: list[dict], metric: str = "val_accuracy") -> dict:
@@ -233,7 +259,7 @@ def line(row: dict, metric: str) -> str:
     score = f"{row['value']:.4f}" if row["value"] is not None else "-"
     seconds = f"{row['seconds']:.1f} s" if row["seconds"] is not None else "-"
     return (f"trial {row['trial']:>3}  {row['values'].get('model.type', ''):<14} {metric} {score}  {seconds:>8}  "
-            f"{row['state']:<8} {values}")
+            f"{'cut short' if row['cut_short'] else row['state']:<8} {values}")
 
 
 @contextlib.contextmanager
@@ -277,14 +303,16 @@ def _open_study(cfg: Config, tune_dir: Path):
 
 
 def _promote(study: _Study, best: dict) -> Path:
-    """The winner's run folder: its own, or, for a trial scored over folds, one training of its config as
-    ``textclf train`` would run it (the folds' models were not kept), in ``tune-<name>/best/``."""
-    if best["folds"] == 1:
-        return Path(best["run_dir"])
+    """The winner's run folder: its own (or, cut short, its first fold's), or, for a trial scored over every
+    fold, one training of its config as ``textclf train`` would run it (the folds' models were not kept), in
+    ``tune-<name>/best/``, by the end of the budget."""
     trial_dir = Path(best["run_dir"])
+    if (trial_dir / rundir.MODEL_FILE).is_file():
+        return trial_dir
     cfg = rundir.read_config(trial_dir)
     run_dir = rundir.create_run_dir(study.tune_dir / "best", cfg.name)
-    _train_trial(cfg, run_dir, _corpus_for(study, cfg), callbacks=(), trial=None)
+    finish = StopAtDeadline(study.finish_by, after_an_epoch=True)
+    _train_trial(cfg, run_dir, _corpus_for(study, cfg), callbacks=(finish,), trial=None)
     return run_dir
 
 
@@ -320,23 +348,28 @@ def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | 
         finished = sum(1 for row in _leaderboard(study))
         reserve = None if budget_seconds is None else max(budget_seconds * RESERVE, MIN_RESERVE_SECONDS)
         remaining = None if budget_seconds is None else max(0.0, budget_seconds - reserve - spent)
-        deadline = started + remaining if remaining is not None else float("inf")
+        finish_by = started + remaining + reserve / 2 if remaining is not None else float("inf")
         trials_left = None if max_trials is None else max(0, max_trials - finished)
         if finished:
             echo(f"continuing the study in {tune_dir}: {finished} trials done, {spent:.0f} s spent")
-        context = _Study(cfg, raw, tune_dir, deadline, {})
+        context = _Study(cfg, raw, tune_dir, finish_by, (reserve or 0.0) / 2, {})
+        context.expect_winner_from(_leaderboard(study))
 
         def report(study_, trial):
-            row = next((r for r in _leaderboard(study_) if r["trial"] == trial.number), None)
+            rows = _leaderboard(study_)
+            row = next((r for r in rows if r["trial"] == trial.number), None)
             if row:
                 echo(line(row, cfg.search.metric))
             _save(tune_dir, cfg, budget_seconds, spent + time.monotonic() - started, study_, command_line)
+            context.expect_winner_from(rows)
+            if time.monotonic() >= context.trials_end():
+                study_.stop()
 
         if trials_left != 0 and (remaining is None or remaining > 0):
             study.optimize(_objective(context), n_trials=trials_left, timeout=remaining, callbacks=[report],
                            catch=(Exception,), gc_after_trial=True)
         rows = _leaderboard(study)
-        completed = [r for r in rows if r["state"] == "complete" and r["value"] is not None]
+        completed = candidates(rows)
         if not completed:
             raise TextclfError(f"{tune_dir}: no trial finished within the budget; give more time (--budget)")
         best = winner(completed, cfg.search.metric)
