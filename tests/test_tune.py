@@ -154,16 +154,20 @@ def test_the_winner_is_the_earliest_trial_within_one_standard_error_of_the_best(
     assert tune.winner(rows((0.31,), (0.30,), size=2_500), "val_loss")["trial"] == 1  # a loss: the best
 
 
-def test_a_trial_that_trails_the_others_is_pruned_after_prune_after_epochs(tmp_path, data_csv):
+@pytest.mark.parametrize("folds", [1, 2])
+def test_a_trial_that_trails_the_others_is_pruned_after_prune_after_epochs(tmp_path, data_csv, folds):
     good = {"model.type": "nbsvm", "train.learning_rate": 0.05}
     hopeless = {"model.type": "embedding_bag", "train.learning_rate": 1.0e-6}  # random tables that barely move
     space = {"space": {"model.type": ["nbsvm", "embedding_bag"], "train.learning_rate": {"log_uniform": [1.0e-6, 0.1]}},
-             "first": [good, good, good, hopeless], "prune_after": 2, "folds": 1}
+             "first": [good, good, good, hopeless], "prune_after": 2, "folds": folds}
     result = tuned(tmp_path, data_csv, search=space, trials=4, train={"epochs": 4})
     assert [r["state"] for r in result.leaderboard] == ["complete", "complete", "complete", "pruned"]
+    assert [r["folds"] for r in result.leaderboard] == [folds, folds, folds, 1]
+    assert not any(r["cut_short"] for r in result.leaderboard)  # pruned in its first fold, not cut by the budget
     pruned = result.leaderboard[3]
     assert pruned["epochs"] == 2 and not (Path(pruned["run_dir"]) / "model.keras").exists()
-    assert all((Path(r["run_dir"]) / "model.keras").exists() for r in result.leaderboard[:3])
+    # a trial on one split keeps its model; one scored over every fold wins as a new training of its config
+    assert all((Path(r["run_dir"]) / "model.keras").exists() == (folds == 1) for r in result.leaderboard[:3])
 
 
 @pytest.mark.parametrize("folds", [1, 2])

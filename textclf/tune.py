@@ -163,7 +163,7 @@ def _objective(study: _Study):
         trial.set_user_attr("fold_scores", [float(score) for score in scores])
         trial.set_user_attr("validation_size", len(splits[0].validation))
         trial.set_user_attr("stopped_by_budget", budget.hit)
-        trial.set_user_attr("cut_short", len(scores) < count)  # the budget ended it before its last fold
+        trial.set_user_attr("cut_short", not pruning.pruned and len(scores) < count)  # the budget ended it early
         if pruning.pruned:
             raise optuna.TrialPruned()
         return float(np.mean(scores))
