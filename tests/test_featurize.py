@@ -26,6 +26,7 @@ TRAIN = np.array([
     "Café crème: très bon film, naïve plot",
     "zebra apple zebra apple mango",
     "apple zebra",
+    "#tbt: so good!! (really?) #tbt",
 ], dtype=object)
 TEXTS = np.array(["", "great film films", "unseen words only", "the movie was dull, dull", "Café apple zebra",
                   "plot great", "was great film great film great"], dtype=object)
@@ -58,6 +59,9 @@ SETTINGS = [
     # words' character n-grams (bags; sequences leave them out), counted as strings; tf-idf: Keras' adapt
     {"char_ngrams": (2, 4)}, {"char_ngrams": (1, 3), "ngrams": 2, "output_mode": "count"},
     {"char_ngrams": (3, 3), "ngrams": 3, "output_mode": "tf_idf"},
+    # punctuation marks as words of their own: in n-grams, and cut into characters ("#" among them)
+    {"punctuation": "keep", "ngrams": 3}, {"punctuation": "keep", "char_ngrams": (1, 3), "ngrams": 2},
+    {"punctuation": "keep", "split": "character"},
 ]
 
 
@@ -97,7 +101,8 @@ def test_chunks_worked_on_in_parallel_give_what_one_serial_pass_gives(monkeypatc
     np.testing.assert_array_equal(dense(KINDS[kind].encode(parallel, texts, cfg)), serial_features)
 
 
-@pytest.mark.parametrize("model_type, extra", [("nbsvm", {}), ("lstm", {}), ("nbsvm", {"char_ngrams": [2, 4]})])
+@pytest.mark.parametrize("model_type, extra", [("nbsvm", {}), ("lstm", {}), ("nbsvm", {"char_ngrams": [2, 4]}),
+                                               ("nbsvm", {"punctuation": "keep"}), ("lstm", {"punctuation": "keep"})])
 def test_training_features_are_the_saved_end_to_end_models_features(tmp_path, model_type, extra):
     cfg = validate({"name": "t", "data": {"vocab_size": 60, "ngrams": 3, "maxlen": 5, **extra},
                     "model": {"type": model_type}})

@@ -5,12 +5,25 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textclf.layers import BagDense, NaiveBayesLinear, bag_ids, pad_and_truncate, standardize
+from textclf.layers import (
+    BagDense,
+    NaiveBayesLinear,
+    bag_ids,
+    pad_and_truncate,
+    standardize,
+    standardize_keeping_punctuation,
+)
 
 
 def test_standardize_strips_markup_and_punctuation():
     out = standardize(tf.constant(["Great<br />movie, LOVED it!!"])).numpy()[0].decode()
     assert out.split() == ["great", "movie", "loved", "it"]
+
+
+def test_keeping_punctuation_makes_each_mark_a_word_and_still_drops_markup_and_separators():
+    out = standardize_keeping_punctuation(tf.constant(["Great<br />movie,\u2028LOVED it!! \"Don't\""]))
+    assert out.numpy()[0].decode().split() == ["great", "movie", ",", "loved", "it", "!", "!", '"', "don", "'", "t",
+                                               '"']
 
 
 @pytest.mark.parametrize("padding", ["pre", "post"])

@@ -37,12 +37,14 @@ def dense(bags: tf.SparseTensor) -> np.ndarray:
     return tf.sparse.to_dense(tf.sparse.reorder(bags)).numpy()
 
 
+@pytest.mark.parametrize("punctuation", ["strip", "keep"])
 @pytest.mark.parametrize("from_strings", [False, True])
 @pytest.mark.parametrize("output_mode", ["multi_hot", "count"])
 @pytest.mark.parametrize("ngrams", [1, 2, 3])
 @pytest.mark.parametrize("vocab_size", [12, 200])  # 12: most n-grams out of the vocabulary
-def test_bags_are_exactly_the_vectorizers(output_mode, ngrams, vocab_size, from_strings):
-    vectorizer = adapted(vocab_size, from_strings=from_strings, output_mode=output_mode, ngrams=ngrams)
+def test_bags_are_exactly_the_vectorizers(output_mode, ngrams, vocab_size, from_strings, punctuation):
+    vectorizer = adapted(vocab_size, from_strings=from_strings, output_mode=output_mode, ngrams=ngrams,
+                         punctuation=punctuation)
     vectorize = bag_vectorizer(vectorizer)
     assert vectorize is not None
     texts = tf.constant(TEXTS)

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from textclf import rundir, tune
 from textclf.cli import app
-from textclf.config import load_config
+from textclf.config import load_config, validate
 from textclf.errors import TextclfError
-from textclf.search import search_config
+from textclf.search import refit_config, search_config
 
 runner = CliRunner()
 
@@ -107,18 +107,20 @@ def test_tune_picks_on_validation_only_and_promotes_a_complete_winner(tmp_path, 
     assert [r["trial"] for r in rows] == [0, 1, 2]
     assert rows[0]["values"]["model.alpha"] == 0.5 and rows[0]["values"]["model.type"] == "nbsvm"  # `first` first
     complete = [r for r in rows if r["state"] == "complete"]
-    assert result.best_run == Path(max(complete, key=lambda r: (r["value"], -r["trial"]))["run_dir"])
+    best = max(complete, key=lambda r: (r["value"], -r["trial"]))
     for row in rows:  # the test split of a trial is never looked at; only the winner's, after the search
         metrics = rundir.read_json(Path(row["run_dir"]) / "metrics.json")
-        assert ("test_accuracy" in metrics) == (Path(row["run_dir"]) == result.best_run)
-        assert "val_accuracy" in metrics
+        assert "test_accuracy" not in metrics and "val_accuracy" in metrics
+    assert result.best_run.parent == result.tune_dir / "best" and "test_accuracy" in rundir.read_json(
+        result.best_run / "metrics.json")
     for name in ("model.keras", "config.yaml", "history.csv", "plots/history.png", "evaluation/test/metrics.json"):
         assert (result.best_run / name).is_file(), name
     rerun = load_config(result.best_run / "config.yaml")  # the winner's config trains as it is
-    assert rerun.search is None and rerun.model.type == rows[[r["run_dir"] for r in rows].index(
-        str(result.best_run))]["values"]["model.type"]
+    assert rerun.search is None and rerun.model.type == best["values"]["model.type"]
+    assert rerun.train.epochs == best["best_epochs"][0] and not rerun.train.early_stopping.enabled
     saved = json.loads((result.tune_dir / "tune.json").read_text())
-    assert saved["best"]["run_dir"] == str(result.best_run) and len(saved["trials"]) == 3
+    assert saved["best"]["run_dir"] == str(result.best_run) and saved["best"]["trial_run_dir"] == best["run_dir"]
+    assert len(saved["trials"]) == 3
     assert (result.tune_dir / "tune.png").stat().st_size > 0
 
 
@@ -135,6 +137,33 @@ def test_small_data_scores_trials_over_folds_and_promotes_one_training_of_the_wi
     for name in ("model.keras", "config.yaml", "history.csv", "plots/history.png", "evaluation/test/metrics.json"):
         assert (result.best_run / name).is_file(), name
     assert rundir.read_json(result.best_run / "metrics.json")["test_accuracy"] == result.test_accuracy
+
+
+def test_the_winner_is_trained_again_on_nearly_every_text_for_the_epochs_its_folds_kept(tmp_path, data_csv):
+    result = tuned(tmp_path, data_csv, search={**SPACE, "folds": 3}, trials=1,
+                   train={"epochs": 4, "early_stopping": {"enabled": True, "patience": 0}})
+    best = json.loads((result.tune_dir / "tune.json").read_text())["best"]
+    assert len(best["best_epochs"]) == 3 and all(1 <= epoch <= 4 for epoch in best["best_epochs"])
+    final = load_config(result.best_run / "config.yaml")
+    assert final.train.epochs == sorted(best["best_epochs"])[1] and final.train.checkpoint_monitor == "loss"
+    assert not final.train.early_stopping.enabled and not final.train.reduce_lr_on_plateau.enabled
+    sizes = rundir.read_json(result.best_run / "run.json")["data"]["sizes"]
+    fold = rundir.read_json(Path(best["trial_run_dir"]) / "run.json")["data"]["sizes"]
+    assert sizes == {"train": 86, "validation": 10, "test": 24}  # 96 non-test texts: 100 or 10 % held back
+    assert fold["train"] == 64 and fold["validation"] == 32  # a fold: a third held out
+    epochs_run = len((result.best_run / "history.csv").read_text().strip().splitlines()) - 1
+    assert epochs_run == final.train.epochs  # to the last epoch: nothing stops it early
+
+
+@pytest.mark.parametrize(("examples", "share"), [(100_000, 0.01), (3_000, 0.0333), (500, 0.1)])
+@pytest.mark.parametrize(("best_epochs", "epochs"), [([1, 3, 2], 2), ([5], 5), ([2, 2, 1, 9, 2], 2)])
+def test_the_final_config_holds_back_a_sliver_and_trains_for_the_median_epoch(examples, share, best_epochs, epochs):
+    cfg = validate({"name": "w", "data": {"source": "csv", "path": "x.csv", "validation_split": 0.2},
+                    "model": {"type": "nbsvm"}, "train": {"epochs": 10, "lr_schedule": "cosine"}})
+    final = refit_config(cfg, best_epochs, examples)
+    assert final.data.validation_split == share and final.train.epochs == epochs
+    assert not final.train.early_stopping.enabled and not final.train.reduce_lr_on_plateau.enabled
+    assert final.model == cfg.model and final.data.model_copy(update={"validation_split": 0.2}) == cfg.data
 
 
 def rows(*scores, size=None) -> list[dict]:
@@ -181,7 +210,8 @@ def test_the_budget_stops_trials_and_the_search_in_time(tmp_path, data_csv, fold
     assert result.leaderboard and all(r["epochs"] < 10_000 for r in result.leaderboard if r["epochs"])
     # over folds, the budget ended the trial in its first fold: it is kept as cut short, and still wins
     assert all(r["cut_short"] == (folds == 2) for r in result.leaderboard)
-    assert (result.best_run / "model.keras").is_file()
+    # no time was left to train the winner again: its trial's own model (its first fold's) is the winner
+    assert result.best_run == Path(result.winner["run_dir"]) and (result.best_run / "model.keras").is_file()
 
 
 def test_a_trial_the_budget_cut_short_wins_only_when_no_trial_finished_every_fold():
@@ -253,5 +283,7 @@ def test_trials_stop_early_enough_for_the_winner_to_be_trained_again_within_the_
     row = {"state": "complete", "value": 0.8, "cut_short": False}
     study.expect_winner_from([{**row, "folds": 5, "seconds": 10.0}, {**row, "folds": 5, "seconds": 20.0},
                               {**row, "folds": 5, "seconds": 60.0, "cut_short": True},  # cannot win
-                              {**row, "folds": 1, "seconds": 30.0}])  # one split: its own model wins
+                              {**row, "folds": 1, "seconds": 3.0}])  # one split: trained once more too
     assert study.trials_end() == pytest.approx(98.0 - 1.2 * 20.0 / 5)
+    study.expect_winner_from([{**row, "folds": 5, "seconds": 20.0}, {**row, "folds": 1, "seconds": 30.0}])
+    assert study.trials_end() == pytest.approx(98.0 - 1.2 * 30.0)

@@ -18,7 +18,7 @@ import tensorflow as tf
 from textclf import featurize
 from textclf.char_ngrams import TermSplit
 from textclf.config import DataConfig
-from textclf.layers import BagIds, ragged_bag, sparse_bags, standardize
+from textclf.layers import STANDARDIZERS, BagIds, ragged_bag, sparse_bags
 from textclf.ngram_bags import bag_vectorizer
 from textclf.text_model import classifier_of
 
@@ -80,7 +80,7 @@ class BagInput:
         """A TextVectorization layer giving sparse bag vectors (tf-idf comes dense: Keras fails on it sparse)."""
         word_ngrams = cfg.ngrams > 1 and not cfg.char_ngrams
         return keras.layers.TextVectorization(
-            max_tokens=cfg.vocab_size, standardize=standardize, split=self.split(cfg),
+            max_tokens=cfg.vocab_size, standardize=STANDARDIZERS[cfg.punctuation], split=self.split(cfg),
             output_mode=cfg.output_mode, ngrams=cfg.ngrams if word_ngrams else None,
             sparse=cfg.output_mode != "tf_idf", name="vectorizer")
 

@@ -26,7 +26,10 @@ from textclf.config import Config
 from textclf.layers import standardize
 from textclf.progress import Progress
 
-MARK = "#"  # leads every character n-gram: standardization leaves "#" in no word, so no term is both
+# Leads every character n-gram: stripping punctuation leaves "#" in no word, so no term is both. With
+# data.punctuation keep, "#" is a word of its own, and a word n-gram starting with it ("# tbt") can be the
+# same term as a character n-gram (" tbt" marked): two rare features merged, never a broken vocabulary.
+MARK = "#"
 
 
 @keras.saving.register_keras_serializable(package="textclf", name="TermSplit")
@@ -57,11 +60,11 @@ class TermSplit:
         return cls(**config)
 
 
-def string_vocabulary(texts, split, limit: int) -> featurize.Vocabulary:
-    """The ``limit`` most frequent terms ``split`` gives the standardized texts, counted as strings: each
+def string_vocabulary(texts, split, standardizer, limit: int) -> featurize.Vocabulary:
+    """The ``limit`` most frequent terms ``split`` gives the ``standardizer``'s texts, counted as strings: each
     chunk's distinct terms and counts in parallel, merged with one ``unique``; ties broken as Keras does."""
     def count(chunk):
-        terms, _, counts = tf.unique_with_counts(split(standardize(chunk)).flat_values, out_idx=tf.int64)
+        terms, _, counts = tf.unique_with_counts(split(standardizer(chunk)).flat_values, out_idx=tf.int64)
         return terms, counts
 
     progress = Progress("learning the vocabulary", total=len(texts), unit="texts")

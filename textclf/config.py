@@ -65,6 +65,8 @@ class DataConfig(Strict):
     text_column: Annotated[str, Field(min_length=1)] = "text"
     label_column: Annotated[str, Field(min_length=1)] = "label"
     split: Literal["word", "character"] = "word"
+    # strip: punctuation marks are dropped, as Keras' TextVectorization does; keep: each is a word of its own
+    punctuation: Literal["strip", "keep"] = "strip"
     vocab_size: Annotated[int, Field(ge=3, le=50_000_000)] = 10_000
     maxlen: Annotated[int, Field(ge=1, le=100_000)] = 200
     padding: Literal["pre", "post"] = "pre"

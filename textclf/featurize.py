@@ -158,11 +158,9 @@ def map_chunks(function, texts, chunk: int | None = None):
         yield done, result
 
 
-def _tokenizer(split: str):
+def _tokenizer(split: str, standardize):
     """A chunk of texts → its distinct tokens, each token's place among them, and the texts' token counts."""
     import tensorflow as tf
-
-    from textclf.layers import standardize
 
     def tokenize(texts):
         standardized = standardize(texts)
@@ -174,12 +172,12 @@ def _tokenizer(split: str):
     return tokenize
 
 
-def _word_numbers(texts, split: str, progress: Progress) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _word_numbers(texts, split: str, standardize, progress: Progress) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The corpus as numbers: distinct words in byte order, each token's word number (1-based), tokens per text."""
     import tensorflow as tf
 
     distinct, index, lengths = [], [], []
-    for done, (words, where, counts) in map_chunks(_tokenizer(split), texts):
+    for done, (words, where, counts) in map_chunks(_tokenizer(split, standardize), texts):
         distinct.append(words)
         index.append(where.numpy())
         lengths.append(counts.numpy())
@@ -268,16 +266,18 @@ def learn_vocabulary(texts, cfg: DataConfig, kind) -> Vocabulary | None:
     (their joined strings are ambiguous), for tf-idf with ``data.char_ngrams``, and for a corpus of more distinct
     words than an n-gram's integer can hold.
     """
-    largest, reserved = kind.largest_ngram(cfg), kind.reserved
+    from textclf.layers import STANDARDIZERS
+
+    largest, reserved, standardize = kind.largest_ngram(cfg), kind.reserved, STANDARDIZERS[cfg.punctuation]
     split = kind.split(cfg)
     if not isinstance(split, str):  # a split that gives every term itself (``char_ngrams``): count the strings
         from textclf.char_ngrams import string_vocabulary
 
-        return None if kind.tf_idf(cfg) else string_vocabulary(texts, split, cfg.vocab_size - reserved)
+        return None if kind.tf_idf(cfg) else string_vocabulary(texts, split, standardize, cfg.vocab_size - reserved)
     if cfg.split == "character" and largest > 1:
         return None
     progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
-    words, numbers, lengths = _word_numbers(texts, cfg.split, progress)
+    words, numbers, lengths = _word_numbers(texts, cfg.split, standardize, progress)
     base = len(words) + 1
     if base ** largest >= INT64_LIMIT:
         return None

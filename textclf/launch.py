@@ -145,7 +145,9 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
     for split in ("validation", "test"):
         if warning := baseline_warning(metrics, split):
             note(warning)
+    winner, folds = result.winner, result.winner["folds"]
     return [*(tuning.line(row, cfg.search.metric) for row in result.leaderboard),
-            f"best: {result.best_run.name} ({metrics.get('val_accuracy', float('nan')):.4f} validation accuracy), "
+            f"best: trial {winner['trial']} ({cfg.search.metric} {winner['value']:.4f}"
+            f"{f' over {folds} folds' if folds > 1 else ''}); final run {result.best_run.name}: "
             f"test accuracy {result.test_accuracy:.4f}; leaderboard and plot in {result.tune_dir}",
             str(result.best_run)]

@@ -10,6 +10,9 @@ import keras
 import tensorflow as tf
 
 PUNCTUATION = r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]"""
+# Markup line breaks, every separator but the plain space (which would otherwise be replaced by itself at
+# every word: much slower), and control characters.
+SEPARATORS = r"<br\s*/?>|[^\P{Z} ]|[\p{Cc}\p{Cf}]"
 
 
 @keras.saving.register_keras_serializable(package="textclf", name="standardize")
@@ -20,9 +23,21 @@ def standardize(text):
     become spaces too: a token holding one would break the vocabulary file
     that ``model.keras`` stores one token per line.
     """
-    # One pass; "[^\P{Z} ]" is every separator but the plain space, which would
-    # otherwise be replaced by itself at every word (much slower).
-    return tf.strings.regex_replace(tf.strings.lower(text), r"<br\s*/?>|[^\P{Z} ]|[\p{Cc}\p{Cf}]|" + PUNCTUATION, " ")
+    return tf.strings.regex_replace(tf.strings.lower(text), SEPARATORS + "|" + PUNCTUATION, " ")  # one pass
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="standardize_keeping_punctuation")
+def standardize_keeping_punctuation(text):
+    """As ``standardize``, but each punctuation mark becomes a word of its own: "loved it!!" → "loved it ! !".
+
+    On sentences, "!", "?" and quotes tell opinion from fact (``data.punctuation: keep``;
+    benchmarks/RESULTS.md, "Design measurements").
+    """
+    spaced = tf.strings.regex_replace(tf.strings.lower(text), SEPARATORS, " ")
+    return tf.strings.regex_replace(spaced, PUNCTUATION, r" \0 ")
+
+
+STANDARDIZERS = {"strip": standardize, "keep": standardize_keeping_punctuation}  # by data.punctuation
 
 
 def truncate(ragged, maxlen, truncating="post"):

@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from textclf.featurize import term_digits, vocabulary_terms
-from textclf.layers import standardize
+from textclf.layers import STANDARDIZERS
 
 OOV_TOKEN = "[UNK]"
 
@@ -45,7 +45,7 @@ def bag_vectorizer(vectorizer) -> Callable[[tf.Tensor], tf.SparseTensor] | None:
     if vectorizer not in _BUILT or _BUILT[vectorizer][0] is not table:
         largest = _covered(vectorizer)
         _BUILT[vectorizer] = (table, largest and _NgramBags.of_terms(vocabulary_terms(vectorizer), largest,
-                                                                     _counts(vectorizer)))
+                                                                     _counts(vectorizer), _standardizer(vectorizer)))
     return _BUILT[vectorizer][1]
 
 
@@ -61,7 +61,7 @@ def learned(vectorizer, words: np.ndarray, terms: np.ndarray, largest: int) -> N
         base = len(words) + 1
         _, widths = term_digits(terms, base, largest)
         right_aligned = terms // base ** (largest - widths)
-        bags = _NgramBags(words, right_aligned, widths, largest, _counts(vectorizer))
+        bags = _NgramBags(words, right_aligned, widths, largest, _counts(vectorizer), _standardizer(vectorizer))
         _BUILT[vectorizer] = (vectorizer._lookup_layer.lookup_table, bags)
 
 
@@ -70,7 +70,7 @@ def _covered(vectorizer) -> int | None:
     config = vectorizer.get_config()
     largest = _ngram_sizes(config["ngrams"])
     lookup = vectorizer._lookup_layer
-    plain = (config["standardize"] is standardize and config["split"] == "whitespace" and config["sparse"]
+    plain = (config["standardize"] in STANDARDIZERS.values() and config["split"] == "whitespace" and config["sparse"]
              and config["output_mode"] in ("multi_hot", "count") and lookup.oov_token == OOV_TOKEN
              and lookup.num_oov_indices == 1)
     return largest if plain else None
@@ -78,6 +78,10 @@ def _covered(vectorizer) -> int | None:
 
 def _counts(vectorizer) -> bool:
     return vectorizer.get_config()["output_mode"] == "count"
+
+
+def _standardizer(vectorizer):
+    return vectorizer.get_config()["standardize"]
 
 
 _BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per vectorizer: (its lookup table, the tables)
@@ -90,10 +94,10 @@ class _NgramBags:
     takes a fraction of a second, not the seconds a loop over its terms would.
     """
 
-    def __init__(self, words, numbers: np.ndarray, widths: np.ndarray, largest: int, counts: bool):
+    def __init__(self, words, numbers: np.ndarray, widths: np.ndarray, largest: int, counts: bool, standardize):
         """``numbers``: the vocabulary's terms in order (OOV left out), each its words' ids (``words[i]`` is
         word i+1) as the digits of one integer in base ``len(words) + 1``; ``widths``: their sizes."""
-        self.size, self.largest, self.counts = len(numbers) + 1, largest, counts
+        self.size, self.largest, self.counts, self.standardize = len(numbers) + 1, largest, counts, standardize
         self.base = len(words) + 1  # word ids 1..; 0: a word no term holds
         index = np.arange(1, self.size, dtype=np.int64)
         self.word_table = _table(words, tf.range(1, self.base, dtype=tf.int64), key_dtype=tf.string)
@@ -104,7 +108,7 @@ class _NgramBags:
                              for n in range(2, self.largest + 1)}
 
     @classmethod
-    def of_terms(cls, vocabulary: tf.Tensor, largest: int, counts: bool) -> _NgramBags | None:
+    def of_terms(cls, vocabulary: tf.Tensor, largest: int, counts: bool, standardize) -> _NgramBags | None:
         """The tables of a vocabulary of strings (OOV first); None where an n-gram's number would not fit."""
         parts = tf.strings.split(vocabulary[1:], sep=" ")
         words, word_of_part = tf.unique(parts.flat_values, out_idx=tf.int64)
@@ -118,10 +122,10 @@ class _NgramBags:
         for j in range(max(widths, default=0)):
             has = widths > j
             numbers[has] = numbers[has] * base + ids[starts[has] + j]
-        return cls(words, numbers, widths, largest, counts)
+        return cls(words, numbers, widths, largest, counts, standardize)
 
     def __call__(self, texts: tf.Tensor) -> tf.SparseTensor:
-        tokens = tf.strings.split(standardize(texts))
+        tokens = tf.strings.split(self.standardize(texts))
         words, rows = self.word_table.lookup(tokens.flat_values), tokens.value_rowids()
         position = tf.range(tf.size(words, out_type=tf.int64)) - tf.gather(tokens.row_starts(), rows)
         unigrams = tf.gather(self.unigram_of_word, words)

@@ -11,6 +11,7 @@ not in the middle of a search. Pure Python: no TensorFlow, no Optuna.
 from __future__ import annotations
 
 import re
+import statistics
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from textclf.config import Config
 
 RANGES = ("uniform", "log_uniform", "int")
+# The winner's final training holds back this share of the non-test texts (at least REFIT_HELD_OUT texts,
+# at most REFIT_MAX_SHARE of them): a check on a run that no longer chooses anything by them.
+REFIT_SHARE, REFIT_HELD_OUT, REFIT_MAX_SHARE = 0.01, 100, 0.1
 AUTO_FOLDS_BELOW = 20_000
 DEFAULT_SPACE = Path(__file__).resolve().parent.parent / "configs" / "search" / "default.yaml"
 
@@ -43,6 +47,26 @@ def fold_count(search: SearchConfig, examples: int) -> int:
     if search.folds != "auto":
         return search.folds
     return 5 if examples < AUTO_FOLDS_BELOW else 1
+
+
+def refit_config(cfg: Config, best_epochs: list[int], examples: int) -> Config:
+    """The winner's config for its final training: on all but a sliver of the ``examples`` non-test texts,
+    for the median of the epochs its trial kept (over its folds), to the last epoch.
+
+    The search has chosen the settings and the epoch count; the texts its trial held out to choose them
+    are worth more as training data (benchmarks/RESULTS.md, "Design measurements"). Early stopping and
+    plateau cuts would choose again on the sliver, so they are off. A normal config: ``textclf train``
+    reruns it.
+    """
+    from textclf.config import validate  # config.py imports this module
+
+    raw = cfg.model_dump(mode="json")
+    share = min(REFIT_MAX_SHARE, max(REFIT_SHARE, REFIT_HELD_OUT / max(1, examples)))
+    raw["data"]["validation_split"] = round(share, 4)
+    raw["train"].update(epochs=max(1, round(statistics.median(best_epochs))), checkpoint_monitor="loss")
+    raw["train"]["early_stopping"]["enabled"] = False
+    raw["train"]["reduce_lr_on_plateau"]["enabled"] = False
+    return validate(raw, origin=f"{cfg.name} refit")
 
 
 def is_range(value: Any) -> bool:

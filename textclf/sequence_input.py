@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from textclf import featurize
 from textclf.config import DataConfig
-from textclf.layers import SequencePadding, bucket_width, move_padding_first, pad_and_truncate, standardize, truncate
+from textclf.layers import STANDARDIZERS, SequencePadding, bucket_width, move_padding_first, pad_and_truncate, truncate
 from textclf.stream import READ_CHUNK
 from textclf.text_model import classifier_of
 
@@ -42,7 +42,7 @@ class SequenceInput:
     def vectorizer(self, cfg: DataConfig):
         """A TextVectorization layer giving ragged token ids, of words or characters."""
         return keras.layers.TextVectorization(
-            max_tokens=cfg.vocab_size, standardize=standardize,
+            max_tokens=cfg.vocab_size, standardize=STANDARDIZERS[cfg.punctuation],
             split=self.split(cfg), ragged=True, name="vectorizer")
 
     def chunk_encoder(self, vectorizer, cfg: DataConfig):

@@ -40,6 +40,7 @@ class TuneResult:
     best_run: Path
     leaderboard: list[dict]
     test_accuracy: float
+    winner: dict  # the winning trial's leaderboard row
 
 
 def parse_budget(text: str) -> float:
@@ -95,23 +96,30 @@ class _Study:
     finish_by: float  # the winner's training (over folds) stops here: what is left is for its test scoring
     saving: float  # seconds kept back for the last trial's saving
     corpora: dict
-    winner_seconds: float = 0.0  # what training the winner once more (scored over folds) is expected to take
+    winner_seconds: float = 0.0  # what the winner's final training is expected to take
 
     def trials_end(self) -> float:
-        """When trials stop: the winner's training, if it needs one, and the last save must fit after it."""
+        """When trials stop: the winner's final training and the last save must fit after it."""
         return self.finish_by - self.saving - self.winner_seconds
 
     def expect_winner_from(self, rows: list[dict]) -> None:
-        """A winner scored over folds is trained once more (on a little more data than a fold): as long as
-        the slowest fold of any trial that could win, and a fifth."""
-        folds = [r["seconds"] / r["folds"] for r in candidates(rows) if r["folds"] > 1 and r["seconds"]]
-        self.winner_seconds = 1.2 * max(folds, default=0.0)
+        """Trials leave time for the slowest final training of any trial that could win."""
+        self.winner_seconds = max(map(final_training_seconds, candidates(rows)), default=0.0)
+
+    def has_time_for(self, row: dict) -> bool:
+        return time.monotonic() + final_training_seconds(row) <= self.finish_by
+
+
+def final_training_seconds(row: dict) -> float:
+    """A winner is trained once more, on a little more data than its trial's (each fold's): as long as one
+    of its folds, and a fifth."""
+    return 1.2 * row["seconds"] / row["folds"] if row.get("seconds") else 0.0
 
 
 # The data settings that shape features but not the texts read and their split: trials that differ only
 # in these share one read.
-VECTORIZER_SETTINGS = {"split", "vocab_size", "maxlen", "padding", "truncating", "output_mode", "ngrams", "char_ngrams",
-                       "cache"}
+VECTORIZER_SETTINGS = {"split", "punctuation", "vocab_size", "maxlen", "padding", "truncating", "output_mode",
+                       "ngrams", "char_ngrams", "cache"}
 
 
 def _corpus_for(study: _Study, cfg: Config):
@@ -145,13 +153,15 @@ def _objective(study: _Study):
         trial.set_user_attr("values", values)
         budget = StopAtDeadline(study.trials_end)
         pruning = ReportToTrial(trial, space.metric, cfg.train.checkpoint_monitor)
-        scores = []
+        scores, best_epochs = [], []
         for index, split in enumerate(splits):  # pruning watches the first fold; the budget all of them
             run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name if count == 1 else f"{cfg.name}-fold{index}")
             if index == 0:
                 trial.set_user_attr("run_dir", str(run_dir))
             metrics = _train_trial(cfg, run_dir, split, (pruning, budget) if index == 0 else (budget,), trial)
             scores.append(metrics[space.metric])
+            if metrics.get("best_epoch"):
+                best_epochs.append(int(metrics["best_epoch"]))
             _keep_what_can_win(run_dir, can_win=index == 0 and not pruning.pruned)
             if index == 0:
                 trial.set_user_attr("epochs", metrics["epochs_run"])
@@ -161,6 +171,7 @@ def _objective(study: _Study):
             _keep_what_can_win(Path(trial.user_attrs["run_dir"]), can_win=False)
         trial.set_user_attr("folds", len(scores))
         trial.set_user_attr("fold_scores", [float(score) for score in scores])
+        trial.set_user_attr("best_epochs", best_epochs)
         trial.set_user_attr("validation_size", len(splits[0].validation))
         trial.set_user_attr("stopped_by_budget", budget.hit)
         trial.set_user_attr("cut_short", not pruning.pruned and len(scores) < count)  # the budget ended it early
@@ -211,6 +222,7 @@ def _leaderboard(study) -> list[dict]:
         rows.append({"trial": trial.number, "state": trial.state.name.lower(), "value": value,
                      "folds": trial.user_attrs.get("folds", 1), "cut_short": trial.user_attrs.get("cut_short", False),
                      "fold_scores": trial.user_attrs.get("fold_scores"),
+                     "best_epochs": trial.user_attrs.get("best_epochs"),
                      "validation_size": trial.user_attrs.get("validation_size"),
                      "values": trial.user_attrs.get("values", {}), "seconds": seconds,
                      "epochs": trial.user_attrs.get("epochs"), "run_dir": trial.user_attrs.get("run_dir"),
@@ -303,13 +315,19 @@ def _open_study(cfg: Config, tune_dir: Path):
 
 
 def _promote(study: _Study, best: dict) -> Path:
-    """The winner's run folder: its own (or, cut short, its first fold's), or, for a trial scored over every
-    fold, one training of its config as ``textclf train`` would run it (the folds' models were not kept), in
-    ``tune-<name>/best/``, by the end of the budget."""
+    """The winner's final run folder, in ``tune-<name>/best/``: its config trained once more on all but a
+    sliver of the non-test texts, for the epochs its trial kept (``search.refit_config``), as ``textclf
+    train`` would run it, stopped at the end of the budget. A trial that kept its model (one split, or cut
+    short) is its own winner where that training would not fit in the budget, as is one of a study from
+    before refits (no epochs recorded); one that did not is trained again as its config says."""
     trial_dir = Path(best["run_dir"])
-    if (trial_dir / rundir.MODEL_FILE).is_file():
-        return trial_dir
+    if (trial_dir / rundir.MODEL_FILE).is_file() and not (best.get("best_epochs") and study.has_time_for(best)):
+        return trial_dir  # a trial that ran to the budget's end; a study from before refits
     cfg = rundir.read_config(trial_dir)
+    if best.get("best_epochs"):
+        examples = sum(len(getattr(_corpus_for(study, cfg), name)) for name in ("train", "validation"))
+        study.corpora.clear()  # the trials' reads: the refit splits its own (IMDB: gigabytes)
+        cfg = search.refit_config(cfg, best["best_epochs"], examples)
     run_dir = rundir.create_run_dir(study.tune_dir / "best", cfg.name)
     finish = StopAtDeadline(study.finish_by, after_an_epoch=True)
     _train_trial(cfg, run_dir, _corpus_for(study, cfg), callbacks=(finish,), trial=None)
@@ -377,7 +395,7 @@ def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | 
         test_accuracy = _score_winner(best_run)
         _save(tune_dir, cfg, budget_seconds, spent + time.monotonic() - started, study, command_line,
               best={**best, "trial_run_dir": best["run_dir"], "run_dir": str(best_run), "test_accuracy": test_accuracy})
-        return TuneResult(tune_dir, best_run, rows, test_accuracy)
+        return TuneResult(tune_dir, best_run, rows, test_accuracy, best)
 
 
 def _save(tune_dir: Path, cfg: Config, budget: float | None, spent: float, study, command_line: str,
