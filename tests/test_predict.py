@@ -91,3 +91,17 @@ def test_a_saved_model_loads_in_a_fresh_process_with_import_textclf_alone(tmp_pa
     # No TensorFlow C++ start-up line (textclf.quiet) and no progress bar; Python warnings still pass.
     assert not [line for line in done.stderr.splitlines() if _NATIVE_LINE.match(line) or "━" in line]
     assert "oneDNN" not in done.stderr and "cuda" not in done.stderr.lower()
+
+
+def test_a_reader_that_stops_early_ends_predict_quietly_with_exit_0(tmp_path, trained_run):
+    import subprocess
+    import sys
+
+    texts = tmp_path / "texts.txt"
+    texts.write_text("".join(f"a great film, number {n}\n" for n in range(20_000)), encoding="utf-8")
+    command = [sys.executable, "-m", "textclf", "predict", str(trained_run), "--file", str(texts)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = process.stdout.readline()  # `| head -1`
+    process.stdout.close()
+    _, errors = process.communicate(timeout=120)
+    assert first.strip() and process.returncode == 0 and not errors.decode().strip(), errors.decode()[-500:]

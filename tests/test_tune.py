@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
 from helpers import synthetic_review
@@ -166,23 +165,6 @@ def test_the_final_config_holds_back_a_sliver_and_trains_for_the_median_epoch(ex
     assert final.model == cfg.model and final.data.model_copy(update={"validation_split": 0.2}) == cfg.data
 
 
-def rows(*scores, size=None) -> list[dict]:
-    return [{"trial": number, "value": float(np.mean(folds)), "fold_scores": list(folds), "validation_size": size}
-            for number, folds in enumerate(scores)]
-
-
-def test_the_winner_is_the_earliest_trial_within_one_standard_error_of_the_best():
-    first, lucky, clear = (0.80, 0.84, 0.82), (0.86, 0.80, 0.84), (0.90, 0.91, 0.92)
-    assert tune.winner(rows(first, lucky))["trial"] == 0  # 0.820 against 0.833 ± 0.018: not told apart
-    assert tune.winner(rows(first, lucky, clear))["trial"] == 2  # 0.910 ± 0.006 beats both
-    losses = rows((0.50, 0.46), (0.44, 0.50))
-    assert tune.winner(losses, "val_loss")["trial"] == 0  # 0.48 within 0.03 of 0.47
-    # one split: the error of an accuracy over its validation texts, sqrt(0.9 × 0.1 / n)
-    assert tune.winner(rows((0.895,), (0.90,), size=2_500))["trial"] == 0  # ± 0.006
-    assert tune.winner(rows((0.895,), (0.90,), size=250_000))["trial"] == 1  # ± 0.0006
-    assert tune.winner(rows((0.31,), (0.30,), size=2_500), "val_loss")["trial"] == 1  # a loss: the best
-
-
 @pytest.mark.parametrize("folds", [1, 2])
 def test_a_trial_that_trails_the_others_is_pruned_after_prune_after_epochs(tmp_path, data_csv, folds):
     good = {"model.type": "nbsvm", "train.learning_rate": 0.05}
@@ -212,15 +194,6 @@ def test_the_budget_stops_trials_and_the_search_in_time(tmp_path, data_csv, fold
     assert all(r["cut_short"] == (folds == 2) for r in result.leaderboard)
     # no time was left to train the winner again: its trial's own model (its first fold's) is the winner
     assert result.best_run == Path(result.winner["run_dir"]) and (result.best_run / "model.keras").is_file()
-
-
-def test_a_trial_the_budget_cut_short_wins_only_when_no_trial_finished_every_fold():
-    full, cut = {"state": "complete", "value": 0.80, "cut_short": False}, {"state": "complete", "value": 0.90,
-                                                                           "cut_short": True}
-    pruned = {"state": "pruned", "value": 0.95, "cut_short": False}
-    assert tune.candidates([full, cut, pruned]) == [full]
-    assert tune.candidates([cut, pruned]) == [cut]
-    assert tune.candidates([pruned]) == []
 
 
 def test_running_tune_again_continues_the_study_without_repeating_trials(tmp_path, data_csv):

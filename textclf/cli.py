@@ -62,7 +62,8 @@ def _group(
 
 
 def user_errors(command):
-    """Turn a ``TextclfError`` into one line on stderr and exit code 2; ``Interrupted`` into its message and 130."""
+    """Turn a ``TextclfError`` into one line on stderr and exit code 2; ``Interrupted`` into its message and 130;
+    a closed pipe into a quiet exit 0, as for any command whose reader stops early."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -74,6 +75,8 @@ def user_errors(command):
         except TextclfError as exc:
             typer.echo("error: " + "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()), err=True)
             raise typer.Exit(2) from None
+        except BrokenPipeError:  # `textclf predict … | head`: the reader took what it wanted and left
+            raise typer.Exit(0) from None
 
     return wrapper
 

@@ -131,7 +131,7 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
     The search's own progress goes to ``note`` (stderr) as it happens.
     """
     quiet.import_tensorflow()
-    from textclf import search
+    from textclf import leaderboard, search
     from textclf import tune as tuning
     from textclf.run_record import baseline_warning
 
@@ -146,7 +146,7 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
         if warning := baseline_warning(metrics, split):
             note(warning)
     winner, folds = result.winner, result.winner["folds"]
-    return [*(tuning.line(row, cfg.search.metric) for row in result.leaderboard),
+    return [*(leaderboard.line(row, cfg.search.metric) for row in result.leaderboard),
             f"best: trial {winner['trial']} ({cfg.search.metric} {winner['value']:.4f}"
             f"{f' over {folds} folds' if folds > 1 else ''}); final run {result.best_run.name}: "
             f"test accuracy {result.test_accuracy:.4f}; leaderboard and plot in {result.tune_dir}",

@@ -1,0 +1,43 @@
+"""Which trials may win, which wins, and how a row prints: the leaderboard on rows written by hand."""
+
+import numpy as np
+import pytest
+
+from textclf import leaderboard
+
+
+def rows(*scores, size=None) -> list[dict]:
+    return [{"trial": number, "value": float(np.mean(folds)), "fold_scores": list(folds), "validation_size": size}
+            for number, folds in enumerate(scores)]
+
+
+def test_the_winner_is_the_earliest_trial_within_one_standard_error_of_the_best():
+    first, lucky, clear = (0.80, 0.84, 0.82), (0.86, 0.80, 0.84), (0.90, 0.91, 0.92)
+    assert leaderboard.winner(rows(first, lucky))["trial"] == 0  # 0.820 against 0.833 ± 0.018: not told apart
+    assert leaderboard.winner(rows(first, lucky, clear))["trial"] == 2  # 0.910 ± 0.006 beats both
+    losses = rows((0.50, 0.46), (0.44, 0.50))
+    assert leaderboard.winner(losses, "val_loss")["trial"] == 0  # 0.48 within 0.03 of 0.47
+    # one split: the error of an accuracy over its validation texts, sqrt(0.9 × 0.1 / n)
+    assert leaderboard.winner(rows((0.895,), (0.90,), size=2_500))["trial"] == 0  # ± 0.006
+    assert leaderboard.winner(rows((0.895,), (0.90,), size=250_000))["trial"] == 1  # ± 0.0006
+    assert leaderboard.winner(rows((0.31,), (0.30,), size=2_500), "val_loss")["trial"] == 1  # a loss: the best
+
+
+def test_a_trial_the_budget_cut_short_wins_only_when_no_trial_finished_every_fold():
+    full, cut = {"state": "complete", "value": 0.80, "cut_short": False}, {"state": "complete", "value": 0.90,
+                                                                           "cut_short": True}
+    pruned = {"state": "pruned", "value": 0.95, "cut_short": False}
+    assert leaderboard.candidates([full, cut, pruned]) == [full]
+    assert leaderboard.candidates([cut, pruned]) == [cut]
+    assert leaderboard.candidates([pruned]) == []
+
+
+@pytest.mark.parametrize(("cut_short", "state", "shown"), [
+    (False, "complete", "complete"), (True, "complete", "cut short"), (False, "pruned", "pruned")])
+def test_a_row_prints_its_trial_model_score_seconds_state_and_values(cut_short, state, shown):
+    row = {"trial": 7, "state": state, "cut_short": cut_short, "value": 0.81234, "seconds": 9.06,
+           "values": {"model.type": "nbsvm", "train.learning_rate": 0.0123456, "data.ngrams": 2}}
+    text = leaderboard.line(row, "val_accuracy")
+    assert text.split()[:5] == ["trial", "7", "nbsvm", "val_accuracy", "0.8123"]
+    assert "9.1 s" in text and f" {shown} " in text and text.endswith("learning_rate=0.01235 ngrams=2")
+    assert leaderboard.final_training_seconds({**row, "folds": 3}) == pytest.approx(1.2 * 9.06 / 3)

@@ -1,0 +1,81 @@
+"""A search's leaderboard: its trials as rows, which of them may win, which wins, and how a row prints.
+
+Pure Python on Optuna's trial records (no TensorFlow, no Optuna import):
+``tune`` writes the rows to ``tune.json`` and prints them as it goes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from textclf.config import higher_is_better
+
+
+def rows_of(study) -> list[dict]:
+    """Every trial once, in order: interrupted trials (rerun after a kill) are left out."""
+    rows = []
+    for trial in study.trials:
+        if trial.user_attrs.get("interrupted") or trial.state.name not in ("COMPLETE", "PRUNED", "FAIL"):
+            continue  # waiting in the queue, running, or stopped by a kill (it runs again)
+        seconds = (trial.datetime_complete - trial.datetime_start).total_seconds() if trial.datetime_complete else None
+        steps = trial.intermediate_values  # a pruned trial's score: what it would have kept when stopped
+        value = trial.value if trial.value is not None else (steps[max(steps)] if steps else None)
+        rows.append({"trial": trial.number, "state": trial.state.name.lower(), "value": value,
+                     "folds": trial.user_attrs.get("folds", 1), "cut_short": trial.user_attrs.get("cut_short", False),
+                     "fold_scores": trial.user_attrs.get("fold_scores"),
+                     "best_epochs": trial.user_attrs.get("best_epochs"),
+                     "validation_size": trial.user_attrs.get("validation_size"),
+                     "values": trial.user_attrs.get("values", {}), "seconds": seconds,
+                     "epochs": trial.user_attrs.get("epochs"), "run_dir": trial.user_attrs.get("run_dir"),
+                     "finished_at": trial.datetime_complete.isoformat() if trial.datetime_complete else None})
+    return rows
+
+
+def candidates(rows: list[dict]) -> list[dict]:
+    """The trials that may win: those complete on every fold. A trial the budget ended between folds is scored
+    on the folds it finished, which are not the others' folds; it wins only when no trial finished them all."""
+    completed = [r for r in rows if r["state"] == "complete" and r["value"] is not None]
+    return [r for r in completed if not r["cut_short"]] or completed
+
+
+def winner(completed: list[dict], metric: str = "val_accuracy") -> dict:
+    """The earliest trial within one standard error of the best score.
+
+    The best of many noisy scores is partly luck: on a validation split of a
+    few thousand texts the luck is as large as the differences between good
+    settings. Trials run in order of how likely they are to win
+    (``search.first``, then TPE's), so among trials that cannot be told apart
+    the earliest is taken: the one-standard-error rule (Hastie, Tibshirani and
+    Friedman). The error is that of the mean over the best trial's folds, or,
+    scored on one split, of an accuracy over its validation texts; a loss on
+    one split has none to measure, and the best score wins.
+    """
+    sign = 1 if higher_is_better(metric) else -1
+    best = max(completed, key=lambda r: (sign * r["value"], -r["trial"]))
+    margin = _standard_error(best, metric)
+    return min((r for r in completed if sign * (best["value"] - r["value"]) <= margin), key=lambda r: r["trial"])
+
+
+def _standard_error(row: dict, metric: str) -> float:
+    scores, size = row.get("fold_scores") or [], row.get("validation_size")
+    if len(scores) > 1:
+        return float(np.std(scores, ddof=1) / np.sqrt(len(scores)))
+    if metric == "val_accuracy" and size:
+        return float(np.sqrt(row["value"] * (1 - row["value"]) / size))
+    return 0.0
+
+
+def line(row: dict, metric: str) -> str:
+    shown = {key.split(".")[-1]: value for key, value in row["values"].items() if key != "model.type"}
+    values = " ".join(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+                      for key, value in shown.items())
+    score = f"{row['value']:.4f}" if row["value"] is not None else "-"
+    seconds = f"{row['seconds']:.1f} s" if row["seconds"] is not None else "-"
+    return (f"trial {row['trial']:>3}  {row['values'].get('model.type', ''):<14} {metric} {score}  {seconds:>8}  "
+            f"{'cut short' if row['cut_short'] else row['state']:<8} {values}")
+
+
+def final_training_seconds(row: dict) -> float:
+    """A winner is trained once more, on a little more data than its trial's (each fold's): as long as one
+    of its folds, and a fifth."""
+    return 1.2 * row["seconds"] / row["folds"] if row.get("seconds") else 0.0
