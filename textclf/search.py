@@ -5,11 +5,13 @@ A key is a dotted config path. Its value is a list of choices, a range
 or, under ``per_model``, a fixed value for that model type. Every choice and
 both ends of every range are validated by building a config with them, so a
 misspelt key or an impossible value fails at load time (``--dry-run`` too),
-not in the middle of a search. Pure Python: no TensorFlow, no Optuna.
+not in the middle of a search. Pure Python: no TensorFlow; Optuna's trials are
+only handed in (``trial_values``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 from pathlib import Path
@@ -98,6 +100,40 @@ def candidates(where: str, value: Any, fixed_allowed: bool) -> list[Any]:
     if fixed_allowed:
         return [value]
     raise TextclfError(f"{where}: expected a list of choices or a range ({', '.join(RANGES)}), got {value!r}")
+
+
+def encode_choice(value):
+    """Optuna's categorical choices must be scalars: other values travel as their JSON text."""
+    return value if value is None or isinstance(value, (bool, int, float, str)) else "json:" + json.dumps(value)
+
+
+def _decode(value):
+    return json.loads(value[5:]) if isinstance(value, str) and value.startswith("json:") else value
+
+
+def _suggest(trial, name: str, value):
+    if is_range(value):
+        kind, (low, high) = next(iter(value.items()))
+        if kind == "int":
+            return trial.suggest_int(name, low, high)
+        return trial.suggest_float(name, low, high, log=kind == "log_uniform")
+    if isinstance(value, list):
+        return _decode(trial.suggest_categorical(name, [encode_choice(v) for v in value]))
+    return value
+
+
+def param_name(key: str, model_type: str, space: SearchConfig) -> str:
+    """Per-model keys get their own Optuna parameter: the same key may range differently per model type."""
+    return key if key in space.space else f"{model_type}:{key}"
+
+
+def trial_values(trial, raw: dict, space: SearchConfig) -> dict:
+    """The values an Optuna trial proposes for every key of the space, its model type's own keys included."""
+    values = {key: _suggest(trial, key, value) for key, value in space.space.items()}
+    model_type = values.get("model.type", raw.get("model", {}).get("type"))
+    for key, value in space.per_model.get(model_type, {}).items():
+        values[key] = _suggest(trial, param_name(key, model_type, space), value)
+    return values
 
 
 def model_types(raw_config: dict[str, Any], search: SearchConfig) -> list[str]:

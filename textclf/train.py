@@ -1,13 +1,12 @@
 """Training stage: config → data → model → ``fit`` → a complete run directory.
 
 ``run`` keeps the run's status in ``run.json``; ``_fit`` is the ladder of
-steps, each short enough to read at once: ``prepare_data``, ``build_model``,
-``fit`` and ``finalize``.
+steps, each short enough to read at once: ``read_data`` and ``prepare_data``
+(the data stage, ``prepare.py``), ``build_model``, ``fit`` and ``finalize``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import shutil
 from dataclasses import dataclass
@@ -17,35 +16,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from textclf import (
-    char_ngrams,
-    data,
-    distribute,
-    embeddings,
-    faults,
-    featurize,
-    inputs,
-    label_sets,
-    models,
-    multi_label,
-    optimizers,
-    run_record,
-    rundir,
-    stream,
-)
+from textclf import data, distribute, embeddings, inputs, models, multi_label, optimizers, run_record, rundir
 from textclf.backup import write_then_rename
-from textclf.bag_input import BagInput
 from textclf.callbacks import make_callbacks, read_state, restore_history, resume_epoch
 from textclf.config import Config, to_yaml
 from textclf.errors import TextclfError
-from textclf.feature_cache import FeatureCache
 from textclf.fit_progress import EpochProgress, steps_per_execution
-from textclf.head import Head
-from textclf.inputs import EVALUATION_BATCH
 from textclf.marks import history_marks
 from textclf.plots import history_plot
+from textclf.prepare import Prepared, batches, prepare_data, read_data
 from textclf.read_ahead import ReadAhead
-from textclf.sequence_input import SequenceInput
 from textclf.text_model import load_safely
 
 # Batches run per call into the compiled graph, at most: Keras' own per-batch Python work is then paid
@@ -70,158 +50,6 @@ class Options:
 class TrainResult:
     metrics: dict
     model: keras.Model  # the end-to-end model, raw strings in, as saved to model.keras
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """The data, ready to train on: what ``prepare_data`` hands the later steps."""
-
-    corpus: data.Corpus
-    kind: BagInput | SequenceInput  # inputs.of(cfg.model)
-    vectorizer: keras.layers.TextVectorization
-    train_features: object  # kept for weights that come from the data (NB ratios); None once trained
-    train_ds: tf.data.Dataset | None
-    val_ds: tf.data.Dataset
-    steps: int  # training batches per epoch
-    cache: FeatureCache | None = None  # data.cache: where the vectorized splits are kept
-    cached_test: object = None  # the test split's features, read from the cache
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.corpus.class_names)
-
-    @property
-    def head(self) -> Head:
-        return Head(self.num_classes, self.corpus.train.multi_label)
-
-    def ratio_data(self, cfg: Config) -> tuple:
-        """Training bags and their labels for NB ratios: the training split's, or a stream's sample's."""
-        if not cfg.data.stream:
-            return self.train_features, self.corpus.train.labels
-        sample = self.corpus.sample
-        if self.cache is not None:
-            return self.cache.sample_features(self.vectorizer, sample, cfg.data)
-        return self.kind.encode(self.vectorizer, sample.texts, cfg.data, "vectorizing the sample"), sample.labels
-
-    def test_set(self, cfg: Config) -> tf.data.Dataset:
-        """The test batches: streamed, from the cache, or vectorized now (and then kept in the cache)."""
-        if cfg.data.stream:
-            return stream.datasets(self.corpus, "test", self.kind, self.vectorizer, EVALUATION_BATCH, cfg.data,
-                                   cache=self.cache)
-        features = self.cached_test
-        if features is None:
-            features = self.kind.encode(self.vectorizer, self.corpus.test.texts, cfg.data, "vectorizing test")
-            if self.cache is not None:
-                self.cache.add("test", features)
-        return _scoring(self.kind, features, self.corpus.test, cfg)
-
-    def trained(self) -> Prepared:
-        """The same without the training data, whose memory the test split can then use."""
-        return dataclasses.replace(self, train_features=None, train_ds=None)
-
-
-def _scoring(kind, features, split, cfg: Config) -> tf.data.Dataset:
-    """Validation or test batches: batched as ``predict`` batches, never shuffled."""
-    return kind.dataset(features, _targets(split), EVALUATION_BATCH, cfg.data)
-
-
-def _targets(split) -> np.ndarray:
-    """What the loss compares outputs with: class numbers, or (multi-label) a float 0/1 row per text."""
-    return split.labels.astype(np.float32) if split.multi_label else split.labels
-
-
-def _batches(dataset) -> int | None:
-    """Batches per epoch, where tf.data knows it without a pass (not for length-bucketed sequences)."""
-    count = int(dataset.cardinality())
-    return count if count > 0 else None
-
-
-def _record_data(cfg: Config, run_dir: Path, corpus: data.Corpus, vectorizer, resuming: bool, strategy) -> None:
-    """``run.json`` learns the data and vocabulary; a resumed run checks they are the ones it started with."""
-    info = run_record.data_info(cfg, corpus, vectorizer)
-    if resuming:
-        run_record.check_same_data(run_dir, info)
-    else:
-        rundir.update_run_info(run_dir, data=info, class_names=list(corpus.class_names))
-    rundir.update_run_info(run_dir, distribute={"strategy": cfg.train.distribute,
-                                                "replicas": strategy.num_replicas_in_sync})
-
-
-def _corpus(cfg: Config, options: Options, strategy) -> data.Corpus:
-    """The run's texts, split: given, being read ahead, or read now (a streaming worker: its share)."""
-    if isinstance(options.corpus, ReadAhead):
-        corpus = options.corpus.result()
-    else:
-        share = distribute.share(strategy, cfg.output_dir) if cfg.sharded else None
-        corpus = options.corpus or data.load_corpus(cfg.data, cfg.seed, share)
-    faults.kill_point("reading")
-    return corpus
-
-
-def read_data(cfg: Config, run_dir: Path, options: Options, strategy) -> tuple[Config, data.Corpus]:
-    """Read and split the texts; settle what the config leaves to the training texts (``char_ngrams.decide``),
-    and say so in the output and in ``run.json``."""
-    corpus = _corpus(cfg, options, strategy)
-    if corpus.train.multi_label:
-        print(label_sets.summary(corpus.train.labels), flush=True)
-    cfg, decided = char_ngrams.decide(cfg, corpus.sample.texts if cfg.data.stream else corpus.train.texts)
-    if decided:
-        print("decided from the data: " + ", ".join(f"{key} {value}" for key, value in decided.items()), flush=True)
-        rundir.update_run_info(run_dir, decided=decided)
-    return cfg, corpus
-
-
-def prepare_data(cfg: Config, corpus: data.Corpus, run_dir: Path, resuming: bool, strategy) -> Prepared:
-    """Learn the vocabulary from the training split, vectorize train and validation.
-
-    The test split is vectorized by ``finalize``, once the training data is let go.
-    """
-    kind = inputs.of(cfg.model)
-    vectorizer = kind.vectorizer(cfg.data)
-    if cfg.data.stream:
-        return _prepare_stream(cfg, run_dir, corpus, kind, vectorizer, resuming, strategy)
-    cache = FeatureCache(cfg, kind, corpus.fingerprint) if cfg.data.cache else None
-    features = _vectorized(cfg, corpus, kind, vectorizer, cache)
-    _record_data(cfg, run_dir, corpus, vectorizer, resuming, strategy)
-    train_ds = kind.dataset(features["train"], _targets(corpus.train), cfg.train.batch_size, cfg.data, cfg.seed)
-    steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # bucketed: about that many
-    val_ds = _scoring(kind, features["validation"], corpus.validation, cfg)
-    return Prepared(corpus, kind, vectorizer, features["train"], train_ds, val_ds, steps, cache, features.get("test"))
-
-
-def _prepare_stream(cfg: Config, run_dir: Path, corpus, kind, vectorizer, resuming: bool, strategy) -> Prepared:
-    """Streamed data: the vocabulary learned from the training sample; batches read and vectorized each epoch,
-    or (``data.cache``) vectorized once into the cache, vocabulary included, and read from there."""
-    cache = FeatureCache(cfg, kind, corpus.fingerprint) if cfg.data.cache else None
-    if cache is not None and cache.load(vectorizer) is not None:
-        print(f"vocabulary: reused from {cache.folder}", flush=True)
-    else:
-        featurize.adapt(vectorizer, corpus.sample.texts, cfg.data, kind)
-        if cache is not None:
-            cache.save(vectorizer, {})
-    _record_data(cfg, run_dir, corpus, vectorizer, resuming, strategy)
-    train_ds = stream.datasets(corpus, "train", kind, vectorizer, cfg.train.batch_size, cfg.data, cfg.seed, cache)
-    val_ds = stream.datasets(corpus, "validation", kind, vectorizer, EVALUATION_BATCH, cfg.data, cache=cache)
-    steps = _batches(train_ds) or -(-len(corpus.train) // cfg.train.batch_size)  # cached: a partial batch a block
-    if cfg.sharded:  # each worker takes as many batches as the smallest share makes
-        steps = corpus.even_batches("train", cfg.train.batch_size)
-        train_ds, val_ds = train_ds.take(steps), val_ds.take(corpus.even_batches("validation", EVALUATION_BATCH))
-    return Prepared(corpus, kind, vectorizer, None, train_ds, val_ds, steps, cache)
-
-
-def _vectorized(cfg: Config, corpus: data.Corpus, kind, vectorizer, cache: FeatureCache | None) -> dict:
-    """The training and validation features (and the test split's, if cached), the vocabulary learned or read
-    from ``data.cache``; a new vocabulary's features are then kept there."""
-    cached = cache.load(vectorizer) if cache is not None else None
-    if cached is not None:
-        print(f"vectorized features: reused from {cache.folder}", flush=True)
-        return cached
-    featurize.adapt(vectorizer, corpus.train.texts, cfg.data, kind)
-    features = {name: kind.encode(vectorizer, getattr(corpus, name).texts, cfg.data, f"vectorizing {name}")
-                for name in ("train", "validation")}
-    if cache is not None:
-        cache.save(vectorizer, features)
-    return features
 
 
 def _initialize_from_data(model, cfg: Config, prepared: Prepared, run_dir: Path) -> None:
@@ -271,7 +99,7 @@ def fit(model, prepared: Prepared, cfg: Config, run_dir: Path, strategy, options
         print(f"resuming after epoch {done} of {cfg.train.epochs}" if done else
               "resuming: no epoch had finished, so training starts from the beginning", flush=True)
     callbacks = [*options.callbacks, *make_callbacks(cfg, run_dir),
-                 EpochProgress(cfg.train.epochs, _batches(prepared.train_ds))]
+                 EpochProgress(cfg.train.epochs, batches(prepared.train_ds))]
     balanced = cfg.train.class_weight == "balanced" and not prepared.head.multi_label  # multi-label: in the loss
     class_weight = data.class_weights(prepared.corpus.train.labels, prepared.num_classes) if balanced else None
     try:
@@ -341,7 +169,7 @@ def _fit(cfg: Config, run_dir: Path, resuming: bool, options: Options) -> TrainR
     if cfg.train.deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(cfg.seed)
-    cfg, corpus = read_data(cfg, run_dir, options, strategy)
+    cfg, corpus = read_data(cfg, run_dir, options.corpus, strategy)
     prepared = prepare_data(cfg, corpus, run_dir, resuming, strategy)
     model = build_model(cfg, prepared, strategy, run_dir)
     fit(model, prepared, cfg, run_dir, strategy, options, resuming)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -54,39 +53,6 @@ def parse_budget(text: str) -> float:
     if total <= 0:
         raise TextclfError(f"--budget: {text!r} is no time at all")
     return total
-
-
-def _encode(value):
-    """Optuna's categorical choices must be scalars: other values travel as their JSON text."""
-    return value if value is None or isinstance(value, (bool, int, float, str)) else "json:" + json.dumps(value)
-
-
-def _decode(value):
-    return json.loads(value[5:]) if isinstance(value, str) and value.startswith("json:") else value
-
-
-def _suggest(trial, name: str, value):
-    if search.is_range(value):
-        kind, (low, high) = next(iter(value.items()))
-        if kind == "int":
-            return trial.suggest_int(name, low, high)
-        return trial.suggest_float(name, low, high, log=kind == "log_uniform")
-    if isinstance(value, list):
-        return _decode(trial.suggest_categorical(name, [_encode(v) for v in value]))
-    return value
-
-
-def _param_name(key: str, model_type: str, space: search.SearchConfig) -> str:
-    """Per-model keys get their own Optuna parameter: the same key may range differently per model type."""
-    return key if key in space.space else f"{model_type}:{key}"
-
-
-def _values(trial, raw: dict, space: search.SearchConfig) -> dict:
-    values = {key: _suggest(trial, key, value) for key, value in space.space.items()}
-    model_type = values.get("model.type", raw.get("model", {}).get("type"))
-    for key, value in space.per_model.get(model_type, {}).items():
-        values[key] = _suggest(trial, _param_name(key, model_type, space), value)
-    return values
 
 
 @dataclass
@@ -138,7 +104,7 @@ def _objective(study: _Study):
     space = study.cfg.search
 
     def objective(trial):
-        values = _values(trial, study.raw, space)
+        values = search.trial_values(trial, study.raw, space)
         raw = search.trial_config(study.raw, values, apply_value)
         raw.update(name=f"trial-{trial.number:03d}", output_dir=str(study.tune_dir / "trials"))
         cfg = validate(raw, origin=f"trial {trial.number}")
@@ -233,7 +199,8 @@ def _open_study(cfg: Config, tune_dir: Path):
     if not study.trials:
         for first in cfg.search.first:
             model_type = first.get("model.type", cfg.model.type)
-            study.enqueue_trial({_param_name(k, model_type, cfg.search): _encode(v) for k, v in first.items()})
+            study.enqueue_trial({search.param_name(k, model_type, cfg.search): search.encode_choice(v)
+                                 for k, v in first.items()})
     for trial in study.trials:  # killed (still "running") or stopped by Ctrl-C mid-trial: run it again first
         stopped = trial.state.name == "RUNNING" or (trial.user_attrs.get("interrupted") and trial.state.name == "FAIL")
         if stopped and not trial.user_attrs.get("requeued"):

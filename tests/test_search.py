@@ -1,0 +1,33 @@
+"""The search space turned into one trial's values, with a real Optuna trial."""
+
+import optuna
+import pytest
+
+from textclf.search import SearchConfig, encode_choice, param_name, trial_values
+
+SPACE = SearchConfig(
+    space={"model.type": ["nbsvm", "cnn"], "train.learning_rate": {"log_uniform": [1e-4, 1e-1]}},
+    per_model={"nbsvm": {"data.char_ngrams": [None, [2, 4]], "model.alpha": 0.5},
+               "cnn": {"model.filters": {"int": [8, 64]}}})
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    ({"model.type": "nbsvm", "train.learning_rate": 0.01, "nbsvm:data.char_ngrams": encode_choice([2, 4])},
+     {"model.type": "nbsvm", "train.learning_rate": 0.01, "data.char_ngrams": [2, 4], "model.alpha": 0.5}),
+    ({"model.type": "cnn", "train.learning_rate": 0.001, "cnn:model.filters": 16},
+     {"model.type": "cnn", "train.learning_rate": 0.001, "model.filters": 16}),
+])
+def test_a_trial_gets_the_shared_keys_and_only_its_model_types_own(params, expected):
+    assert trial_values(optuna.trial.FixedTrial(params), {}, SPACE) == expected
+
+
+def test_a_key_searched_for_every_model_keeps_its_own_name():
+    assert param_name("train.learning_rate", "cnn", SPACE) == "train.learning_rate"
+    assert param_name("model.filters", "cnn", SPACE) == "cnn:model.filters"
+    assert encode_choice([2, 4]) != encode_choice([2, 5]) and encode_choice(None) is None and encode_choice(3) == 3
+
+
+def test_the_model_type_comes_from_the_config_when_it_is_not_searched():
+    space = SearchConfig(per_model={"cnn": {"model.filters": [8, 16]}})
+    assert trial_values(optuna.trial.FixedTrial({"cnn:model.filters": 8}), {"model": {"type": "cnn"}}, space) == {
+        "model.filters": 8}
