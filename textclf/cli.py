@@ -169,21 +169,8 @@ def evaluate(
     run = _run_dir(run_dir, outputs)
     report = evaluation.evaluate_run(run, data_path=data, split=split, errors=errors, threshold=threshold)
     typer.echo(f"{run}  ({report['split']} split, {report['examples']:,} examples)")
-    if report.get("task") == "multi_label":
-        typer.echo("\n".join([*show.multi_label_lines(report), report["folder"]]))
-        return
-    typer.echo(f"accuracy {report['accuracy']:.4f}   loss {report['loss']:.4f}   ROC-AUC {report['roc_auc']:.4f}")
-    typer.echo(f"{'class':<16}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
-    rows = [*report["per_class"].items(), ("macro avg", report["macro"]), ("weighted avg", report["weighted"])]
-    for name, scores in rows:
-        support = f"{scores['support']:>10,}" if "support" in scores else ""
-        typer.echo(f"{name:<16}{scores['precision']:>10.4f}{scores['recall']:>10.4f}{scores['f1']:>10.4f}{support}")
-    for line in show.confusion_table(report["confusion_matrix"], report["class_names"]):
-        typer.echo(line)
-    for mistake in report["mistakes"]:
-        typer.echo(f"  wrong {mistake['probability']:.3f} {mistake['predicted_label']} "
-                   f"(true {mistake['true_label']}): {mistake['text'][:100]}")
-    typer.echo(report["folder"])
+    lines = show.multi_label_lines(report) if report.get("task") == "multi_label" else show.evaluation_lines(report)
+    typer.echo("\n".join([*lines, report["folder"]]))
 
 
 @app.command("plot-history")
@@ -255,17 +242,8 @@ def runs(
 ) -> None:
     """A table of the runs under --dir."""
     rows = rundir.list_runs(outputs, sort)
-    if not rows:
-        typer.echo(f"no runs in {outputs}")
-        return
-    widths = {c: max(len(c), *(len(show.cell(r[c], c)) for r in rows)) for c in rundir.RUN_COLUMNS}
-
-    def align(column: str, text: str) -> str:  # numbers right-aligned, so their digits line up
-        return text.rjust(widths[column]) if column in rundir.NUMERIC_COLUMNS else text.ljust(widths[column])
-
-    typer.echo("  ".join(align(c, c) for c in rundir.RUN_COLUMNS).rstrip())
-    for row in rows:
-        typer.echo("  ".join(align(c, show.cell(row[c], c)) for c in rundir.RUN_COLUMNS).rstrip())
+    typer.echo("\n".join(show.runs_table(rows, rundir.RUN_COLUMNS, rundir.NUMERIC_COLUMNS)) if rows
+               else f"no runs in {outputs}")
 
 
 @app.command()

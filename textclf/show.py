@@ -104,6 +104,32 @@ def cell(value, column: str = "") -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def runs_table(rows: list[dict], columns, numeric) -> list[str]:
+    """``runs``: a header and a line per run; numbers right-aligned, so that their digits line up."""
+    widths = {c: max(len(c), *(len(cell(r[c], c)) for r in rows)) for c in columns}
+
+    def align(column: str, text: str) -> str:
+        return text.rjust(widths[column]) if column in numeric else text.ljust(widths[column])
+
+    return ["  ".join(align(c, text) for c, text in zip(columns, line, strict=True)).rstrip()
+            for line in [list(columns), *([cell(row[c], c) for c in columns] for row in rows)]]
+
+
+def evaluation_lines(report: dict) -> list[str]:
+    """``evaluate``'s report of a single-label model: scores, each class, the confusion table, surest mistakes."""
+    lines = [f"accuracy {report['accuracy']:.4f}   loss {report['loss']:.4f}   ROC-AUC {report['roc_auc']:.4f}",
+             f"{'class':<16}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
+    rows = [*report["per_class"].items(), ("macro avg", report["macro"]), ("weighted avg", report["weighted"])]
+    for name, scores in rows:
+        support = f"{scores['support']:>10,}" if "support" in scores else ""
+        lines.append(f"{name:<16}{scores['precision']:>10.4f}{scores['recall']:>10.4f}{scores['f1']:>10.4f}{support}")
+    lines += confusion_table(report["confusion_matrix"], report["class_names"])
+    for mistake in report["mistakes"]:
+        lines.append(f"  wrong {mistake['probability']:.3f} {mistake['predicted_label']} "
+                     f"(true {mistake['true_label']}): {mistake['text'][:100]}")
+    return lines
+
+
 def multi_label_lines(report: dict) -> list[str]:
     """``evaluate``'s report of a multi-label model: averages, each label, the summary scores, surest mistakes."""
     lines = [f"micro-F1 {report['micro']['f1']:.4f}   macro-F1 {report['macro']['f1']:.4f}   weighted-F1 "
