@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textclf import featurize, models
+from textclf import featurize, models, ngram_bags
 from textclf.char_ngrams import TermSplit
 from textclf.config import DataConfig, validate
 from textclf.inputs import kinds
@@ -79,6 +79,21 @@ def test_the_vocabulary_is_exactly_the_one_keras_adapt_learns(settings, vocab_si
                                    rtol=1e-5)
     expected = dense(reference(tf.constant(list(TEXTS))))
     np.testing.assert_allclose(dense(KINDS[kind].encode(fast, TEXTS, cfg)), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize(("settings", "count"), [({"ngrams": 3}, 4), ({"char_ngrams": (2, 4)}, 1),
+                                               ({"split": "character", "ngrams": 2}, 1),  # Keras' adapt
+                                               ({"output_mode": "tf_idf", "ngrams": 2}, 1)])
+def test_a_learned_vectorizers_tables_go_with_it(settings, count):
+    """Named tables live as long as their process: each of tune's trials would keep its vocabulary's."""
+    vectorizer = fast_adapted(DataConfig(vocab_size=50, **settings), "bag")
+    tables = [vectorizer._lookup_layer.lookup_table]
+    if vectorizer in ngram_bags._BUILT:  # the n-gram tables of the fast bag vectors
+        bags = ngram_bags._BUILT[vectorizer][1]
+        tables += [bags.word_table, *bags.ngram_tables.values()]
+    assert len(tables) == count  # the vocabulary's; with fast bag vectors, the words' and 2- and 3-grams' too
+    assert all(table._is_anonymous for table in tables)
+    assert vectorizer.get_vocabulary() == keras_adapted(DataConfig(vocab_size=50, **settings), "bag").get_vocabulary()
 
 
 @pytest.mark.parametrize("kind", ["bag", "sequence"])

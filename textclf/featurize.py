@@ -17,6 +17,7 @@ read left to right, which is how its integer is written.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import weakref
 from dataclasses import dataclass
@@ -316,9 +317,36 @@ def _set_distinct_vocabulary(vectorizer, tokens: np.ndarray, idf: np.ndarray | N
     lookup = vectorizer._lookup_layer
     lookup._find_repeated_tokens = lambda tokens: []
     try:
-        vectorizer.set_vocabulary(tokens, idf_weights=idf)
+        with anonymous_tables(lookup):
+            vectorizer.set_vocabulary(tokens, idf_weights=idf)
     finally:
         del lookup._find_repeated_tokens
+
+
+@contextlib.contextmanager
+def anonymous_tables(lookup):
+    """Vocabulary tables made meanwhile by Keras' ``lookup`` layer are anonymous: freed with the layer.
+
+    Keras makes named tables, and TensorFlow keeps a named table until its
+    process ends: every vectorizer a process learns (``tune``'s trials, each
+    with its own vocabulary) would keep its table, about 100 MB a million
+    terms (benchmarks/RESULTS.md, "Design measurements"). The same table as
+    Keras' own (``IndexLookup._lookup_table_from_tokens``), not inverted.
+    """
+    import tensorflow as tf
+
+    def table_from_tokens(tokens):
+        with tf.init_scope():
+            start = lookup._token_start_index()
+            ids = tf.range(start, start + tf.size(tokens), dtype=lookup._value_dtype)
+            initializer = tf.lookup.KeyValueTensorInitializer(tokens, ids, lookup._key_dtype, lookup._value_dtype)
+            return tf.lookup.StaticHashTable(initializer, lookup._default_value, experimental_is_anonymous=True)
+
+    lookup._lookup_table_from_tokens = table_from_tokens
+    try:
+        yield
+    finally:
+        del lookup._lookup_table_from_tokens
 
 
 def _keras_adapt(vectorizer, texts: np.ndarray) -> None:
@@ -328,7 +356,8 @@ def _keras_adapt(vectorizer, texts: np.ndarray) -> None:
     for done, chunk in map_chunks(lambda batch: batch, texts):
         vectorizer.update_state(chunk)
         progress.update(done)
-    vectorizer.finalize_state()
+    with anonymous_tables(vectorizer._lookup_layer):
+        vectorizer.finalize_state()
     progress.done(f"{vectorizer.vocabulary_size():,} tokens from {len(texts):,} texts", count=len(texts))
 
 

@@ -158,9 +158,11 @@ class _NgramBags:
 
 
 def _table(keys, values, key_dtype) -> tf.lookup.StaticHashTable:
-    """A table with default 0; one that would be empty holds a key no lookup asks for (tables cannot be empty)."""
+    """A table with default 0; one that would be empty holds a key no lookup asks for (tables cannot be empty).
+
+    Anonymous, so that it is freed with the vectorizer (``featurize.anonymous_tables``)."""
     if len(keys) == 0:
         keys, values = ([""] if key_dtype == tf.string else [-1]), [0]
     initializer = tf.lookup.KeyValueTensorInitializer(tf.convert_to_tensor(keys, key_dtype),
                                                       tf.convert_to_tensor(values, tf.int64))
-    return tf.lookup.StaticHashTable(initializer, default_value=0)
+    return tf.lookup.StaticHashTable(initializer, default_value=0, experimental_is_anonymous=True)  # see featurize
