@@ -190,6 +190,7 @@ def test_the_budget_stops_trials_and_the_search_in_time(tmp_path, data_csv, fold
     saved = json.loads((result.tune_dir / "tune.json").read_text())
     assert saved["spent_seconds"] <= 10.0 * 1.1 and elapsed <= 10.0 * 1.1 + 5  # + the winner's test scoring
     assert result.leaderboard and all(r["epochs"] < 10_000 for r in result.leaderboard if r["epochs"])
+    assert all(r["finishing_seconds"] > 0 for r in saved["trials"])  # what saving took: the reserve follows it
     # over folds, the budget ended the trial in its first fold: it is kept as cut short, and still wins
     assert all(r["cut_short"] == (folds == 2) for r in result.leaderboard)
     # no time was left to train the winner again: its trial's own model (its first fold's) is the winner
@@ -251,8 +252,8 @@ def test_train_warns_when_the_model_only_learned_the_majority_class(tmp_path):
 
 
 def test_trials_stop_early_enough_for_the_winner_to_be_trained_again_within_the_budget():
-    study = tune._Study(cfg=None, raw={}, tune_dir=Path("."), finish_by=100.0, saving=2.0, corpora={})
-    assert study.trials_end() == 98.0  # nothing to train again yet
+    study = tune._Study(cfg=None, raw={}, tune_dir=Path("."), end=102.0, reserve=2.0, corpora={})
+    assert study.finish_by() == 100.0 and study.trials_end() == 98.0  # nothing to train again yet
     row = {"state": "complete", "value": 0.8, "cut_short": False}
     study.expect_winner_from([{**row, "folds": 5, "seconds": 10.0}, {**row, "folds": 5, "seconds": 20.0},
                               {**row, "folds": 5, "seconds": 60.0, "cut_short": True},  # cannot win
@@ -260,3 +261,13 @@ def test_trials_stop_early_enough_for_the_winner_to_be_trained_again_within_the_
     assert study.trials_end() == pytest.approx(98.0 - 1.2 * 20.0 / 5)
     study.expect_winner_from([{**row, "folds": 5, "seconds": 20.0}, {**row, "folds": 1, "seconds": 30.0}])
     assert study.trials_end() == pytest.approx(98.0 - 1.2 * 30.0)
+
+
+def test_a_machine_slow_to_save_keeps_more_of_the_budget_for_the_last_save_and_the_test_scoring():
+    study = tune._Study(cfg=None, raw={}, tune_dir=Path("."), end=102.0, reserve=2.0, corpora={})
+    row = {"state": "complete", "value": 0.8, "cut_short": False, "folds": 1, "seconds": 3.0}
+    study.expect_winner_from([{**row, "finishing_seconds": 1.0}])  # quicker than the reserve: the reserve
+    assert study.finish_by() == 100.0 and study.trials_end() == pytest.approx(98.0 - 1.2 * 3.0)
+    study.expect_winner_from([{**row, "finishing_seconds": 1.0}, {**row, "finishing_seconds": 4.0}])
+    assert study.finish_by() == 97.0  # 1.25 × the slowest save, for the winner's test scoring
+    assert study.trials_end() == pytest.approx(97.0 - 5.0 - 1.2 * 3.0)  # and for the last trial's save

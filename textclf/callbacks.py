@@ -279,6 +279,10 @@ class StopAtDeadline(keras.callbacks.Callback):
         super().__init__()
         self.deadline = deadline if callable(deadline) else lambda: deadline
         self.hit, self.waiting = False, after_an_epoch
+        self.ended = time.monotonic()  # when training last stopped: what follows is saving
+
+    def on_train_end(self, logs=None):
+        self.ended = time.monotonic()
 
     def on_train_batch_end(self, batch, logs=None):
         if time.monotonic() > self.deadline() and not self.waiting:

@@ -25,6 +25,7 @@ def rows_of(study) -> list[dict]:
                      "fold_scores": trial.user_attrs.get("fold_scores"),
                      "best_epochs": trial.user_attrs.get("best_epochs"),
                      "validation_size": trial.user_attrs.get("validation_size"),
+                     "finishing_seconds": trial.user_attrs.get("finishing_seconds"),
                      "values": trial.user_attrs.get("values", {}), "seconds": seconds,
                      "epochs": trial.user_attrs.get("epochs"), "run_dir": trial.user_attrs.get("run_dir"),
                      "finished_at": trial.datetime_complete.isoformat() if trial.datetime_complete else None})

@@ -32,6 +32,7 @@ TUNE_FILE = "tune.json"
 # Kept back from the budget for the last trial's saving and the winner's test scoring: a share of it, and at
 # least a few seconds, which finishing takes whatever the budget (a loaded machine takes longer).
 RESERVE, MIN_RESERVE_SECONDS = 0.07, 2.5
+FINISHING_MARGIN = 1.25  # × the longest a trial's saving took: what one finishing step is given
 
 
 @dataclass(frozen=True)
@@ -60,21 +61,32 @@ class _Study:
     cfg: Config
     raw: dict
     tune_dir: Path
-    finish_by: float  # the winner's training (over folds) stops here: what is left is for its test scoring
-    saving: float  # seconds kept back for the last trial's saving
+    end: float  # the budget's end (time.monotonic())
+    reserve: float  # seconds for one finishing step (the last trial's saving; the winner's test scoring), at least
     corpora: dict
     winner_seconds: float = 0.0  # what the winner's final training is expected to take
+    finishing: float = 0.0  # the longest a trial took to save, after its training stopped, on this machine
+
+    def finishing_seconds(self) -> float:
+        """Kept back for one finishing step: the reserve, or more where trials took longer to save (a slow or
+        loaded machine); the winner's test scoring reads and writes about as much."""
+        return max(self.reserve, FINISHING_MARGIN * self.finishing)
+
+    def finish_by(self) -> float:
+        """The winner's final training stops here: what is left is for its test scoring."""
+        return self.end - self.finishing_seconds()
 
     def trials_end(self) -> float:
         """When trials stop: the winner's final training and the last save must fit after it."""
-        return self.finish_by - self.saving - self.winner_seconds
+        return self.finish_by() - self.finishing_seconds() - self.winner_seconds
 
     def expect_winner_from(self, rows: list[dict]) -> None:
-        """Trials leave time for the slowest final training of any trial that could win."""
+        """Trials leave time for the slowest final training of any trial that could win, and for saving."""
         self.winner_seconds = max(map(final_training_seconds, candidates(rows)), default=0.0)
+        self.finishing = max((row.get("finishing_seconds") or 0.0 for row in rows), default=0.0)
 
     def has_time_for(self, row: dict) -> bool:
-        return time.monotonic() + final_training_seconds(row) <= self.finish_by
+        return time.monotonic() + final_training_seconds(row) <= self.finish_by()
 
 
 # The data settings that shape features but not the texts read and their split: trials that differ only
@@ -114,12 +126,13 @@ def _objective(study: _Study):
         trial.set_user_attr("values", values)
         budget = StopAtDeadline(study.trials_end)
         pruning = ReportToTrial(trial, space.metric, cfg.train.checkpoint_monitor)
-        scores, best_epochs = [], []
+        scores, best_epochs, finishing = [], [], 0.0
         for index, split in enumerate(splits):  # pruning watches the first fold; the budget all of them
             run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name if count == 1 else f"{cfg.name}-fold{index}")
             if index == 0:
                 trial.set_user_attr("run_dir", str(run_dir))
             metrics = _train_trial(cfg, run_dir, split, (pruning, budget) if index == 0 else (budget,), trial)
+            finishing = max(finishing, time.monotonic() - budget.ended)
             scores.append(metrics[space.metric])
             if metrics.get("best_epoch"):
                 best_epochs.append(int(metrics["best_epoch"]))
@@ -131,6 +144,7 @@ def _objective(study: _Study):
         if 1 < count == len(scores):  # a trial scored over every fold wins as one training of its config
             _keep_what_can_win(Path(trial.user_attrs["run_dir"]), can_win=False)
         trial.set_user_attr("folds", len(scores))
+        trial.set_user_attr("finishing_seconds", round(finishing, 2))
         trial.set_user_attr("fold_scores", [float(score) for score in scores])
         trial.set_user_attr("best_epochs", best_epochs)
         trial.set_user_attr("validation_size", len(splits[0].validation))
@@ -264,11 +278,11 @@ def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | 
         finished = sum(1 for row in rows_of(study))
         reserve = None if budget_seconds is None else max(budget_seconds * RESERVE, MIN_RESERVE_SECONDS)
         remaining = None if budget_seconds is None else max(0.0, budget_seconds - reserve - spent)
-        finish_by = started + remaining + reserve / 2 if remaining is not None else float("inf")
+        end = started + remaining + reserve if remaining is not None else float("inf")
         trials_left = None if max_trials is None else max(0, max_trials - finished)
         if finished:
             echo(f"continuing the study in {tune_dir}: {finished} trials done, {spent:.0f} s spent")
-        context = _Study(cfg, raw, tune_dir, finish_by, (reserve or 0.0) / 2, {})
+        context = _Study(cfg, raw, tune_dir, end, (reserve or 0.0) / 2, {})
         context.expect_winner_from(rows_of(study))
 
         def report(study_, trial):
