@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from helpers import tiny_config
 
-from textclf import featurize, rundir, train
+from textclf import featurize, rundir, train, vocabulary_table
 from textclf.config import DataConfig, load_config
 from textclf.feature_cache import FOLDER
 from textclf.inputs import kinds
@@ -68,8 +68,8 @@ def test_a_restored_vocabulary_is_the_learned_one_ids_and_idf_weights_included(k
     learned = kinds()[kind].vectorizer(cfg)
     featurize.adapt(learned, texts, cfg, kinds()[kind])
     restored = kinds()[kind].vectorizer(cfg)
-    terms, specials = featurize.vocabulary_for_cache(learned)
-    featurize.restore_vocabulary(restored, terms.split(b"\n"), specials, featurize.idf_weights(learned))
+    terms, specials = vocabulary_table.vocabulary_for_cache(learned)
+    vocabulary_table.restore_vocabulary(restored, terms.split(b"\n"), specials, vocabulary_table.idf_weights(learned))
     assert restored.get_vocabulary() == learned.get_vocabulary()
     probe = np.array(["good bad film", "unseen words", ""], dtype=object)
     input_kind = kinds()[kind]
@@ -80,7 +80,7 @@ def test_a_restored_vocabulary_is_the_learned_one_ids_and_idf_weights_included(k
     back = input_kind.to_arrays(input_kind.from_arrays(encoded[0], restored.vocabulary_size()))  # as the cache reads
     assert all(np.array_equal(back[name], encoded[0][name]) for name in encoded[0])
     if settings.get("output_mode") == "tf_idf":
-        np.testing.assert_allclose(featurize.idf_weights(restored), featurize.idf_weights(learned))
+        np.testing.assert_allclose(vocabulary_table.idf_weights(restored), vocabulary_table.idf_weights(learned))
 
 
 def _stream(tmp_path, capsys, table, model=None, **data):

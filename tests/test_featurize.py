@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textclf import featurize, models, ngram_bags
+from textclf import featurize, models, ngram_bags, vocabulary_table
 from textclf.char_ngrams import TermSplit
 from textclf.config import DataConfig, validate
 from textclf.inputs import kinds
@@ -73,7 +73,7 @@ def test_the_vocabulary_is_exactly_the_one_keras_adapt_learns(settings, vocab_si
     fast, reference = fast_adapted(cfg, kind), keras_adapted(cfg, kind)
     assert fast.get_vocabulary() == reference.get_vocabulary()  # fast's answers from the table, in one piece
     assert fast.get_vocabulary(include_special_tokens=False) == reference.get_vocabulary(include_special_tokens=False)
-    assert [t.decode() for t in featurize.vocabulary_terms(fast).numpy()] == reference.get_vocabulary()
+    assert [t.decode() for t in vocabulary_table.vocabulary_terms(fast).numpy()] == reference.get_vocabulary()
     if kind == "bag" and cfg.output_mode == "tf_idf":
         np.testing.assert_allclose(fast._lookup_layer.idf_weights.numpy(), reference._lookup_layer.idf_weights.numpy(),
                                    rtol=1e-5)

@@ -73,9 +73,9 @@ class FeatureCache:
                       if (self.folder / f"{name}.npz").is_file()}
         except (OSError, ValueError, KeyError):  # unreadable: vectorize again, as if there were no folder
             return None
-        from textclf import featurize
+        from textclf import vocabulary_table
 
-        featurize.restore_vocabulary(vectorizer, terms, meta["specials"], idf)
+        vocabulary_table.restore_vocabulary(vectorizer, terms, meta["specials"], idf)
         return splits
 
     def _features(self, name: str, meta: dict):
@@ -84,16 +84,16 @@ class FeatureCache:
 
     def save(self, vectorizer, splits: dict) -> None:
         """Write the vocabulary and the training and validation features, then rename the folder into place."""
-        from textclf import featurize
+        from textclf import vocabulary_table
 
-        terms, specials = featurize.vocabulary_for_cache(vectorizer)
+        terms, specials = vocabulary_table.vocabulary_for_cache(vectorizer)
         width = int(vectorizer.vocabulary_size())
         if width <= specials or self.complete():  # no term learned (nothing to restore), or kept already
             return
         self.folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".incomplete-", dir=self.folder.parent))
         (staging / "vocabulary.txt").write_bytes(terms)
-        idf = featurize.idf_weights(vectorizer)
+        idf = vocabulary_table.idf_weights(vectorizer)
         if idf is not None:
             np.save(staging / "idf.npy", idf)
         for name, features in splits.items():

@@ -17,8 +17,9 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
-from textclf.featurize import term_digits, vocabulary_terms
+from textclf.featurize import term_digits
 from textclf.layers import STANDARDIZERS
+from textclf.vocabulary_table import vocabulary_terms
 
 OOV_TOKEN = "[UNK]"
 
@@ -160,7 +161,7 @@ class _NgramBags:
 def _table(keys, values, key_dtype) -> tf.lookup.StaticHashTable:
     """A table with default 0; one that would be empty holds a key no lookup asks for (tables cannot be empty).
 
-    Anonymous, so that it is freed with the vectorizer (``featurize.anonymous_tables``)."""
+    Anonymous, so that it is freed with the vectorizer (``vocabulary_table.anonymous_tables``)."""
     if len(keys) == 0:
         keys, values = ([""] if key_dtype == tf.string else [-1]), [0]
     initializer = tf.lookup.KeyValueTensorInitializer(tf.convert_to_tensor(keys, key_dtype),

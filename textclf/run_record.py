@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 import textclf
-from textclf import data, featurize, rundir
+from textclf import data, rundir, vocabulary_table
 from textclf.config import Config
 from textclf.errors import TextclfError
 
@@ -46,7 +46,7 @@ def data_info(cfg: Config, corpus: data.Corpus, vectorizer) -> dict:
         "source": cfg.data.source,
         "location": corpus.location,
         "fingerprint": corpus.fingerprint,
-        "vocabulary_sha256": featurize.vocabulary_sha256(vectorizer),
+        "vocabulary_sha256": vocabulary_table.vocabulary_sha256(vectorizer),
         "sizes": _sizes(cfg, corpus),
         "task": "multi_label" if corpus.train.multi_label else "single_label",
         # a streamed corpus learned its vocabulary from a sample: how many texts
