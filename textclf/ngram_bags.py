@@ -166,4 +166,4 @@ def _table(keys, values, key_dtype) -> tf.lookup.StaticHashTable:
         keys, values = ([""] if key_dtype == tf.string else [-1]), [0]
     initializer = tf.lookup.KeyValueTensorInitializer(tf.convert_to_tensor(keys, key_dtype),
                                                       tf.convert_to_tensor(values, tf.int64))
-    return tf.lookup.StaticHashTable(initializer, default_value=0, experimental_is_anonymous=True)  # see featurize
+    return tf.lookup.StaticHashTable(initializer, default_value=0, experimental_is_anonymous=True)

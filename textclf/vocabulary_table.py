@@ -127,9 +127,9 @@ def anonymous_tables(lookup):
 
     Keras makes named tables, and TensorFlow keeps a named table until its
     process ends: every vectorizer a process learns (``tune``'s trials, each
-    with its own vocabulary) would keep its table, about 100 MB a million
-    terms (benchmarks/RESULTS.md, "Design measurements"). The same table as
-    Keras' own (``IndexLookup._lookup_table_from_tokens``), not inverted.
+    with its own vocabulary) would keep its table (benchmarks/RESULTS.md,
+    "Design measurements"). The same table as Keras' own
+    (``IndexLookup._lookup_table_from_tokens``), not inverted.
     """
     import tensorflow as tf
 
