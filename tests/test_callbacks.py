@@ -143,3 +143,6 @@ def test_a_deadline_stops_training_at_a_batch_end_or_once_an_epoch_is_done(after
     count, passed = Count(), callbacks.StopAtDeadline(time.monotonic() - 1, after_an_epoch=after_an_epoch)
     history = model.fit(np.zeros((64, 2)), np.zeros(64), batch_size=8, epochs=5, callbacks=[passed, count], verbose=0)
     assert count.seen == batches and len(history.history["loss"]) == 1 and passed.hit
+    again = Count()  # a second training it watches (an ensemble's member) gets its epoch too
+    model.fit(np.zeros((64, 2)), np.zeros(64), batch_size=8, epochs=5, callbacks=[passed, again], verbose=0)
+    assert again.seen == batches

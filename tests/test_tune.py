@@ -17,7 +17,7 @@ from textclf import rundir, tune
 from textclf.cli import app
 from textclf.config import load_config, validate
 from textclf.errors import TextclfError
-from textclf.search import refit_config, search_config
+from textclf.search import SearchConfig, member_count, refit_config, search_config
 
 runner = CliRunner()
 
@@ -40,7 +40,7 @@ def search_yaml(tmp_path: Path, data: Path, search: dict, **sections) -> Path:
            "model": {"type": "nbsvm"},
            "train": {"epochs": 3, "batch_size": 16, "learning_rate": 0.05, "optimizer": "lazy_adam",
                      "early_stopping": {"enabled": False}},
-           "output_dir": str(tmp_path / "outputs"), "search": search}
+           "output_dir": str(tmp_path / "outputs"), "search": {"members": 1, **search}}  # one final training
     for key, value in sections.items():
         cfg[key] = {**cfg.get(key, {}), **value}
     path = tmp_path / "search.yaml"
@@ -152,6 +152,25 @@ def test_the_winner_is_trained_again_on_nearly_every_text_for_the_epochs_its_fol
     assert fold["train"] == 64 and fold["validation"] == 32  # a fold: a third held out
     epochs_run = len((result.best_run / "history.csv").read_text().strip().splitlines()) - 1
     assert epochs_run == final.train.epochs  # to the last epoch: nothing stops it early
+
+
+def test_on_small_data_the_winner_is_an_ensemble_of_trainings_that_drew_their_own_slivers(tmp_path, data_csv):
+    result = tuned(tmp_path, data_csv, search={**SPACE, "folds": 2, "members": "auto"}, trials=1)
+    final = load_config(result.best_run / "config.yaml")
+    assert final.train.ensemble == 3  # auto: 3 for fewer than 20,000 texts
+    seeds = [rundir.read_json(member / "run.json")["seed"] for member in sorted(result.best_run.glob("members/*"))]
+    assert seeds == [final.seed, final.seed + 1, final.seed + 2]
+    metrics = rundir.read_json(result.best_run / "metrics.json")
+    assert metrics["ensemble"] == 3 and metrics["test_accuracy"] == result.test_accuracy
+    assert (result.best_run / "evaluation" / "test" / "metrics.json").is_file()
+
+
+@pytest.mark.parametrize(("examples", "members"), [(19_999, 3), (20_000, 1)])
+def test_members_follow_the_data_unless_set(examples, members):
+    assert member_count(SearchConfig(), examples) == members
+    assert member_count(SearchConfig(members=2), examples) == 2
+    cfg = validate({"name": "w", "data": {"source": "csv", "path": "x.csv"}, "model": {"type": "nbsvm"}})
+    assert refit_config(cfg, [2], examples, members).train.ensemble == members
 
 
 @pytest.mark.parametrize(("examples", "share"), [(100_000, 0.01), (3_000, 0.0333), (500, 0.1)])

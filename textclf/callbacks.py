@@ -272,14 +272,17 @@ class StopAtDeadline(keras.callbacks.Callback):
 
     ``deadline``: a ``time.monotonic()`` value, or a function giving it (a deadline that moves as the
     search learns how long its winner will take). ``after_an_epoch``: not before one epoch has ended,
-    for a training that must leave a model.
+    for a training that must leave a model (each training, where one callback watches several).
     """
 
     def __init__(self, deadline: float | Callable[[], float], after_an_epoch: bool = False):
         super().__init__()
         self.deadline = deadline if callable(deadline) else lambda: deadline
-        self.hit, self.waiting = False, after_an_epoch
+        self.hit, self.after_an_epoch, self.waiting = False, after_an_epoch, after_an_epoch
         self.ended = time.monotonic()  # when training last stopped: what follows is saving
+
+    def on_train_begin(self, logs=None):
+        self.waiting = self.after_an_epoch  # each training it watches (an ensemble's members) gets its epoch
 
     def on_train_end(self, logs=None):
         self.ended = time.monotonic()

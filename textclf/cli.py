@@ -189,9 +189,10 @@ def plot_history(
     """Draw loss and a metric per epoch; several runs are overlaid for comparison."""
     from textclf import plots
 
-    runs = [_run_dir(d, outputs, need=rundir.HISTORY_FILE) for d in (run_dirs or [None])]
+    given = [_run_dir(d, outputs, need=rundir.HISTORY_FILE) for d in (run_dirs or [None])]
+    runs = [run for run_dir in given for run in rundir.history_runs(run_dir)]  # an ensemble: its members
     name = f"history-{metric}.png" if len(runs) == 1 else f"comparison-{metric}.png"
-    target = plots.image_path(out, name) if out is not None else rundir.unused_path(runs[0] / rundir.PLOTS_DIR / name)
+    target = plots.image_path(out, name) if out is not None else rundir.unused_path(given[0] / rundir.PLOTS_DIR / name)
     plots.history_plot(runs, target, metric=metric)
     typer.echo(str(target))
 

@@ -155,6 +155,8 @@ class TrainConfig(Strict):
     lr_schedule: Literal["constant", "cosine", "warmup_cosine"] = "constant"
     # multi-label: a label applies above its threshold; tuned: per label, for the best F1 on validation
     threshold: Union[Literal["tuned"], Annotated[float, Field(gt=0.0, lt=1.0)]] = "tuned"
+    # members trained with seeds seed … seed + ensemble − 1, their probabilities averaged (``ensemble.py``)
+    ensemble: Annotated[int, Field(ge=1, le=10)] = 1
 
     @model_validator(mode="before")
     @classmethod
@@ -232,6 +234,10 @@ class Config(Strict):
     def _data_fits_model_and_training(self) -> Config:
         if self.data.char_ngrams is not None and self.model.input_kind != "bag":
             raise RuleError("data.char_ngrams", f"only for bag models; {self.model.type} reads token sequences")
+        multi_label = self.data.task == "multi_label" or (self.data.task == "auto" and self.data.label_separator)
+        if self.train.ensemble > 1 and (self.data.stream or self.train.distribute != "none" or multi_label):
+            raise RuleError("train.ensemble", "members are trained one after another on data held in memory, one "
+                                              "label per text: not with data.stream, train.distribute or multi-label")
         if self.sharded and self.train.metrics != ["accuracy"]:
             raise RuleError("train.metrics", "a streamed multi_worker run scores accuracy (and loss) only: each "
                                              "worker scores its share, and these two add up across shares")

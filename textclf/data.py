@@ -130,6 +130,19 @@ def folds(corpus: Corpus, count: int, seed: int) -> list[Corpus]:
     return corpora
 
 
+def redrawn(corpus: Corpus, fraction: float, seed: int) -> Corpus:
+    """The same texts with another validation draw (an ensemble's member): the test split stays as it is.
+
+    The fingerprint names the texts read, not their draw, as ``load_corpus``'s does (the seed is in the config)."""
+    pooled = Split(np.concatenate([corpus.train.texts, corpus.validation.texts]),
+                   np.concatenate([corpus.train.labels, corpus.validation.labels]))
+    train, validation = _divide(pooled, fraction, np.random.default_rng(seed))
+    splits = {"train": train, "validation": validation, "test": corpus.test}
+    _check_split_sizes(splits, {"train": "data.validation_split", "validation": "data.validation_split"},
+                       corpus.class_names, corpus.location)
+    return Corpus(train, validation, corpus.test, corpus.class_names, corpus.fingerprint, corpus.location)
+
+
 def majority_share(labels: np.ndarray) -> float:
     """The accuracy of always predicting the largest class: what a model must beat to have learned anything."""
     return float(np.bincount(labels).max() / len(labels)) if len(labels) else 0.0

@@ -84,6 +84,7 @@ def _train_stoppably(cfg: Config, run_dir: Path, resume: bool, command_line: str
 
     with read_ahead.reading(cfg.data, cfg.seed, wanted=cfg.train.distribute != "multi_worker") as ahead:
         quiet.import_tensorflow()
+        from textclf import ensemble
         from textclf import train as training
         from textclf.callbacks import clear_signal, resume_epoch, stop_on_signal
 
@@ -93,7 +94,9 @@ def _train_stoppably(cfg: Config, run_dir: Path, resume: bool, command_line: str
             return training.run(cfg, run_dir, command_line=command_line, resume=resume,
                                 options=training.Options(corpus=ahead)).metrics
         except KeyboardInterrupt:
-            raise Interrupted(f"interrupted: the state after epoch {resume_epoch(run_dir)} is saved; resume with:\n"
+            saved = f"the state after epoch {resume_epoch(run_dir)} is saved" if cfg.train.ensemble == 1 else \
+                ensemble.saved_state(run_dir, cfg.train.ensemble)
+            raise Interrupted(f"interrupted: {saved}; resume with:\n"
                               f"  textclf train --resume {shlex.quote(str(run_dir))}") from None
         finally:
             for number, handler in previous.items():

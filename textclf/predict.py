@@ -13,7 +13,7 @@ from textclf import inputs, rundir
 from textclf.errors import TextclfError
 from textclf.head import Head
 from textclf.inputs import EVALUATION_BATCH
-from textclf.text_model import class_names_of, load_safely
+from textclf.text_model import class_names_of, load_safely, members_of
 
 
 def load_model(run_dir: Path) -> keras.Model:
@@ -22,7 +22,8 @@ def load_model(run_dir: Path) -> keras.Model:
     if not path.is_file():
         raise TextclfError(f"{run_dir}: not a finished run (no {rundir.MODEL_FILE})")
     model = load_safely(path)
-    _check_made_by_textclf(model, path)
+    for member in members_of(model):  # an ensemble: each of the models it averages
+        _check_made_by_textclf(member, path)
     return model
 
 
@@ -61,7 +62,9 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = EVALUA
     head = Head.of_model(model)
     if not texts:
         return np.zeros((0, head.num_classes), dtype=np.float32)
-    return head.probabilities(inputs.of_model(model).predict(model, texts, batch_size))
+    members = members_of(model)  # an ensemble's output is the mean of its members'
+    return np.mean([head.probabilities(inputs.of_model(member).predict(member, texts, batch_size))
+                    for member in members], axis=0)
 
 
 @dataclass(frozen=True)

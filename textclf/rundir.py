@@ -37,6 +37,7 @@ KERAS_BACKUP = "keras"  # BackupAndRestore's own folder inside BACKUP
 STATE_FILE = "callbacks.json"  # inside BACKUP: the callbacks' counters
 BEST_WEIGHTS_FILE = "early_stopping_best.npz"  # inside BACKUP
 TENSORBOARD = "tensorboard"
+MEMBERS_DIR = "members"  # an ensemble's members, each a run folder (``ensemble.py``)
 LOCK_FILE = run_lock.LOCK_FILE  # owned by run_lock, which holds it
 
 
@@ -278,6 +279,13 @@ def looks_like_path(argument: str) -> bool:
                                                                                           for c in argument))
 
 
+def history_runs(run_dir: Path) -> list[Path]:
+    """The folders that hold a run's training history: an ensemble's members (those begun), or the run itself."""
+    members = sorted((path for path in (Path(run_dir) / MEMBERS_DIR).glob("*/") if (path / HISTORY_FILE).is_file()),
+                     key=lambda path: (len(path.name), path.name))
+    return members or [Path(run_dir)]
+
+
 def resolve_run_dir(run_dir: str | Path | None, output_dir: str | Path = "outputs", need: str = MODEL_FILE) -> Path:
     """The given run directory, checked to hold ``need``, or the newest completed run when none is given."""
     if run_dir is None:
@@ -285,7 +293,7 @@ def resolve_run_dir(run_dir: str | Path | None, output_dir: str | Path = "output
     path = Path(run_dir)
     if not path.is_dir():
         raise TextclfError(f"{path}: run directory does not exist")
-    if not (path / need).is_file():
+    if not (path / need).is_file() and not (need == HISTORY_FILE and history_runs(path) != [path]):
         what = "a finished run" if need == MODEL_FILE else "a run with a training history"
         raise TextclfError(f"{path}: not {what} (no {need})")
     return path

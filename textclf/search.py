@@ -42,6 +42,8 @@ class SearchConfig(BaseModel):
     prune_after: Annotated[int, Field(ge=1)] = 2  # epochs a trial runs before it can be pruned
     # validation folds per trial; auto: 5 below AUTO_FOLDS_BELOW examples (a small validation split is noisy), else 1
     folds: Annotated[int, Field(ge=1, le=10)] | Literal["auto"] = "auto"
+    # members of the winner's final training (``train.ensemble``); auto: 3 below AUTO_FOLDS_BELOW examples, else 1
+    members: Annotated[int, Field(ge=1, le=10)] | Literal["auto"] = "auto"
 
 
 def fold_count(search: SearchConfig, examples: int) -> int:
@@ -51,9 +53,18 @@ def fold_count(search: SearchConfig, examples: int) -> int:
     return 5 if examples < AUTO_FOLDS_BELOW else 1
 
 
-def refit_config(cfg: Config, best_epochs: list[int], examples: int) -> Config:
+def member_count(search: SearchConfig, examples: int) -> int:
+    """How many members the winner's final training averages: ``search.members``, or 3 for fewer than 20,000
+    non-test examples, where one training's luck in its draw and batch order is worth a point (``ensemble.py``)."""
+    if search.members != "auto":
+        return search.members
+    return 3 if examples < AUTO_FOLDS_BELOW else 1
+
+
+def refit_config(cfg: Config, best_epochs: list[int], examples: int, members: int = 1) -> Config:
     """The winner's config for its final training: on all but a sliver of the ``examples`` non-test texts,
-    for the median of the epochs its trial kept (over its folds), to the last epoch.
+    for the median of the epochs its trial kept (over its folds), to the last epoch; ``members`` such trainings,
+    averaged (``train.ensemble``).
 
     The search has chosen the settings and the epoch count; the texts its trial held out to choose them
     are worth more as training data (benchmarks/RESULTS.md, "Design measurements"). Early stopping and
@@ -65,7 +76,8 @@ def refit_config(cfg: Config, best_epochs: list[int], examples: int) -> Config:
     raw = cfg.model_dump(mode="json")
     share = min(REFIT_MAX_SHARE, max(REFIT_SHARE, REFIT_HELD_OUT / max(1, examples)))
     raw["data"]["validation_split"] = round(share, 4)
-    raw["train"].update(epochs=max(1, round(statistics.median(best_epochs))), checkpoint_monitor="loss")
+    raw["train"].update(epochs=max(1, round(statistics.median(best_epochs))), checkpoint_monitor="loss",
+                        ensemble=members)
     raw["train"]["early_stopping"]["enabled"] = False
     raw["train"]["reduce_lr_on_plateau"]["enabled"] = False
     return validate(raw, origin=f"{cfg.name} refit")

@@ -71,6 +71,12 @@ def classifier_of(model: keras.Model) -> keras.Model:
     return next(layer for layer in model.layers if isinstance(layer, keras.Model))
 
 
+def members_of(model: keras.Model) -> list[keras.Model]:
+    """The end-to-end models an ensemble (``ensemble.averaged``) averages; a single model is its own member."""
+    members = [layer for layer in getattr(model, "layers", []) if isinstance(layer, TextModel)]
+    return members or [model]
+
+
 def class_names_of(model) -> list[str]:
     """The class names a saved model carries; empty for models saved before ``TextModel``."""
     return list(getattr(model, "class_names", None) or [])

@@ -202,7 +202,8 @@ def _mark_running(cfg: Config, run_dir: Path, command_line: str, resume: bool) -
 def _mark_stopped(run_dir: Path, exc: BaseException, resume: bool) -> None:
     """A run that failed before an epoch ended (bad data, say) leaves nothing; others say why they stopped."""
     interrupted = isinstance(exc, KeyboardInterrupt)
-    if not resume and not interrupted and not (run_dir / rundir.HISTORY_FILE).exists():
+    progress = (run_dir / rundir.HISTORY_FILE).exists() or (run_dir / rundir.MEMBERS_DIR).exists()
+    if not resume and not interrupted and not progress:
         shutil.rmtree(run_dir, ignore_errors=True)
         return
     rundir.update_run_info(run_dir, status="interrupted" if interrupted else "failed",
@@ -221,7 +222,12 @@ def run(cfg: Config, run_dir: Path, command_line: str = "", resume: bool = False
     _mark_running(cfg, run_dir, command_line, resume)
     try:
         try:
-            result = _fit(cfg, run_dir, resuming=resume, options=options)
+            if cfg.train.ensemble > 1:
+                from textclf import ensemble  # it trains each member with this function
+
+                result = TrainResult(*ensemble.fit(cfg, run_dir, command_line, options, run))
+            else:
+                result = _fit(cfg, run_dir, resuming=resume, options=options)
         except (MemoryError, tf.errors.ResourceExhaustedError) as exc:
             raise TextclfError(run_record.out_of_memory(cfg, inputs.of(cfg.model))) from exc
     except BaseException as exc:

@@ -67,6 +67,7 @@ class _Study:
     corpora: dict
     winner_seconds: float = 0.0  # what the winner's final training is expected to take
     finishing: float = 0.0  # the longest a trial took to save, after its training stopped, on this machine
+    members: int = 1  # trainings the winner's final run averages (``search.member_count``)
 
     def finishing_seconds(self) -> float:
         """Kept back for one finishing step: the reserve, or more where trials took longer to save (a slow or
@@ -83,11 +84,11 @@ class _Study:
 
     def expect_winner_from(self, rows: list[dict]) -> None:
         """Trials leave time for the slowest final training of any trial that could win, and for saving."""
-        self.winner_seconds = max(map(final_training_seconds, candidates(rows)), default=0.0)
+        self.winner_seconds = self.members * max(map(final_training_seconds, candidates(rows)), default=0.0)
         self.finishing = max((row.get("finishing_seconds") or 0.0 for row in rows), default=0.0)
 
-    def has_time_for(self, row: dict) -> bool:
-        return time.monotonic() + final_training_seconds(row) <= self.finish_by()
+    def has_time_for(self, row: dict, members: int = 1) -> bool:
+        return time.monotonic() + members * final_training_seconds(row) <= self.finish_by()
 
 
 # The data settings that shape features but not the texts read and their split: trials that differ only
@@ -122,7 +123,9 @@ def _objective(study: _Study):
         raw.update(name=f"trial-{trial.number:03d}", output_dir=str(study.tune_dir / "trials"))
         cfg = validate(raw, origin=f"trial {trial.number}")
         corpus = _corpus_for(study, cfg)
-        count = search.fold_count(space, len(corpus.train) + len(corpus.validation))
+        examples = len(corpus.train) + len(corpus.validation)
+        count = search.fold_count(space, examples)
+        study.members = search.member_count(space, examples)
         splits = [corpus] if count == 1 else data.folds(corpus, count, cfg.seed)
         trial.set_user_attr("values", values)
         budget = StopAtDeadline(study.trials_end)
@@ -232,7 +235,8 @@ def _promote(study: _Study, best: dict) -> Path:
     sliver of the non-test texts, for the epochs its trial kept (``search.refit_config``), as ``textclf
     train`` would run it, stopped at the end of the budget. A trial that kept its model (one split, or cut
     short) is its own winner where that training would not fit in the budget, as is one of a study from
-    before refits (no epochs recorded); one that did not is trained again as its config says."""
+    before refits (no epochs recorded); one that did not is trained again as its config says. On small data the
+    final training is an ensemble (``search.member_count``), where the budget allows."""
     trial_dir = Path(best["run_dir"])
     if (trial_dir / rundir.MODEL_FILE).is_file() and not (best.get("best_epochs") and study.has_time_for(best)):
         return trial_dir  # a trial that ran to the budget's end; a study from before refits
@@ -240,7 +244,9 @@ def _promote(study: _Study, best: dict) -> Path:
     if best.get("best_epochs"):
         examples = sum(len(getattr(_corpus_for(study, cfg), name)) for name in ("train", "validation"))
         study.corpora.clear()  # the trials' reads: the refit splits its own (IMDB: gigabytes)
-        cfg = search.refit_config(cfg, best["best_epochs"], examples)
+        wanted = search.member_count(study.cfg.search, examples)
+        members = wanted if study.has_time_for(best, wanted) else 1
+        cfg = search.refit_config(cfg, best["best_epochs"], examples, members)
     run_dir = rundir.create_run_dir(study.tune_dir / "best", cfg.name)
     finish = StopAtDeadline(study.finish_by, after_an_epoch=True)
     _train_trial(cfg, run_dir, _corpus_for(study, cfg), callbacks=(finish,), trial=None)
