@@ -32,6 +32,17 @@ def test_a_trial_the_budget_cut_short_wins_only_when_no_trial_finished_every_fol
     assert leaderboard.candidates([pruned]) == []
 
 
+def test_a_trial_that_has_clearly_lost_is_no_longer_a_contender():
+    scores = rows((0.8956,), (0.9304,), (0.9096,), (0.9290,), size=2_500)  # IMDB's first trials (RESULTS.md)
+    assert [r["trial"] for r in leaderboard.contenders(scores)] == [1, 3]  # ± 0.006: trials 0 and 2 cannot win
+    folds = rows((0.80, 0.84, 0.82), (0.86, 0.80, 0.84), (0.70, 0.72, 0.71))
+    assert [r["trial"] for r in leaderboard.contenders(folds)] == [0, 1]  # the largest error, ± 0.018, counts
+    assert [r["trial"] for r in leaderboard.contenders(rows((0.30,), (0.31,)), "val_loss")] == [0]
+    assert leaderboard.contenders([]) == []
+    for later in (0.95, 0.925):  # whatever comes later, the winner is a contender from before or the later trial
+        assert leaderboard.winner([*scores, {**rows((later,), size=2_500)[0], "trial": 4}])["trial"] in (1, 3, 4)
+
+
 @pytest.mark.parametrize(("cut_short", "state", "shown"), [
     (False, "complete", "complete"), (True, "complete", "cut short"), (False, "pruned", "pruned")])
 def test_a_row_prints_its_trial_model_score_seconds_state_and_values(cut_short, state, shown):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -270,8 +271,11 @@ def test_train_warns_when_the_model_only_learned_the_majority_class(tmp_path):
     assert len(warnings) == 1 and "no better than always predicting the largest class" in warnings[0]
 
 
+SEARCHED = SimpleNamespace(search=SearchConfig())  # what a _Study reads of its config
+
+
 def test_trials_stop_early_enough_for_the_winner_to_be_trained_again_within_the_budget():
-    study = tune._Study(cfg=None, raw={}, tune_dir=Path("."), end=102.0, reserve=2.0, corpora={})
+    study = tune._Study(cfg=SEARCHED, raw={}, tune_dir=Path("."), end=102.0, reserve=2.0, corpora={})
     assert study.finish_by() == 100.0 and study.trials_end() == 98.0  # nothing to train again yet
     row = {"state": "complete", "value": 0.8, "cut_short": False}
     study.expect_winner_from([{**row, "folds": 5, "seconds": 10.0}, {**row, "folds": 5, "seconds": 20.0},
@@ -280,10 +284,13 @@ def test_trials_stop_early_enough_for_the_winner_to_be_trained_again_within_the_
     assert study.trials_end() == pytest.approx(98.0 - 1.2 * 20.0 / 5)
     study.expect_winner_from([{**row, "folds": 5, "seconds": 20.0}, {**row, "folds": 1, "seconds": 30.0}])
     assert study.trials_end() == pytest.approx(98.0 - 1.2 * 30.0)
+    lost = {**row, "folds": 1, "seconds": 90.0, "value": 0.7, "validation_size": 1000}  # 10 points below: lost
+    study.expect_winner_from([{**row, "folds": 1, "seconds": 30.0, "validation_size": 1000}, lost])
+    assert study.trials_end() == pytest.approx(98.0 - 1.2 * 30.0)  # its 90 s would not be trained again
 
 
 def test_a_machine_slow_to_save_keeps_more_of_the_budget_for_the_last_save_and_the_test_scoring():
-    study = tune._Study(cfg=None, raw={}, tune_dir=Path("."), end=102.0, reserve=2.0, corpora={})
+    study = tune._Study(cfg=SEARCHED, raw={}, tune_dir=Path("."), end=102.0, reserve=2.0, corpora={})
     row = {"state": "complete", "value": 0.8, "cut_short": False, "folds": 1, "seconds": 3.0}
     study.expect_winner_from([{**row, "finishing_seconds": 1.0}])  # quicker than the reserve: the reserve
     assert study.finish_by() == 100.0 and study.trials_end() == pytest.approx(98.0 - 1.2 * 3.0)

@@ -57,6 +57,22 @@ def winner(completed: list[dict], metric: str = "val_accuracy") -> dict:
     return min((r for r in completed if sign * (best["value"] - r["value"]) <= margin), key=lambda r: r["trial"])
 
 
+def contenders(completed: list[dict], metric: str = "val_accuracy") -> list[dict]:
+    """The trials that can still be the winner, whatever trials come after: those within one standard error
+    of the best score so far, taking the largest error any of them shows.
+
+    A later, better trial moves that band up, so a trial below it now stays below it (unless the later
+    trial's error is larger than any so far). ``tune`` keeps time back for the final training of these
+    only: a slow trial that has clearly lost does not end the search early.
+    """
+    if not completed:
+        return []
+    sign = 1 if higher_is_better(metric) else -1
+    best = max(sign * r["value"] for r in completed)
+    margin = max(_standard_error(r, metric) for r in completed)
+    return [r for r in completed if best - sign * r["value"] <= margin]
+
+
 def _standard_error(row: dict, metric: str) -> float:
     scores, size = row.get("fold_scores") or [], row.get("validation_size")
     if len(scores) > 1:

@@ -25,7 +25,7 @@ from textclf import data, rundir, search, train
 from textclf.callbacks import ReportToTrial, StopAtDeadline
 from textclf.config import Config, apply_value, validate
 from textclf.errors import TextclfError
-from textclf.leaderboard import candidates, final_training_seconds, line, rows_of, winner
+from textclf.leaderboard import candidates, contenders, final_training_seconds, line, rows_of, winner
 
 STUDY_FILE = "study.journal"
 TUNE_FILE = "tune.json"
@@ -83,8 +83,9 @@ class _Study:
         return self.finish_by() - self.finishing_seconds() - self.winner_seconds
 
     def expect_winner_from(self, rows: list[dict]) -> None:
-        """Trials leave time for the slowest final training of any trial that could win, and for saving."""
-        self.winner_seconds = self.members * max(map(final_training_seconds, candidates(rows)), default=0.0)
+        """Trials leave time for the slowest final training of any trial that can still win, and for saving."""
+        could_win = contenders(candidates(rows), self.cfg.search.metric)
+        self.winner_seconds = self.members * max(map(final_training_seconds, could_win), default=0.0)
         self.finishing = max((row.get("finishing_seconds") or 0.0 for row in rows), default=0.0)
 
     def has_time_for(self, row: dict, members: int = 1) -> bool:
