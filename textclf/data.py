@@ -111,14 +111,18 @@ def load_corpus(cfg: DataConfig, seed: int, share=None) -> Corpus:
     return Corpus(train, validation, splits["test"], labeled.class_names, fingerprint(splits), labeled.location)
 
 
+def _non_test(corpus: Corpus) -> Split:
+    return Split(np.concatenate([corpus.train.texts, corpus.validation.texts]),
+                 np.concatenate([corpus.train.labels, corpus.validation.labels]))
+
+
 def folds(corpus: Corpus, count: int, seed: int) -> list[Corpus]:
     """``count`` splits of the non-test examples, each fold serving once as validation (cross-validation).
 
     A search that picks among many trials by one small validation split picks
     the luckiest, not the best; averaging over folds uses every example.
     """
-    pooled = Split(np.concatenate([corpus.train.texts, corpus.validation.texts]),
-                   np.concatenate([corpus.train.labels, corpus.validation.labels]))
+    pooled = _non_test(corpus)
     parts = np.array_split(np.random.default_rng(seed).permutation(len(pooled)), count)
     corpora = []
     for held in parts:
@@ -134,9 +138,7 @@ def redrawn(corpus: Corpus, fraction: float, seed: int) -> Corpus:
     """The same texts with another validation draw (an ensemble's member): the test split stays as it is.
 
     The fingerprint names the texts read, not their draw, as ``load_corpus``'s does (the seed is in the config)."""
-    pooled = Split(np.concatenate([corpus.train.texts, corpus.validation.texts]),
-                   np.concatenate([corpus.train.labels, corpus.validation.labels]))
-    train, validation = _divide(pooled, fraction, np.random.default_rng(seed))
+    train, validation = _divide(_non_test(corpus), fraction, np.random.default_rng(seed))
     splits = {"train": train, "validation": validation, "test": corpus.test}
     _check_split_sizes(splits, {"train": "data.validation_split", "validation": "data.validation_split"},
                        corpus.class_names, corpus.location)

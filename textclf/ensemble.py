@@ -17,12 +17,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from textclf import data, evaluate, predict, rundir
+from textclf import data, evaluate, predict, prepare, rundir
 from textclf.backup import write_then_rename
 from textclf.config import Config
 from textclf.errors import TextclfError
 from textclf.plots import history_plot
-from textclf.read_ahead import ReadAhead
 from textclf.text_model import TextModel, load_safely
 
 
@@ -37,7 +36,7 @@ def member_config(cfg: Config, index: int) -> Config:
 
 
 def _corpus(cfg: Config, given) -> data.Corpus:
-    corpus = given.result() if isinstance(given, ReadAhead) else given or data.load_corpus(cfg.data, cfg.seed)
+    corpus = prepare.corpus_of(cfg, given)  # no strategy: an ensemble is never distributed (the schema)
     if corpus.train.multi_label:
         raise TextclfError(f"{corpus.location}: train.ensemble averages one label per text; this data is "
                            "multi-label (set train.ensemble: 1)")
@@ -92,9 +91,8 @@ def combine(run_dir: Path, dirs: list[Path], corpus: data.Corpus, score_test: bo
     """The ensemble's ``model.keras``, its test scores and each member's, and the members' history plot."""
     model = averaged([load_safely(member / rundir.MODEL_FILE) for member in dirs])
     write_then_rename(run_dir / rundir.MODEL_FILE, model.save, "final_save")
-    first = rundir.read_json(dirs[0] / rundir.METRICS_FILE)
     members = [rundir.read_json(member / rundir.METRICS_FILE) for member in dirs]
-    metrics = {**first, "ensemble": len(dirs), "parameters": int(model.count_params()),
+    metrics = {**members[0], "ensemble": len(dirs), "parameters": int(model.count_params()),
                "train_seconds": round(sum(m.get("train_seconds", 0.0) for m in members), 3),
                "members": [{key: m[key] for key in ("val_accuracy", "test_accuracy", "best_epoch") if key in m}
                            for m in members]}

@@ -101,7 +101,7 @@ def _record_data(cfg: Config, run_dir: Path, corpus: data.Corpus, vectorizer, re
                                                 "replicas": strategy.num_replicas_in_sync})
 
 
-def _corpus(cfg: Config, given: data.Corpus | ReadAhead | None, strategy) -> data.Corpus:
+def corpus_of(cfg: Config, given: data.Corpus | ReadAhead | None, strategy=None) -> data.Corpus:
     """The run's texts, split: given, being read ahead, or read now (a streaming worker: its share)."""
     if isinstance(given, ReadAhead):
         corpus = given.result()
@@ -116,7 +116,7 @@ def read_data(cfg: Config, run_dir: Path, given: data.Corpus | ReadAhead | None,
               strategy) -> tuple[Config, data.Corpus]:
     """Read and split the texts; settle what the config leaves to the training texts (``char_ngrams.decide``),
     and say so in the output and in ``run.json``."""
-    corpus = _corpus(cfg, given, strategy)
+    corpus = corpus_of(cfg, given, strategy)
     if corpus.train.multi_label:
         print(label_sets.summary(corpus.train.labels), flush=True)
     cfg, decided = char_ngrams.decide(cfg, corpus.sample.texts if cfg.data.stream else corpus.train.texts)
