@@ -55,7 +55,7 @@ def reference(folder: Path, names: list[str], system: str) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
 
-    from textclf import multi_label
+    from textclf.results import multi_label
 
     started = time.perf_counter()
     texts, labels = read_tsv(folder / "train.tsv", len(names))

@@ -25,7 +25,7 @@ PUNCTUATION = re.compile(r"([^\w\s])")
 def read(args) -> tuple[list[str], list[str], list[str], list[str]]:
     """Train texts, train labels, test texts, test labels."""
     if args.imdb:
-        from textclf.sources import read_imdb
+        from textclf.data.sources import read_imdb
 
         labeled = read_imdb(args.imdb)
         names = labeled.class_names

@@ -61,8 +61,9 @@ def _reply(worker: subprocess.Popen, log: Path) -> str:
 
 def _ours(run_dir: str, data: str):
     from textclf.config import load_config
-    from textclf.data import load_corpus
-    from textclf.predict import load_model, predict_texts
+    from textclf.data.splits import load_corpus
+    from textclf.results.loading import load_model
+    from textclf.results.predict import predict_texts
 
     cfg = load_config(Path(run_dir) / "config.yaml", data_path=data)
     texts = [str(text) for text in load_corpus(cfg.data, cfg.seed).test.texts]
@@ -75,7 +76,7 @@ def _reference(config: str, checkpoint: str, data: str, assignments: list[str]):
     from reference_keras import vectorize
 
     from textclf.config import load_config
-    from textclf.data import load_corpus
+    from textclf.data.splits import load_corpus
 
     cfg = load_config(config, assignments, data_path=data)
     *_, (x_test, _) = vectorize(cfg, load_corpus(cfg.data, cfg.seed))

@@ -20,8 +20,8 @@ import keras
 from keras import layers
 
 from textclf.config import load_config
-from textclf.data import load_corpus
-from textclf.layers import standardize
+from textclf.data.splits import load_corpus
+from textclf.features.text_layers import standardize
 
 
 def build_model(model_cfg, vocab_size: int, maxlen: int) -> keras.Model:

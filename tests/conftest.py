@@ -29,7 +29,8 @@ def imdb_tar(imdb_dir: Path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory, imdb_dir) -> Path:
     """One tiny finished LSTM run under ``<tmp>/outputs``, shared by the read-only tests."""
-    from textclf import rundir, train
+    from textclf.runs import rundir
+    from textclf.training import train
     from textclf.config import load_config
 
     root = tmp_path_factory.mktemp("trained")

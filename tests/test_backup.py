@@ -1,7 +1,7 @@
 import keras
 import numpy as np
 
-from textclf import backup
+from textclf.runs import backup
 
 
 def _model(value: float):

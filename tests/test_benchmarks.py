@@ -6,7 +6,7 @@ import pytest
 
 from benchmarks.reference_keras import build_model
 from benchmarks.speed import CONFIGS
-from textclf import models
+from textclf.model import builders
 from textclf.config import load_config
 
 ROOT = Path(__file__).parent.parent
@@ -17,7 +17,7 @@ SAME_MATH = {"BagDense": "Dense"}  # a Dense layer that reads the bag's non-zero
 @pytest.mark.parametrize("name", CONFIGS)
 def test_reference_script_builds_the_same_model_as_textclf(name):
     cfg = load_config(ROOT / "configs" / f"{name}.yaml")
-    ours = models.build(cfg.model, vocab_size=cfg.data.vocab_size, num_classes=2)
+    ours = builders.build(cfg.model, vocab_size=cfg.data.vocab_size, num_classes=2)
     reference = build_model(cfg.model, cfg.data.vocab_size, cfg.data.maxlen)
     assert reference.count_params() == ours.count_params()
     assert [type(layer).__name__ for layer in reference.layers] == [
@@ -51,13 +51,13 @@ def test_peers_split_each_sentence_set_once_the_same_way_for_every_system(tmp_pa
 def test_goemotions_files_are_read_as_the_config_reads_them(tmp_path):
     """The benchmark's own reader of the reference's data agrees with ``configs/goemotions.yaml``'s."""
     from benchmarks.goemotions import read_tsv
-    from textclf import data
+    from textclf.data import splits
 
     rows = 'a "quoted" text\t0,27\tid1\nplain\t3\tid2\n'
     (tmp_path / "train.tsv").write_text(rows * 5, encoding="utf-8")
     texts, labels = read_tsv(tmp_path / "train.tsv", 28)
     cfg = load_config(Path(__file__).parent.parent / "configs" / "goemotions.yaml", ["data.validation_split=0.2"],
                       data_path=str(tmp_path / "train.tsv"))
-    read = data.read_source(cfg.data).splits["train"]
+    read = splits.read_source(cfg.data).splits["train"]
     assert read.texts.tolist() == texts and read.labels.tolist() == labels.tolist()
     assert texts[0] == 'a "quoted" text' and labels[0].nonzero()[0].tolist() == [0, 27]

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from helpers import tiny_config
 
-from textclf import callbacks, rundir
+from textclf.training import callbacks, signals
+from textclf.tuning import trial_callbacks
+from textclf.runs import rundir
 from textclf.config import load_config
 from textclf.errors import TextclfError
 
@@ -74,9 +76,9 @@ def test_history_missing_its_last_row_is_refilled_from_the_saved_logs(tmp_path, 
 def test_an_interrupt_a_finalizer_swallowed_still_stops_training_after_the_batch():
     class Finalized:
         def __del__(self):  # Python reports "Exception ignored in ..." and carries on
-            callbacks.stop_on_signal(signal.SIGINT, None)
+            signals.stop_on_signal(signal.SIGINT, None)
 
-    callbacks.clear_signal()
+    signals.clear_signal()
     Finalized()
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
@@ -85,9 +87,9 @@ def test_an_interrupt_a_finalizer_swallowed_still_stops_training_after_the_batch
     try:
         with pytest.raises(KeyboardInterrupt):
             model.fit(np.zeros((8, 2)), np.zeros(8), batch_size=2, epochs=3, verbose=0,
-                      callbacks=[callbacks.StopOnSignal(), counter])
+                      callbacks=[signals.StopOnSignal(), counter])
     finally:
-        callbacks.clear_signal()
+        signals.clear_signal()
     assert seen == []  # stopped after the first batch, before any later callback saw it
 
 
@@ -120,7 +122,7 @@ def test_a_trial_reports_the_score_of_the_epoch_it_would_keep():
 
     study = optuna.create_study(direction="maximize")
     trial = study.ask()
-    report = callbacks.ReportToTrial(trial, "val_accuracy", "val_loss")
+    report = trial_callbacks.ReportToTrial(trial, "val_accuracy", "val_loss")
     report.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
     epochs = [(0.30, 0.90), (0.25, 0.88), (0.27, 0.93), (0.20, 0.85)]  # (val_loss, val_accuracy)
     for epoch, (loss, accuracy) in enumerate(epochs):
@@ -140,7 +142,7 @@ def test_a_deadline_stops_training_at_a_batch_end_or_once_an_epoch_is_done(after
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
-    count, passed = Count(), callbacks.StopAtDeadline(time.monotonic() - 1, after_an_epoch=after_an_epoch)
+    count, passed = Count(), trial_callbacks.StopAtDeadline(time.monotonic() - 1, after_an_epoch=after_an_epoch)
     history = model.fit(np.zeros((64, 2)), np.zeros(64), batch_size=8, epochs=5, callbacks=[passed, count], verbose=0)
     assert count.seen == batches and len(history.history["loss"]) == 1 and passed.hit
     again = Count()  # a second training it watches (an ensemble's member) gets its epoch too

@@ -6,8 +6,10 @@ import keras
 import numpy as np
 import pytest
 
-from textclf import char_ngrams, rundir, train
-from textclf.char_ngrams import SHORT_TEXT_SIZES, SHORT_TEXT_WORDS, TermSplit
+from textclf.features import char_ngrams
+from textclf.runs import rundir
+from textclf.training import train
+from textclf.features.char_ngrams import SHORT_TEXT_SIZES, SHORT_TEXT_WORDS, TermSplit
 from textclf.config import load_config, validate
 
 CONFIGS = Path(__file__).parent.parent / "configs"

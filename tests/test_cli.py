@@ -357,7 +357,7 @@ def test_resume_refuses_a_live_run_and_different_data(tmp_path, imdb_dir):
     run = Path(invoke("train", config).stdout.strip().splitlines()[-1])
     info = json.loads((run / "run.json").read_text())
     (run / "run.json").write_text(json.dumps({**info, "status": "running", "pid": os.getpid()}))
-    from textclf import run_lock
+    from textclf.runs import run_lock
 
     with run_lock.hold(run):  # a live training holds the run's lock
         assert_user_error(invoke("train", "--resume", run), "in use by process", str(os.getpid()))
@@ -368,7 +368,7 @@ def test_resume_refuses_a_live_run_and_different_data(tmp_path, imdb_dir):
 
 @pytest.mark.parametrize("layout", ["csv", "directory"])
 def test_four_topics_from_a_generated_csv_or_class_folders(tmp_path, layout):
-    from textclf import examples
+    from textclf.data import examples
 
     writer = examples.write_csv if layout == "csv" else examples.write_directory
     corpus = writer(tmp_path / ("topics.csv" if layout == "csv" else "topics"), rows=400)

@@ -151,7 +151,7 @@ def test_stream_auto_streams_only_large_single_label_tables(tmp_path, monkeypatc
     cfg = load_config(config)
     assert cfg.data.stream is True and "stream: true" in to_yaml(cfg)  # the run's config.yaml says what was decided
 
-    from textclf.search import search_config
+    from textclf.tuning.space import search_config
 
     tuned, _ = search_config(large, [], str(tmp_path / "out"))
     assert tuned.data.stream is False  # tune's trials share one read, held in memory

@@ -1,20 +1,21 @@
 import numpy as np
 import tensorflow as tf
 
-from textclf import data
-from textclf.bag_input import BagVectors
+from textclf.data import splits
+from textclf.features import nb_ratios
+from textclf.features.bag_input import BagVectors
 from textclf.config import DataConfig
 
 
 def test_split_limit_and_seed(imdb_dir):
     cfg = DataConfig(path=str(imdb_dir), validation_split=0.25, limit=40)
-    corpus = data.load_corpus(cfg, seed=3)
+    corpus = splits.load_corpus(cfg, seed=3)
     assert (len(corpus.train), len(corpus.validation), len(corpus.test)) == (30, 10, 40)
     assert np.bincount(corpus.test.labels).tolist() == [20, 20]
     assert not set(corpus.train.texts) & set(corpus.validation.texts)
-    again = data.load_corpus(cfg, seed=3)
+    again = splits.load_corpus(cfg, seed=3)
     assert list(again.validation.texts) == list(corpus.validation.texts)
-    other = data.load_corpus(cfg, seed=4)
+    other = splits.load_corpus(cfg, seed=4)
     assert list(other.validation.texts) != list(corpus.validation.texts)
 
 
@@ -23,10 +24,10 @@ def test_log_count_ratios_favour_the_class_a_feature_occurs_in():
     bags = BagVectors.from_sparse(tf.sparse.from_dense(tf.constant([[1, 0, 1], [1, 0, 2], [1, 1, 0], [1, 1, 0]],
                                                                     tf.float32)))
     labels = np.array([0, 0, 1, 1], dtype=np.int32)
-    binary = data.log_count_ratios(bags, labels, num_classes=2, alpha=1.0)
+    binary = nb_ratios.log_count_ratios(bags, labels, num_classes=2, alpha=1.0)
     assert binary.shape == (3, 1)
     assert binary[1, 0] > 0 > binary[2, 0] and abs(binary[0, 0]) < abs(binary[1, 0])
-    three = data.log_count_ratios(bags, np.array([0, 2, 1, 1], dtype=np.int32), num_classes=3, alpha=1.0)
+    three = nb_ratios.log_count_ratios(bags, np.array([0, 2, 1, 1], dtype=np.int32), num_classes=3, alpha=1.0)
     assert three.shape == (3, 3) and three[1, 1] > 0 > three[1, 0]
 
 
@@ -35,7 +36,7 @@ def test_multi_label_ratios_set_each_label_against_the_texts_without_it():
     bags = BagVectors.from_sparse(tf.sparse.from_dense(tf.constant([[1, 1, 0], [1, 1, 1], [1, 0, 1], [1, 0, 0]],
                                                                     tf.float32)))
     labels = np.array([[1, 0], [1, 1], [0, 1], [0, 0]], dtype=np.int8)
-    ratios = data.log_count_ratios(bags, labels, num_classes=2, alpha=1.0)
+    ratios = nb_ratios.log_count_ratios(bags, labels, num_classes=2, alpha=1.0)
     assert ratios.shape == (3, 2)  # a column per label, not the binary head's single column
     # label a, feature 1: held by both texts with a (2 + 1) and by none without (0 + 1);
     # the totals: features of a's texts 5 + 3, of the others 3 + 3
@@ -49,9 +50,9 @@ def test_ratios_counted_a_block_of_texts_at_a_time_are_those_of_the_whole(monkey
     matrix[5] = 0  # a text without a term
     bags = BagVectors.from_sparse(tf.sparse.from_dense(tf.constant(matrix, tf.float32)))
     labels = rng.integers(0, 3, 23).astype(np.int32)
-    whole = data.log_count_ratios(bags, labels, num_classes=3, alpha=0.5)
+    whole = nb_ratios.log_count_ratios(bags, labels, num_classes=3, alpha=0.5)
     monkeypatch.setattr(data, "RATIO_ROWS", 4)  # six blocks, the last one short
-    np.testing.assert_array_equal(data.log_count_ratios(bags, labels, num_classes=3, alpha=0.5), whole)
+    np.testing.assert_array_equal(nb_ratios.log_count_ratios(bags, labels, num_classes=3, alpha=0.5), whole)
     present = matrix > 0
     own = present[labels == 2].sum(axis=0) + 0.5
     rest = present[labels != 2].sum(axis=0) + 0.5
@@ -59,5 +60,5 @@ def test_ratios_counted_a_block_of_texts_at_a_time_are_those_of_the_whole(monkey
 
 
 def test_balanced_class_weights():
-    weights = data.class_weights(np.array([0, 0, 0, 1], dtype=np.int32), 3)
+    weights = splits.class_weights(np.array([0, 0, 0, 1], dtype=np.int32), 3)
     assert weights == {0: 4 / 9, 1: 4 / 3, 2: 0.0}

@@ -18,7 +18,8 @@ import json, sys
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from textclf import rundir, train
+from textclf.runs import rundir
+from textclf.training import train
 from textclf.config import load_config
 results = {}
 for distribute in ("none", "mirrored"):
@@ -164,7 +165,7 @@ def test_two_streaming_workers_each_read_only_their_shards_and_agree(tmp_path, m
     shares = np.array(info["data"]["worker_shares"])
     assert shares.sum() == 240 and list(shares.sum(axis=0)) == list(info["data"]["sizes"].values())
     # the shares' scores, combined, are the whole test split's: one process reading every shard agrees
-    from textclf import evaluate
+    from textclf.results import evaluate
 
     assert evaluate.evaluate_run(run_dir)["accuracy"] == pytest.approx(metrics["test_accuracy"], abs=1e-6)
 

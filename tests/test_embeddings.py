@@ -2,10 +2,13 @@ import numpy as np
 import pytest
 from helpers import tiny_config
 
-from textclf import embeddings, predict, rundir, train
+from textclf.model import embeddings
+from textclf.results import loading, predict
+from textclf.runs import rundir
+from textclf.training import train
 from textclf.config import load_config
 from textclf.errors import TextclfError
-from textclf.text_model import classifier_of
+from textclf.model.text_model import classifier_of
 
 WORDS = ["great", "awful", "film", "movie", "the", "not_in_the_corpus"]
 
@@ -28,7 +31,7 @@ def train_with(tmp_path, imdb_dir, model_type, trainable, **model):
     cfg = load_config(config)
     run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
     train.run(cfg, run_dir)
-    model = predict.load_model(run_dir)
+    model = loading.load_model(run_dir)
     vocabulary = model.get_layer("vectorizer").get_vocabulary()
     table = classifier_of(model).get_layer("embedding").get_weights()[0]
     return vectors, vocabulary, table, rundir.read_json(run_dir / rundir.RUN_FILE)

@@ -6,10 +6,14 @@ import pytest
 from helpers import tiny_config
 from typer.testing import CliRunner
 
-from textclf import data, ensemble, predict, rundir, train
+from textclf.data import splits
+from textclf.training import ensemble, train
+from textclf.results import predict
+from textclf.runs import rundir
 from textclf.cli import app
 from textclf.config import load_config, validate
-from textclf.text_model import load_safely, members_of
+from textclf.results.loading import load_safely
+from textclf.model.text_model import members_of
 
 TEXTS = ["Superb and moving, loved it", "Awful dull waste of time", "the plot", ""]
 
@@ -51,8 +55,8 @@ def test_an_ensemble_run_averages_members_that_each_drew_their_own_validation_te
 def test_members_differ_in_their_validation_texts_and_share_the_test_split(imdb_dir):
     cfg = validate({"name": "x", "model": {"type": "nbsvm"},
                     "data": {"source": "imdb", "path": str(imdb_dir), "validation_split": 0.2}})
-    corpus = data.load_corpus(cfg.data, seed=1)
-    other = data.redrawn(corpus, 0.2, seed=2)
+    corpus = splits.load_corpus(cfg.data, seed=1)
+    other = splits.redrawn(corpus, 0.2, seed=2)
     assert set(other.test.texts) == set(corpus.test.texts)
     assert sorted([*other.train.texts, *other.validation.texts]) == sorted([*corpus.train.texts,
                                                                             *corpus.validation.texts])

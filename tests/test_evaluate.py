@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from textclf.evaluate import classification_metrics, confident_mistakes, evaluate_run, roc_auc
+from textclf.results.scores import classification_metrics, confident_mistakes, roc_auc
+from textclf.results.evaluate import evaluate_run
 
 
 def test_metrics_on_a_hand_checked_binary_example():

@@ -6,9 +6,9 @@ import pytest
 import tensorflow as tf
 import yaml
 
-from textclf import predict
+from textclf.results import loading, predict
 from textclf.errors import TextclfError
-from textclf.export import FALLBACK_TEXTS, export_run
+from textclf.results.export import FALLBACK_TEXTS, export_run
 
 
 def test_export_round_trip(tmp_path, trained_run):
@@ -21,14 +21,14 @@ def test_export_round_trip(tmp_path, trained_run):
     assert outputs["label"].dtype == tf.string and outputs["probabilities"].dtype == tf.float32
     assert outputs["probabilities"].shape == (len(texts), 2)
     assert outputs["class_names"].numpy().tolist() == [[b"neg", b"pos"]] * len(texts)
-    expected = predict.load_model(trained_run).predict_on_batch(tf.constant(texts))[:, 0] > 0.5
+    expected = loading.load_model(trained_run).predict_on_batch(tf.constant(texts))[:, 0] > 0.5
     assert [label.decode() for label in outputs["label"].numpy()] == [["neg", "pos"][int(i)] for i in expected]
     with pytest.raises(TextclfError, match="already exists"):
         export_run(trained_run, tmp_path / "saved", texts)
 
 
 def test_the_texts_an_export_is_checked_on_fall_back_to_neutral_ones_without_data(tmp_path, trained_run):
-    from textclf.export import held_out_texts
+    from textclf.results.export import held_out_texts
 
     moved = tmp_path / "run"
     shutil.copytree(trained_run, moved)

@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 from helpers import tiny_config
 
-from textclf import featurize, rundir, train, vocabulary_table
+from textclf.features import featurize, vocabulary_table
+from textclf.runs import rundir
+from textclf.training import train
 from textclf.config import DataConfig, load_config
-from textclf.feature_cache import FOLDER
-from textclf.inputs import kinds
+from textclf.features.feature_cache import FOLDER
+from textclf.features.inputs import kinds
 
 TIMING = ("train_seconds", "seconds_per_epoch", "peak_rss_mib", "peak_rss_mib_children")
 
@@ -109,7 +111,7 @@ def _table(path, count=300, seed=0):
 @pytest.mark.parametrize("model", [{"type": "nbsvm"}, {"type": "lstm", "units": 8, "embedding_dim": 8}])
 def test_a_streamed_split_is_vectorized_once_into_blocks_and_a_second_run_reads_them(tmp_path, capsys,
                                                                                        monkeypatch, model):
-    from textclf import feature_cache
+    from textclf.features import feature_cache
 
     monkeypatch.setattr(feature_cache, "BLOCK", 64)  # several blocks of the tiny table
     table = _table(tmp_path / "d.csv")
@@ -152,17 +154,18 @@ def test_streamed_blocks_are_never_served_for_other_data_or_settings_or_half_wri
 
 
 def test_cached_training_blocks_hand_every_row_once_an_epoch_in_a_new_order(tmp_path, monkeypatch):
-    from textclf import data, feature_cache
-    from textclf.inputs import of
+    from textclf.data import splits
+    from textclf.features import feature_cache
+    from textclf.features.inputs import of
 
     monkeypatch.setattr(feature_cache, "BLOCK", 40)
     cfg = load_config(tiny_config(tmp_path, _table(tmp_path / "d.csv", count=200), {"type": "dense_bow"},
                                   data={"source": "csv", "stream": True, "cache": True}))
-    corpus = data.load_corpus(cfg.data, cfg.seed)
+    corpus = splits.load_corpus(cfg.data, cfg.seed)
     kind = of(cfg.model)
     vectorizer = kind.vectorizer(cfg.data)
     featurize.adapt(vectorizer, corpus.sample.texts, cfg.data, kind)
-    cache = feature_cache.FeatureCache(cfg, kind, corpus.fingerprint)
+    cache = feature_cache.FeatureCache(cfg, kind, corpus)
     cache.save(vectorizer, {})
     batches = cache.stream_batches(corpus, "train", vectorizer, 16, cfg.data, shuffle_seed=3)
     assert int(batches.cardinality()) == sum(-(-cache.block_rows(b) // 16) for b in cache.blocks("train"))

@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textclf import featurize, models, ngram_bags, vocabulary_table
-from textclf.char_ngrams import TermSplit
+from textclf.features import featurize, ngram_bags, vocabulary_table
+from textclf.model import builders
+from textclf.features.char_ngrams import TermSplit
 from textclf.config import DataConfig, validate
-from textclf.inputs import kinds
-from textclf.predict import load_model, predict_texts
+from textclf.features.inputs import kinds
+from textclf.results.loading import load_model
+from textclf.results.predict import predict_texts
 
 KINDS = kinds()  # the input kinds by name
 
@@ -124,8 +126,8 @@ def test_training_features_are_the_saved_end_to_end_models_features(tmp_path, mo
     kind = cfg.model.input_kind
     vectorizer = fast_adapted(cfg.data, kind)
     trained_on = KINDS[kind].encode(vectorizer, TEXTS, cfg.data)
-    model = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=2)
-    models.end_to_end(vectorizer, model, cfg.data, KINDS[kind]).save(tmp_path / "model.keras")
+    model = builders.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=2)
+    builders.end_to_end(vectorizer, model, cfg.data, KINDS[kind]).save(tmp_path / "model.keras")
     loaded = keras.models.load_model(tmp_path / "model.keras", safe_mode=True)
     served = loaded.get_layer("vectorizer")(tf.constant(list(TEXTS)))
     if kind == "sequence":

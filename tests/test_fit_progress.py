@@ -4,8 +4,8 @@ import re
 import keras
 import numpy as np
 
-from textclf import fit_progress
-from textclf.fit_progress import EpochProgress, steps_per_execution
+from textclf.training import fit_progress
+from textclf.training.fit_progress import EpochProgress, steps_per_execution
 
 
 class Terminal(io.StringIO):

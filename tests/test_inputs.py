@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textclf import featurize, inputs
+from textclf.features import counting, featurize, inputs
 from textclf.config import DataConfig
-from textclf.layers import pad_and_truncate
+from textclf.features.text_layers import pad_and_truncate
 
 BAG, SEQUENCE = inputs.kinds()["bag"], inputs.kinds()["sequence"]
 
@@ -38,7 +38,7 @@ def test_tf_idf_bags_are_kept_sparse_and_match_the_vectorizer():
     cfg = DataConfig(vocab_size=50, output_mode="tf_idf")
     vectorizer = BAG.vectorizer(cfg)
     featurize.adapt(vectorizer, np.array(["good film", "bad film", "good plot"], dtype=object), cfg, BAG)
-    texts = np.array(["good good film", "plot"] * (featurize.CHUNK // 2 + 1), dtype=object)
+    texts = np.array(["good good film", "plot"] * (counting.CHUNK // 2 + 1), dtype=object)
     bags = BAG.encode(vectorizer, texts, cfg)
     assert len(bags) == len(texts)
     np.testing.assert_allclose(tf.sparse.to_dense(bags.to_sparse()).numpy()[-2:],

@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from textclf import tables
+from textclf.data import tables
 from textclf.errors import TextclfError
-from textclf.label_sets import LabelFormat
+from textclf.data.label_sets import LabelFormat
 
 
 def _read(tmp_path, name: str, content: str, test: str | None = None, **form):
@@ -70,7 +70,7 @@ def test_single_label_tables_read_as_before_through_the_same_path(tmp_path):
 
 
 def test_a_file_in_several_class_folders_is_one_text_with_their_labels(tmp_path):
-    from textclf import sources
+    from textclf.data import sources
 
     for label, names in {"billing": ["1.txt", "2.txt"], "urgent": ["2.txt", "3.txt"], "spam": ["4.txt"]}.items():
         (tmp_path / label).mkdir()

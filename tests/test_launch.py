@@ -6,7 +6,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from textclf import launch, rundir
+from textclf import launch
+from textclf.runs import rundir
 from textclf.cli import app
 from textclf.errors import TextclfError
 

@@ -5,14 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textclf.layers import (
-    BagDense,
-    NaiveBayesLinear,
-    bag_ids,
-    pad_and_truncate,
-    standardize,
-    standardize_keeping_punctuation,
-)
+from textclf.model.layers import BagDense, NaiveBayesLinear
+from textclf.features.text_layers import bag_ids, pad_and_truncate, standardize, standardize_keeping_punctuation
 
 
 def test_standardize_strips_markup_and_punctuation():

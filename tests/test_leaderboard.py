@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from textclf import leaderboard
+from textclf.tuning import leaderboard
 
 
 def rows(*scores, size=None) -> list[dict]:

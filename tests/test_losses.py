@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from textclf.losses import BalancedBinaryCrossentropy, balanced_weights
+from textclf.model.losses import BalancedBinaryCrossentropy, balanced_weights
 
 
 def test_balanced_weights_make_a_rare_labels_positives_count_as_much_as_its_negatives():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from textclf.head import Head
+from textclf.model.head import Head
 
 
 def _value(metric, labels, outputs):

@@ -4,8 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from textclf import multi_label
-from textclf.head import Head
+from textclf.results import multi_label
+from textclf.model.head import Head
 
 # Four texts, three labels; decisions at the thresholds below:
 #   text 0: true {a, b}, predicted {a}        text 1: true {b}, predicted {b, c}

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textclf import featurize
+from textclf.features import featurize
 from textclf.config import DataConfig
-from textclf.inputs import kinds
-from textclf.ngram_bags import bag_vectorizer
+from textclf.features.inputs import kinds
+from textclf.features.ngram_bags import bag_vectorizer
 
 KINDS = kinds()  # the input kinds by name
 

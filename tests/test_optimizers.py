@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textclf import models, optimizers
+from textclf.model import builders, optimizers
 from textclf.config import validate
 
 
@@ -16,7 +16,7 @@ def bag_batch(ids):
 @pytest.mark.parametrize("name", list(optimizers.OPTIMIZERS))
 def test_every_optimizer_trains_a_bag_model(name):
     cfg = validate({"name": "t", "model": {"type": "embedding_bag", "embedding_dim": 4}})
-    model = models.build(cfg.model, vocab_size=30, num_classes=2)
+    model = builders.build(cfg.model, vocab_size=30, num_classes=2)
     model.compile(optimizer=optimizers.make(name, 0.1), loss="binary_crossentropy")
     before = [w.copy() for w in model.get_weights()]
     ids, values = bag_batch([[3, 4, 0], [5, 6, 7]])
@@ -39,14 +39,14 @@ def table_gradient(model, vocab_size):
 @pytest.mark.parametrize("model_type", list(LARGE))
 def test_large_bag_tables_get_gradients_of_the_rows_a_batch_holds(model_type):
     cfg = validate({"name": "t", "model": {"type": model_type}})
-    gradient = table_gradient(models.build(cfg.model, vocab_size=LARGE[model_type], num_classes=2), LARGE[model_type])
+    gradient = table_gradient(builders.build(cfg.model, vocab_size=LARGE[model_type], num_classes=2), LARGE[model_type])
     assert isinstance(gradient, tf.IndexedSlices)
     assert set(gradient.indices.numpy().tolist()) == {3, 4, 9, 11}
 
 
 def test_a_small_table_gets_a_dense_gradient_which_costs_less_there():
     cfg = validate({"name": "t", "model": {"type": "dense_bow"}})  # 50 × 16 entries
-    gradient = table_gradient(models.build(cfg.model, vocab_size=50, num_classes=2), 50)
+    gradient = table_gradient(builders.build(cfg.model, vocab_size=50, num_classes=2), 50)
     assert isinstance(gradient, tf.Tensor)
     assert set(np.flatnonzero(np.abs(gradient.numpy()).sum(axis=1))) <= {3, 4, 9, 11}
 
@@ -55,7 +55,7 @@ def test_a_small_table_gets_a_dense_gradient_which_costs_less_there():
 def test_a_lazy_adam_step_leaves_the_rows_no_text_holds_unchanged(model_type):
     cfg = validate({"name": "t", "model": {"type": model_type}})
     vocab_size = LARGE[model_type]
-    model = models.build(cfg.model, vocab_size=vocab_size, num_classes=2)
+    model = builders.build(cfg.model, vocab_size=vocab_size, num_classes=2)
     optimizer = optimizers.make("lazy_adam", 0.05)
     model.compile(optimizer=optimizer, loss="binary_crossentropy")
     if model_type == "nbsvm":
@@ -101,7 +101,7 @@ def test_lazy_adam_is_adam_for_rows_every_step_touches_and_for_dense_gradients()
 
 def test_a_checkpoint_holding_lazy_adam_loads(tmp_path):
     cfg = validate({"name": "t", "model": {"type": "embedding_bag", "embedding_dim": 4}})
-    model = models.build(cfg.model, vocab_size=20, num_classes=2)
+    model = builders.build(cfg.model, vocab_size=20, num_classes=2)
     model.compile(optimizer=optimizers.make("lazy_adam", 0.01), loss="binary_crossentropy")
     ids, values = bag_batch([[3, 4]])
     model.train_on_batch((ids, values), np.array([1]))

@@ -4,10 +4,10 @@ import matplotlib.pyplot as plt
 import pytest
 import yaml
 
-from textclf import rundir
+from textclf.runs import rundir
 from textclf.errors import TextclfError
-from textclf.marks import history_marks
-from textclf.plots import history_figure, history_plot
+from textclf.results.marks import history_marks
+from textclf.results.plots import history_figure, history_plot
 
 
 def fake_run(tmp_path, name, rows, epochs_planned, status="completed"):

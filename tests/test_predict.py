@@ -2,14 +2,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from textclf import predict
+from textclf.results import loading, predict
 from textclf.errors import TextclfError
 
 ODD_TEXTS = ["", "?!...", "x" * 1_000_000, "Ce film était magnifique", "最高の映画 🎬🍿", "great " * 3000]
 
 
 def test_batched_prediction_matches_one_text_at_a_time(trained_run):
-    model = predict.load_model(trained_run)
+    model = loading.load_model(trained_run)
     texts = ["superb loved it", "awful waste", "the the the film was"] * 5 + ODD_TEXTS
     batched = predict.predict_texts(model, texts, batch_size=4)
     alone = np.concatenate([predict.predict_texts(model, [t]) for t in texts])
@@ -19,7 +19,7 @@ def test_batched_prediction_matches_one_text_at_a_time(trained_run):
 
 
 def test_labels_and_top_k(trained_run):
-    model, names = predict.load_model(trained_run), predict.class_names(trained_run)
+    model, names = loading.load_model(trained_run), loading.class_names(trained_run)
     results = list(predict.label_predictions(["superb", "awful"], predict.predict_texts(model, ["superb", "awful"]),
                                              names, top_k=2))
     assert names == ["neg", "pos"]
@@ -28,10 +28,10 @@ def test_labels_and_top_k(trained_run):
 
 def test_missing_and_corrupt_models_are_user_errors(tmp_path, trained_run):
     with pytest.raises(TextclfError, match="not a finished run"):
-        predict.load_model(tmp_path)
+        loading.load_model(tmp_path)
     (tmp_path / "model.keras").write_bytes(b"not a zip file")
     with pytest.raises(TextclfError, match="cannot load model"):
-        predict.load_model(tmp_path)
+        loading.load_model(tmp_path)
 
 
 def test_model_keras_carries_its_class_names_and_takes_plain_strings(trained_run):
@@ -54,8 +54,8 @@ def test_class_names_of_an_older_model_come_from_run_json(tmp_path, trained_run)
 
     shutil.copy(FIXTURES / "lstm.keras", tmp_path / "model.keras")
     (tmp_path / "run.json").write_text('{"class_names": ["bad", "good"]}')
-    assert predict.class_names(tmp_path, predict.load_model(tmp_path)) == ["bad", "good"]
-    assert predict.class_names(trained_run, predict.load_model(trained_run)) == ["neg", "pos"]
+    assert loading.class_names(tmp_path, loading.load_model(tmp_path)) == ["bad", "good"]
+    assert loading.class_names(trained_run, loading.load_model(trained_run)) == ["neg", "pos"]
 
 
 def test_a_saved_model_loads_in_a_fresh_process_with_import_textclf_alone(tmp_path, optimizer="lazy_adam"):
@@ -64,16 +64,17 @@ def test_a_saved_model_loads_in_a_fresh_process_with_import_textclf_alone(tmp_pa
     import subprocess
     import sys
 
-    from textclf import featurize, models, optimizers
+    from textclf.features import featurize
+    from textclf.model import builders, optimizers
     from textclf.config import validate
-    from textclf.inputs import kinds
+    from textclf.features.inputs import kinds
 
     cfg = validate({"name": "t", "data": {"vocab_size": 50, "ngrams": 2}, "model": {"type": "nbsvm"}})
     vectorizer = kinds()["bag"].vectorizer(cfg.data)
     featurize.adapt(vectorizer, np.array(["good film", "bad film", "great fun"]), cfg.data, kinds()["bag"])
-    network = models.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=2)
+    network = builders.build(cfg.model, vocab_size=vectorizer.vocabulary_size(), num_classes=2)
     network.compile(optimizer=optimizers.make(optimizer, 0.01), loss="binary_crossentropy")
-    models.end_to_end(vectorizer, network, cfg.data, kinds()["bag"], ["bad", "good"]).save(tmp_path / "model.keras")
+    builders.end_to_end(vectorizer, network, cfg.data, kinds()["bag"], ["bad", "good"]).save(tmp_path / "model.keras")
     # A stand-in scikit-learn that says when it is imported: not by TensorFlow's import (textclf.quiet), but
     # still by whoever asks for it later.
     (tmp_path / "sklearn").mkdir()

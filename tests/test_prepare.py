@@ -5,7 +5,9 @@ import json
 import pytest
 from helpers import tiny_config
 
-from textclf import data, distribute, prepare, rundir
+from textclf.data import splits
+from textclf.training import distribute, prepare
+from textclf.runs import rundir
 from textclf.config import load_config
 
 
@@ -32,7 +34,7 @@ def test_train_and_validation_are_batched_and_the_test_split_waits(tmp_path, imd
 
 def test_a_corpus_given_by_tune_is_used_and_not_read_again(tmp_path, imdb_dir, monkeypatch):
     cfg = load_config(tiny_config(tmp_path, imdb_dir, {"type": "nbsvm"}))
-    corpus = data.load_corpus(cfg.data, cfg.seed)
+    corpus = splits.load_corpus(cfg.data, cfg.seed)
     monkeypatch.setattr(data, "load_corpus", lambda *args: pytest.fail("read the data again"))
     run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
     _, given = prepare.read_data(cfg, run_dir, corpus, distribute.make_strategy(cfg.train))

@@ -6,7 +6,7 @@ import sys
 
 SCRIPT = """
 import json, sys
-from textclf import data, read_ahead
+from textclf.data import splits, read_ahead
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
 cfg = DataConfig(path=sys.argv[1], validation_split=0.25)
@@ -17,7 +17,7 @@ try:
 except TextclfError as exc:
     print(json.dumps({"error": str(exc)}))
     sys.exit(0)
-here = data.load_corpus(cfg, 3)
+here = splits.load_corpus(cfg, 3)
 same = all(list(getattr(corpus, s).texts) == list(getattr(here, s).texts) and
            list(getattr(corpus, s).labels) == list(getattr(here, s).labels) for s in ("train", "validation", "test"))
 print(json.dumps({"same": same, "fingerprint": corpus.fingerprint == here.fingerprint, "exit": ahead.close(),
@@ -39,12 +39,12 @@ def test_the_corpus_read_ahead_is_the_one_read_in_place(imdb_dir):
 def test_an_error_while_reading_ahead_is_the_same_one_line_error(tmp_path):
     (tmp_path / "aclImdb").mkdir()  # an IMDB folder without its train and test folders
     result = read_ahead_in_a_fresh_process(tmp_path / "aclImdb")
-    from textclf import data
+    from textclf.data import splits
     from textclf.config import DataConfig
     from textclf.errors import TextclfError
 
     try:
-        data.load_corpus(DataConfig(path=str(tmp_path / "aclImdb"), validation_split=0.25), 3)
+        splits.load_corpus(DataConfig(path=str(tmp_path / "aclImdb"), validation_split=0.25), 3)
     except TextclfError as exc:
         assert result == {"error": str(exc)}
     else:
@@ -54,7 +54,7 @@ def test_an_error_while_reading_ahead_is_the_same_one_line_error(tmp_path):
 def test_nothing_is_forked_once_tensorflow_is_loaded(imdb_dir):
     import tensorflow  # noqa: F401  as in every command after its first step
 
-    from textclf import read_ahead
+    from textclf.data import read_ahead
     from textclf.config import DataConfig
 
     assert read_ahead.start(DataConfig(path=str(imdb_dir)), 1) is None
@@ -63,9 +63,9 @@ def test_nothing_is_forked_once_tensorflow_is_loaded(imdb_dir):
 def test_an_interrupted_command_stops_the_reading_process_at_once(tmp_path):
     script = """
 import time
-from textclf import data, read_ahead
+from textclf.data import splits, read_ahead
 from textclf.config import DataConfig
-data.load_corpus = lambda cfg, seed: time.sleep(60)  # a read that would take a minute
+splits.load_corpus = lambda cfg, seed: time.sleep(60)  # a read that would take a minute
 ahead = read_ahead.start(DataConfig(path=".", source="directory"), 1)
 started = time.monotonic()
 code = ahead.close()

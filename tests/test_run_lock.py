@@ -3,7 +3,7 @@ import socket
 
 import pytest
 
-from textclf import run_lock, rundir
+from textclf.runs import run_lock, rundir
 from textclf.errors import TextclfError
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from textclf import rundir
+from textclf.runs import rundir
 from textclf.cli import app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "runs_dbd9b10"  # made by fixtures/make_run_folders.py
@@ -41,7 +41,8 @@ def test_an_older_run_is_evaluated_predicted_exported_and_plotted(old_runs, name
     expected = json.loads((old_runs / "predictions.json").read_text())
     printed = invoke("predict", run, "--json", *[part for text in expected["texts"] for part in ("--text", text)])
     assert [json.loads(line)["text"] for line in printed.stdout.strip().splitlines()] == expected["texts"]
-    from textclf.predict import load_model, predict_texts
+    from textclf.results.loading import load_model
+    from textclf.results.predict import predict_texts
 
     got = predict_texts(load_model(run), expected["texts"])
     np.testing.assert_allclose(got[:, -1], np.array(expected[name])[:, -1], atol=1e-5)

@@ -3,7 +3,8 @@
 import optuna
 import pytest
 
-from textclf.search import SearchConfig, encode_choice, param_name, trial_values
+from textclf.config.search_space import SearchConfig
+from textclf.tuning.space import encode_choice, param_name, trial_values
 
 SPACE = SearchConfig(
     space={"model.type": ["nbsvm", "cnn"], "train.learning_rate": {"log_uniform": [1e-4, 1e-1]}},

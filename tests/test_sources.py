@@ -3,7 +3,7 @@ import tarfile
 import numpy as np
 import pytest
 
-from textclf import examples, sources, tables
+from textclf.data import examples, sources, tables
 from textclf.errors import TextclfError
 
 

@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 from helpers import synthetic_review, tiny_config
 
-from textclf import data, evaluate, rundir, stream, train
+from textclf.data import splits, stream
+from textclf.results import evaluate
+from textclf.runs import rundir
+from textclf.training import train
 from textclf.config import DataConfig, load_config
 from textclf.errors import TextclfError
 
@@ -43,7 +46,7 @@ def test_a_texts_split_is_fixed_by_its_hash_and_the_seed():
 
 def test_the_scan_keeps_labels_and_a_bounded_sample_and_rows_reads_a_split_again(tmp_path):
     path = write_rows(tmp_path / "d.csv", labeled_rows(300))
-    corpus = data.load_corpus(stream_cfg(path, vocabulary_sample=50), seed=3)
+    corpus = splits.load_corpus(stream_cfg(path, vocabulary_sample=50), seed=3)
     assert corpus.class_names == ("neg", "pos")
     assert len(corpus.train) + len(corpus.validation) + len(corpus.test) == 300
     assert len(corpus.sample.texts) == 50 and set(corpus.sample.texts) <= set(corpus.train.texts)
@@ -51,17 +54,17 @@ def test_the_scan_keeps_labels_and_a_bounded_sample_and_rows_reads_a_split_again
         rows = list(corpus.rows(name))
         assert [label for _, label in rows] == corpus.splits[name].labels.tolist()
     assert not set(corpus.train.texts) & set(corpus.test.texts)
-    again = data.load_corpus(stream_cfg(path, vocabulary_sample=50), seed=3)
+    again = splits.load_corpus(stream_cfg(path, vocabulary_sample=50), seed=3)
     assert list(again.sample.texts) == list(corpus.sample.texts) and again.fingerprint == corpus.fingerprint
 
 
 def test_shards_and_gzip_stream_the_split_of_one_file(tmp_path):
     rows = labeled_rows(200)
-    whole = data.load_corpus(stream_cfg(write_rows(tmp_path / "all.csv", rows)), seed=1)
+    whole = splits.load_corpus(stream_cfg(write_rows(tmp_path / "all.csv", rows)), seed=1)
     (tmp_path / "shards").mkdir()
     for index in range(4):
         write_rows(tmp_path / "shards" / f"part-{index}.csv.gz", rows[index * 50:(index + 1) * 50], gzip.open)
-    sharded = data.load_corpus(stream_cfg(tmp_path / "shards" / "part-*.csv.gz"), seed=1)
+    sharded = splits.load_corpus(stream_cfg(tmp_path / "shards" / "part-*.csv.gz"), seed=1)
     for name in ("train", "validation", "test"):
         assert list(sharded.rows(name)) == list(whole.rows(name))
     assert sharded.fingerprint == whole.fingerprint
@@ -76,7 +79,7 @@ def test_stream_mistakes_are_one_line_naming_the_file(tmp_path, rows, words):
     path = write_rows(tmp_path / "d.csv", rows)
     cfg = stream_cfg(path, label_separator="|") if "|" in rows[0][1] else stream_cfg(path)
     with pytest.raises(TextclfError) as caught:
-        data.load_corpus(cfg, seed=0)
+        splits.load_corpus(cfg, seed=0)
     assert all(word in str(caught.value) for word in words) and "\n" not in str(caught.value)
 
 
@@ -84,7 +87,7 @@ def test_a_test_label_unseen_in_training_is_named(tmp_path):
     train_file = write_rows(tmp_path / "train.csv", labeled_rows(60))
     test_file = write_rows(tmp_path / "test.csv", [("a text of a new kind", "other")])
     with pytest.raises(TextclfError, match="label 'other' of the test split does not occur"):
-        data.load_corpus(stream_cfg(train_file, test_path=str(test_file)), seed=0)
+        splits.load_corpus(stream_cfg(train_file, test_path=str(test_file)), seed=0)
 
 
 @pytest.mark.parametrize("section, words", [
@@ -129,7 +132,7 @@ def test_a_streamed_run_trains_the_same_from_one_file_or_four_shards(tmp_path, m
 def test_training_rows_are_shuffled_within_a_bounded_buffer_anew_each_epoch(tmp_path, monkeypatch):
     monkeypatch.setattr(stream, "STREAM_SHUFFLE", 16)
     path = write_rows(tmp_path / "d.csv", labeled_rows(200))
-    corpus = data.load_corpus(stream_cfg(path, validation_split=0.1, test_split=0.1), seed=2)
+    corpus = splits.load_corpus(stream_cfg(path, validation_split=0.1, test_split=0.1), seed=2)
     in_order = [text for texts, _ in corpus.chunks("train", 7) for text in texts]
     epochs = [[text for texts, _ in corpus.chunks("train", 7, shuffle_seed=4) for text in texts] for _ in range(2)]
     for shuffled in epochs:
@@ -137,5 +140,5 @@ def test_training_rows_are_shuffled_within_a_bounded_buffer_anew_each_epoch(tmp_
         moved = [in_order.index(text) - place for place, text in enumerate(shuffled)]
         assert max(moved) <= 16  # no row comes out more than the buffer's size before its place in the file
     assert epochs[0] != epochs[1]
-    again = data.load_corpus(stream_cfg(path, validation_split=0.1, test_split=0.1), seed=2)
+    again = splits.load_corpus(stream_cfg(path, validation_split=0.1, test_split=0.1), seed=2)
     assert [text for texts, _ in again.chunks("train", 7, shuffle_seed=4) for text in texts] == epochs[0]

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from textclf import data, tables
+from textclf.data import splits, tables
 from textclf.config import DataConfig
 from textclf.errors import TextclfError
 
@@ -131,7 +131,7 @@ def test_shards_and_gzip_give_the_corpus_of_one_plain_file(tmp_path):
         write_rows(tmp_path / f"part-{index}.csv", rows[index * 15:(index + 1) * 15])
     with gzip.open(tmp_path / "all.csv.gz", "wt", encoding="utf-8") as file:
         file.write((tmp_path / "all.csv").read_text(encoding="utf-8"))
-    corpora = [data.load_corpus(DataConfig(source="csv", path=str(tmp_path / name), validation_split=0.2), seed=5)
+    corpora = [splits.load_corpus(DataConfig(source="csv", path=str(tmp_path / name), validation_split=0.2), seed=5)
                for name in ("all.csv", "part-*.csv", "all.csv.gz")]
     for corpus in corpora[1:]:
         assert corpus.fingerprint == corpora[0].fingerprint

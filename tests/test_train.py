@@ -14,7 +14,8 @@ import yaml
 from helpers import tiny_config, write_imdb_tree
 from typer.testing import CliRunner
 
-from textclf import rundir, train
+from textclf.runs import rundir
+from textclf.training import train
 from textclf.cli import app
 from textclf.config import load_config, validate
 from textclf.errors import TextclfError
@@ -291,8 +292,8 @@ def test_out_of_memory_is_one_line_naming_the_settings(tmp_path, imdb_dir, monke
 
 @pytest.mark.parametrize("fraction, words", [(0.001, "in the validation split"), (0.999, "in the train split")])
 def test_a_split_left_empty_or_with_one_class_is_named(tmp_path, imdb_dir, fraction, words):
-    from textclf import data
+    from textclf.data import splits
 
     cfg = load_config(tiny_config(tmp_path, imdb_dir, {"type": "lstm"}, data={"validation_split": fraction}))
     with pytest.raises(TextclfError, match=f"data.validation_split: leaves .*{words}"):
-        data.load_corpus(cfg.data, cfg.seed)
+        splits.load_corpus(cfg.data, cfg.seed)

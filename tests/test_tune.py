@@ -14,11 +14,13 @@ import yaml
 from helpers import synthetic_review
 from typer.testing import CliRunner
 
-from textclf import rundir, tune
+from textclf.runs import rundir
+from textclf.tuning import study, tune
 from textclf.cli import app
 from textclf.config import load_config, validate
 from textclf.errors import TextclfError
-from textclf.search import SearchConfig, member_count, refit_config, search_config
+from textclf.config.search_space import SearchConfig
+from textclf.tuning.space import member_count, refit_config, search_config
 
 runner = CliRunner()
 
@@ -248,7 +250,7 @@ def test_a_tune_killed_mid_trial_goes_on_and_lists_every_trial_once(tmp_path, da
 
 def test_a_second_tune_on_the_same_study_is_refused_while_the_first_runs(tmp_path, data_csv):
     cfg, raw = search_config(search_yaml(tmp_path, data_csv, SPACE), [], None)
-    with tune._locked(Path(cfg.output_dir) / "tune-small"), pytest.raises(TextclfError, match="another textclf tune"):
+    with study._locked(Path(cfg.output_dir) / "tune-small"), pytest.raises(TextclfError, match="another textclf tune"):
         tune.run(cfg, raw, 30.0, 1, echo=lambda line: None)
 
 
@@ -275,7 +277,7 @@ SEARCHED = SimpleNamespace(search=SearchConfig())  # what a _Study reads of its 
 
 
 def test_trials_stop_early_enough_for_the_winner_to_be_trained_again_within_the_budget():
-    study = tune._Study(cfg=SEARCHED, raw={}, tune_dir=Path("."), end=102.0, reserve=2.0, corpora={})
+    study = study._Study(cfg=SEARCHED, raw={}, tune_dir=Path("."), end=102.0, reserve=2.0, corpora={})
     assert study.finish_by() == 100.0 and study.trials_end() == 98.0  # nothing to train again yet
     row = {"state": "complete", "value": 0.8, "cut_short": False}
     study.expect_winner_from([{**row, "folds": 5, "seconds": 10.0}, {**row, "folds": 5, "seconds": 20.0},
@@ -290,7 +292,7 @@ def test_trials_stop_early_enough_for_the_winner_to_be_trained_again_within_the_
 
 
 def test_a_machine_slow_to_save_keeps_more_of_the_budget_for_the_last_save_and_the_test_scoring():
-    study = tune._Study(cfg=SEARCHED, raw={}, tune_dir=Path("."), end=102.0, reserve=2.0, corpora={})
+    study = study._Study(cfg=SEARCHED, raw={}, tune_dir=Path("."), end=102.0, reserve=2.0, corpora={})
     row = {"state": "complete", "value": 0.8, "cut_short": False, "folds": 1, "seconds": 3.0}
     study.expect_winner_from([{**row, "finishing_seconds": 1.0}])  # quicker than the reserve: the reserve
     assert study.finish_by() == 100.0 and study.trials_end() == pytest.approx(98.0 - 1.2 * 3.0)

@@ -1,6 +1,15 @@
-"""textclf: train Keras text classifiers from YAML configs."""
+"""textclf: train Keras text classifiers from YAML configs.
 
-__version__ = "0.1.0"
+The stages, one subpackage each, in the order a run goes through them:
+``config`` → ``data`` → ``features`` → ``model`` → ``training`` → ``results``
+(and ``runs``, the run folder; ``tuning``, the search), driven by ``launch``
+and the command line, ``cli``. Imports point one way; ``lint-imports``
+checks the contract in pyproject.toml.
+"""
+
+from textclf.version import __version__
+
+__all__ = ["__version__", "load_model"]
 
 
 def load_model(path):
@@ -11,6 +20,6 @@ def load_model(path):
     import_tensorflow()  # without TensorFlow's C++ start-up lines
     from pathlib import Path
 
-    from textclf.text_model import load_safely
+    from textclf.results.loading import load_safely
 
     return load_safely(Path(path))

@@ -15,9 +15,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from textclf import quiet, rundir, show
+from textclf import quiet, show
 from textclf.errors import Interrupted, TextclfError
-from textclf.inputs import EVALUATION_BATCH
+from textclf.features.inputs import EVALUATION_BATCH
+from textclf.runs import rundir
 from textclf.usage import OneLineErrors
 
 app = typer.Typer(
@@ -164,10 +165,10 @@ def evaluate(
 ) -> None:
     """Score a run's model on held-out data; writes RUN_DIR/evaluation/SPLIT/."""
     quiet.import_tensorflow()
-    from textclf import evaluate as evaluation
+    from textclf.results import evaluate
 
     run = _run_dir(run_dir, outputs)
-    report = evaluation.evaluate_run(run, data_path=data, split=split, errors=errors, threshold=threshold)
+    report = evaluate.evaluate_run(run, data_path=data, split=split, errors=errors, threshold=threshold)
     typer.echo(f"{run}  ({report['split']} split, {report['examples']:,} examples)")
     lines = show.multi_label_lines(report) if report.get("task") == "multi_label" else show.evaluation_lines(report)
     typer.echo("\n".join([*lines, report["folder"]]))
@@ -187,7 +188,7 @@ def plot_history(
     outputs: OutputsOpt = Path("outputs"),
 ) -> None:
     """Draw loss and a metric per epoch; several runs are overlaid for comparison."""
-    from textclf import plots
+    from textclf.results import plots
 
     given = [_run_dir(d, outputs, need=rundir.HISTORY_FILE) for d in (run_dirs or [None])]
     runs = [run for run_dir in given for run in rundir.history_runs(run_dir)]  # an ensemble: its members
@@ -212,27 +213,11 @@ def predict(
     outputs: OutputsOpt = Path("outputs"),
 ) -> None:
     """Label raw texts with a run's model (the newest run when RUN_DIR is left out)."""
-    quiet.import_tensorflow()
-    from textclf import predict as prediction
+    from textclf import launch
 
-    texts = list(args or [])
-    run_dir = None
-    if texts and (rundir.is_run_dir(Path(texts[0])) or rundir.looks_like_path(texts[0])):
-        run_dir = Path(texts.pop(0))
-        if not rundir.is_run_dir(run_dir):
-            raise TextclfError(f"{run_dir}: not a run folder (no {rundir.RUN_FILE}); to label this text itself, "
-                               f"pass it with --text")
-    texts += text or []
-    if not texts and file is None:
-        raise TextclfError("predict: give TEXT arguments, --text TEXT or --file FILE")
-    run = _run_dir(run_dir, outputs)
-    model = prediction.load_model(run)
-    names = prediction.class_names(run, model)
-    for chunk in prediction.chunks(show.text_source(texts, file), 8 * batch_size):
-        probabilities = prediction.predict_texts(model, chunk, batch_size=batch_size)
-        for result in prediction.label_predictions(chunk, probabilities, names, top_k, threshold,
-                                                   getattr(model, "thresholds", None)):
-            typer.echo(show.json_line(show.prediction_record(result)) if as_json else show.prediction_line(result))
+    request = launch.PredictRequest(tuple(args or ()), tuple(text or ()), file, top_k, threshold, batch_size, outputs)
+    for result in launch.predict(request, note=lambda line: typer.echo(line, err=True)):
+        typer.echo(show.json_line(show.prediction_record(result)) if as_json else show.prediction_line(result))
 
 
 @app.command()
@@ -256,12 +241,12 @@ def export(
 ) -> None:
     """Export a TensorFlow SavedModel (string input 'text') and check it matches model.keras."""
     quiet.import_tensorflow()
-    from textclf import export as exporting
+    from textclf.results import export
 
     run = _run_dir(run_dir, outputs)
     target = out or run / rundir.SAVED_MODEL_DIR
-    texts = exporting.held_out_texts(run)
-    difference = exporting.export_run(run, target, texts)
+    texts = export.held_out_texts(run)
+    difference = export.export_run(run, target, texts)
     typer.echo(f"checked {len(texts)} held-out texts: largest difference {difference:.2g}")
     typer.echo(str(target))
 

@@ -1,7 +1,8 @@
-"""The ``train`` command's policy: which config, a new run or a resume, chief or worker, the lock, the signals.
+"""The commands' policy: for ``train``, which config, a new run or a resume, chief or worker, the lock, the
+signals; for ``tune``, the search and its warnings; for ``predict``, which run and which texts.
 
-``cli.py`` parses the command line into a ``Request`` and prints what
-``train`` returns; everything decided between the two is decided here.
+``cli.py`` parses the command line into a request and prints what comes
+back; everything decided between the two is decided here.
 TensorFlow is imported only once a run is really going to train, so
 ``--dry-run`` answers at once.
 """
@@ -10,13 +11,15 @@ from __future__ import annotations
 
 import shlex
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from textclf import quiet, run_lock, rundir
+from textclf import quiet, show
 from textclf.config import Config, load_config, to_yaml
 from textclf.errors import Interrupted, TextclfError
+from textclf.features.inputs import EVALUATION_BATCH
+from textclf.runs import run_lock, rundir
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def train(request: Request, note: Callable[[str], None]) -> list[str]:
         return [to_yaml(cfg).rstrip("\n")]
     if cfg.train.distribute == "multi_worker":
         quiet.import_tensorflow()
-        from textclf import distribute
+        from textclf.training import distribute
 
         if not distribute.is_chief():
             return [_train_as_worker(cfg, request.command_line)]
@@ -67,7 +70,7 @@ def train(request: Request, note: Callable[[str], None]) -> list[str]:
         if request.resume is not None and (taken := rundir.takeover_note(run_dir)):
             note(taken)
         metrics = _train_stoppably(cfg, run_dir, request.resume is not None, request.command_line)
-    from textclf.run_record import baseline_warning, headline
+    from textclf.training.run_record import baseline_warning, headline
 
     if warning := baseline_warning(metrics, "test"):
         note(warning)
@@ -80,19 +83,19 @@ def _train_stoppably(cfg: Config, run_dir: Path, resume: bool, command_line: str
     The data is read in a second process while TensorFlow loads (``read_ahead``);
     several workers each read their own, after TensorFlow (their strategy comes first).
     """
-    from textclf import read_ahead  # NumPy and the readers: not needed by --dry-run
+    from textclf.data import read_ahead  # NumPy and the readers: not needed by --dry-run
 
     with read_ahead.reading(cfg.data, cfg.seed, wanted=cfg.train.distribute != "multi_worker") as ahead:
         quiet.import_tensorflow()
-        from textclf import ensemble
-        from textclf import train as training
-        from textclf.callbacks import clear_signal, resume_epoch, stop_on_signal
+        from textclf.training import ensemble, train
+        from textclf.training.callbacks import resume_epoch
+        from textclf.training.signals import clear_signal, stop_on_signal
 
         clear_signal()
         previous = {number: signal.signal(number, stop_on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
         try:
-            return training.run(cfg, run_dir, command_line=command_line, resume=resume,
-                                options=training.Options(corpus=ahead)).metrics
+            return train.run(cfg, run_dir, command_line=command_line, resume=resume,
+                                options=train.Options(corpus=ahead)).metrics
         except KeyboardInterrupt:
             saved = f"the state after epoch {resume_epoch(run_dir)} is saved" if cfg.train.ensemble == 1 else \
                 ensemble.saved_state(run_dir, cfg.train.ensemble)
@@ -108,11 +111,11 @@ def _train_as_worker(cfg: Config, command_line: str) -> str:
     import shutil
     import tempfile
 
-    from textclf import train as training
+    from textclf.training import train
 
     scratch = Path(tempfile.mkdtemp(prefix="textclf-worker-"))
     try:
-        metrics = training.run(cfg, scratch, command_line=command_line).metrics
+        metrics = train.run(cfg, scratch, command_line=command_line).metrics
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return f"worker done: test accuracy {metrics['test_accuracy']:.4f}, weights sha256 {metrics['weights_sha256']}"
@@ -134,14 +137,13 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
     The search's own progress goes to ``note`` (stderr) as it happens.
     """
     quiet.import_tensorflow()
-    from textclf import leaderboard, search
-    from textclf import tune as tuning
-    from textclf.run_record import baseline_warning
+    from textclf.training.run_record import baseline_warning
+    from textclf.tuning import leaderboard, space, tune
 
-    cfg, raw = search.search_config(request.target, list(request.overrides), request.output_dir)
-    seconds = tuning.parse_budget(request.budget)
+    cfg, raw = space.search_config(request.target, list(request.overrides), request.output_dir)
+    seconds = tune.parse_budget(request.budget)
     try:
-        result = tuning.run(cfg, raw, seconds, request.trials, request.command_line, echo=note)
+        result = tune.run(cfg, raw, seconds, request.trials, request.command_line, echo=note)
     except KeyboardInterrupt:
         raise Interrupted("interrupted: finished trials are kept; run the same command again to continue") from None
     metrics = rundir.read_json(result.best_run / rundir.METRICS_FILE)
@@ -154,3 +156,44 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
             f"{f' over {folds} folds' if folds > 1 else ''}); final run {result.best_run.name}: "
             f"test accuracy {result.test_accuracy:.4f}; leaderboard and plot in {result.tune_dir}",
             str(result.best_run)]
+
+
+@dataclass(frozen=True)
+class PredictRequest:
+    words: tuple[str, ...] = ()  # [RUN_DIR] TEXT ...: a first word that names a folder is the run
+    texts: tuple[str, ...] = ()  # --text: texts even when they look like folders
+    file: str | None = None  # one text per line; '-' for stdin
+    top_k: int = 1
+    threshold: float | None = None
+    batch_size: int = EVALUATION_BATCH
+    outputs: Path = Path("outputs")  # where the newest run is looked for
+
+
+def predict(request: PredictRequest, note: Callable[[str], None]) -> Iterator:
+    """Each text's ``results.predict.Prediction``, in order, read and predicted a chunk at a time.
+
+    A first word that is a run folder, or looks like a folder (it exists, or has a ``/`` and no space), must
+    be a run: a mistyped run folder is an error, never a text to label.
+    """
+    texts, run_dir = list(request.words), None
+    if texts and (rundir.is_run_dir(Path(texts[0])) or rundir.looks_like_path(texts[0])):
+        run_dir = Path(texts.pop(0))
+        if not rundir.is_run_dir(run_dir):
+            raise TextclfError(f"{run_dir}: not a run folder (no {rundir.RUN_FILE}); to label this text itself, "
+                               f"pass it with --text")
+    texts += request.texts
+    if not texts and request.file is None:
+        raise TextclfError("predict: give TEXT arguments, --text TEXT or --file FILE")
+    run = rundir.resolve_run_dir(run_dir, request.outputs)
+    if run_dir is None:
+        note(f"using the newest completed run: {run}")
+    quiet.import_tensorflow()
+    from textclf.results import loading
+    from textclf.results import predict as prediction
+
+    model = loading.load_model(run)
+    names, thresholds = loading.class_names(run, model), loading.thresholds_of(model)
+    for chunk in prediction.chunks(show.text_source(texts, request.file), 8 * request.batch_size):
+        probabilities = prediction.predict_texts(model, chunk, batch_size=request.batch_size)
+        yield from prediction.label_predictions(chunk, probabilities, names, request.top_k, request.threshold,
+                                                thresholds)

@@ -1,0 +1,44 @@
+"""Edits to a raw config mapping before it is validated: ``--set KEY=VALUE``, ``--data``, a search trial's values.
+
+Dotted keys address sections (``train.early_stopping.patience``); a value
+given on the command line is parsed as YAML, so ``--set train.epochs=3`` is a
+number and ``--set model.lstm_units=[32,16]`` a list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textclf.config.safe_yaml import parse_yaml, quoted
+from textclf.errors import TextclfError
+
+
+def assign(raw: dict[str, Any], dotted_key: str, value: Any, context: str) -> None:
+    parts = dotted_key.strip().split(".")
+    if not all(parts):
+        raise TextclfError(f"{context}: bad key '{dotted_key}'")
+    node = raw
+    for depth, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise TextclfError(f"{context}: '{'.'.join(parts[: depth + 1])}' is not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def apply_value(raw: dict[str, Any], dotted_key: str, value: Any) -> None:
+    """Set ``section.key`` in a raw config mapping (a search trial's value)."""
+    assign(raw, dotted_key, value, f"search key '{dotted_key}'")
+
+
+def apply_override(raw: dict[str, Any], assignment: str) -> None:
+    """Apply one ``--set section.key=value`` to the raw mapping (value parsed as YAML)."""
+    key, sep, value_text = assignment.partition("=")
+    context = f"--set '{assignment}'"
+    if not sep or not key.strip():
+        raise TextclfError(f"{context}: expected KEY=VALUE, e.g. train.epochs=3")
+    try:
+        value = parse_yaml(value_text)
+    except TextclfError as exc:
+        raise TextclfError(f"{context}: value '{quoted(value_text)}' is not valid YAML ({exc})") from None
+    assign(raw, key, value, context)

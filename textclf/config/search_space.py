@@ -1,0 +1,115 @@
+"""The ``search:`` section of a config: what ``textclf tune`` may vary, checked by the config schema itself.
+
+A key is a dotted config path. Its value is a list of choices, a range
+(``{uniform: [lo, hi]}``, ``{log_uniform: [lo, hi]}``, ``{int: [lo, hi]}``)
+or, under ``per_model``, a fixed value for that model type. Every choice and
+both ends of every range are validated by building a config with them, so a
+misspelt key or an impossible value fails at load time (``--dry-run`` too),
+not in the middle of a search. Pure Python: no TensorFlow, no Optuna; how a
+search samples and uses the space is the tuning stage's (``tuning.space``).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from textclf.config.overrides import apply_value
+from textclf.errors import TextclfError
+
+RANGES = ("uniform", "log_uniform", "int")
+
+
+class SearchConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    space: dict[str, Any] = {}  # key → choices or a range, for every trial
+    per_model: dict[str, dict[str, Any]] = {}  # model type → its own keys (choices, ranges or fixed values)
+    first: list[dict[str, Any]] = []  # trials to run first, in order: the ones most likely to win
+    metric: Literal["val_accuracy", "val_loss"] = "val_accuracy"
+    prune_after: Annotated[int, Field(ge=1)] = 2  # epochs a trial runs before it can be pruned
+    # validation folds per trial; auto: 5 below tuning.space.AUTO_FOLDS_BELOW examples (a small validation split
+    # is noisy), else 1
+    folds: Annotated[int, Field(ge=1, le=10)] | Literal["auto"] = "auto"
+    # members of the winner's final training (``train.ensemble``); auto: 3 below tuning.space.AUTO_FOLDS_BELOW
+    # examples, else 1
+    members: Annotated[int, Field(ge=1, le=10)] | Literal["auto"] = "auto"
+
+
+def is_range(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in RANGES
+
+
+def _check_range(where: str, value: dict) -> tuple[float, float]:
+    kind, bounds = next(iter(value.items()))
+    if not (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds)):
+        raise TextclfError(f"{where}: {kind} needs [low, high], got {bounds!r}")
+    low, high = bounds
+    if not low < high:
+        raise TextclfError(f"{where}: {kind} range [{low}, {high}] is empty (low must be below high)")
+    if kind == "log_uniform" and low <= 0:
+        raise TextclfError(f"{where}: log_uniform needs a low above 0, got {low}")
+    if kind == "int" and not all(isinstance(b, int) for b in bounds):
+        raise TextclfError(f"{where}: int needs whole numbers, got {bounds!r}")
+    return low, high
+
+
+def candidates(where: str, value: Any, fixed_allowed: bool) -> list[Any]:
+    """The values a key can take that are worth validating: every choice, or both ends of a range."""
+    if is_range(value):
+        return list(_check_range(where, value))
+    if isinstance(value, list):
+        if not value:
+            raise TextclfError(f"{where}: no choices given")
+        return value
+    if fixed_allowed:
+        return [value]
+    raise TextclfError(f"{where}: expected a list of choices or a range ({', '.join(RANGES)}), got {value!r}")
+
+
+def model_types(raw_config: dict[str, Any], search: SearchConfig) -> list[str]:
+    """The model types trials can have: the searched ones, or the config's own."""
+    searched = search.space.get("model.type")
+    if searched is not None:
+        return candidates("search.space.model.type", searched, fixed_allowed=False)
+    return [raw_config.get("model", {}).get("type")]
+
+
+def check(raw_config: dict[str, Any], search: SearchConfig, validate) -> None:
+    """Validate every choice and range end of ``search`` with the config schema (``validate``, handed in by
+    the validation that is checking this section)."""
+
+    types = model_types(raw_config, search)
+    unknown = set(search.per_model) - set(types)
+    if unknown:
+        raise TextclfError(f"search.per_model: {', '.join(sorted(unknown))} is not among the searched model types "
+                           f"({', '.join(map(str, types))})")
+    base = {key: value for key, value in raw_config.items() if key != "search"}
+    for model_type in types:
+        keys = {**{k: (v, False) for k, v in search.space.items()},
+                **{k: (v, True) for k, v in search.per_model.get(model_type, {}).items()}}
+        for key, (value, fixed_allowed) in keys.items():
+            section = "space" if key in search.space else f"per_model.{model_type}"
+            for candidate in candidates(f"search.{section}.{key}", value, fixed_allowed):
+                trial = trial_config(base, {**{"model.type": model_type}, key: candidate})
+                validate(trial, origin=f"search.{section}.{key}={candidate!r}")
+    for index, first in enumerate(search.first):
+        missing = set(first) - set(search.space) - {k for per in search.per_model.values() for k in per}
+        if missing:
+            raise TextclfError(f"search.first[{index}]: {', '.join(sorted(missing))} not in the search space")
+
+
+def trial_config(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The raw config of one trial: ``base`` with ``values`` set; a new model type starts a fresh model section."""
+    raw = copy.deepcopy(base)
+    model_type = values.get("model.type")
+    if model_type is not None and raw.get("model", {}).get("type") != model_type:
+        raw["model"] = {"type": model_type}
+    raw.pop("search", None)
+    for key, value in values.items():
+        apply_value(raw, key, value)
+    return raw
+
+

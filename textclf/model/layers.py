@@ -1,0 +1,180 @@
+"""The network layers of textclf's models that Keras lacks: bag layers over (ids, values), and positions.
+
+Registered under the ``textclf`` package, so that a saved ``model.keras``
+loads in safe mode wherever this module is imported (``results.loading``).
+The text-processing layers that feed them live in ``features.text_layers``.
+"""
+
+import keras
+import tensorflow as tf
+
+
+def sparse_bag(ids, values, width):
+    """Padded (ids, values) → the SparseTensor of the batch's bag vectors (padding has value 0)."""
+    where = tf.where(tf.not_equal(values, 0))
+    columns = tf.cast(tf.gather_nd(ids, where), tf.int64)
+    shape = tf.stack([tf.shape(ids, out_type=tf.int64)[0], tf.constant(width, tf.int64)])
+    return tf.SparseTensor(tf.stack([where[:, 0], columns], axis=1), tf.gather_nd(values, where), shape)
+
+
+# A table of at least this many entries gets sparse gradients (see ``bag_product``); a smaller one a
+# dense gradient, which costs less than gathering and deduplicating rows (benchmarks/RESULTS.md,
+# "Design measurements").
+SPARSE_GRADIENT_ENTRIES = 1_000_000
+
+
+def bag_product(bags, table, sparse_gradient: bool):
+    """Each bag vector times ``table``, as a sparse × dense product: it reads only the non-zero entries.
+
+    With ``sparse_gradient`` the table's gradient is ``IndexedSlices`` of the
+    rows the batch holds (one per non-zero entry: its value times the output
+    gradient of its text), and a sparse-aware optimizer (``textclf.optimizers``)
+    updates nothing else: a step costs the batch's non-zeros, not the size of
+    an 800,000-row trigram table or a 200,000 × 64 embedding table. The
+    forward pass is the same product either way. XLA cannot compile a
+    SparseTensor, hence the bag layers' ``supports_jit = False``.
+    """
+    values = tf.cast(bags.values, table.dtype)
+    bags = tf.SparseTensor(bags.indices, values, bags.dense_shape)
+    if not sparse_gradient:
+        return tf.sparse.sparse_dense_matmul(bags, table)
+
+    @tf.custom_gradient
+    def product(table):
+        def gradient(upstream):
+            rows = tf.gather(upstream, bags.indices[:, 0]) * values[:, None]
+            return tf.IndexedSlices(rows, bags.indices[:, 1], tf.shape(table, out_type=tf.int64))
+
+        return tf.sparse.sparse_dense_matmul(bags, table), gradient
+
+    return product(tf.convert_to_tensor(table))  # read outside: the gradient flows on to the variable
+
+
+class _BagLayer(keras.layers.Layer):
+    """A layer of a bag given as (ids, values) of its non-zero entries; subclasses say ``call_on_bags``."""
+
+    def call(self, inputs):
+        ids, values = inputs
+        return self.call_on_bags(sparse_bag(ids, values, self.input_dim))
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="BagDense")
+class BagDense(_BagLayer):
+    """A Dense layer over a bag given as (ids, values): Σ values_j · kernel[ids_j] (+ bias).
+
+    The same result as ``Dense`` on the full bag vector, computed from its
+    non-zero entries only. ``combiner="mean"`` divides by Σ values: the
+    averaged token embeddings of fastText when the kernel is an embedding table.
+    """
+
+    def __init__(self, input_dim, units, activation=None, use_bias=True, combiner="sum",
+                 kernel_initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.units, self.use_bias, self.combiner = input_dim, units, use_bias, combiner
+        self.activation = keras.activations.get(activation)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.supports_jit = False
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(self.input_dim, self.units), initializer=self.kernel_initializer,
+                                      name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias") if self.use_bias else None
+
+
+    def call_on_bags(self, bags):
+        """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""
+        x = bag_product(bags, self.kernel, self.input_dim * self.units >= SPARSE_GRADIENT_ENTRIES)
+        if self.combiner == "mean":
+            totals = tf.math.unsorted_segment_sum(tf.cast(bags.values, x.dtype), bags.indices[:, 0], tf.shape(x)[0])
+            x = tf.math.divide_no_nan(x, totals[:, None])  # an empty text: zeros (1e-9 is 0 in float16)
+        if self.bias is not None:
+            x = x + self.bias
+        return self.activation(x)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "units": self.units,
+                "activation": keras.activations.serialize(self.activation), "use_bias": self.use_bias,
+                "combiner": self.combiner, "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="NaiveBayesLinear")
+class NaiveBayesLinear(_BagLayer):
+    """NBSVM (Wang & Manning, 2012) as a layer: logits = Σ values_j · r_j · (nb_weight + w_j) + b.
+
+    ``r`` holds the log-count ratios of the training split (set with
+    ``set_ratios``, never trained); ``w`` starts at zero, so training starts
+    from the Naive Bayes classifier scaled by ``nb_weight`` and moves towards
+    a logistic regression on the NB-scaled features. ``normalize`` divides a
+    text's logits by the root of its number of terms: without it a text's
+    logit, and each step's change to it, grows with its terms, which character
+    n-grams multiply.
+    """
+
+    def __init__(self, input_dim, units, nb_weight, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.units, self.nb_weight, self.normalize = input_dim, units, nb_weight, bool(normalize)
+        self.supports_jit = False
+
+    def build(self, input_shape):
+        shape = (self.input_dim, self.units)
+        self.ratios = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="ratios")
+        self.kernel = self.add_weight(shape=shape, initializer="zeros", name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def set_ratios(self, ratios):
+        self.ratios.assign(ratios)
+
+
+    def call_on_bags(self, bags):
+        """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""
+        # One column: gathering the rows of the batch's n-grams is cheap, and gives the kernel a sparse gradient.
+        ids = bags.indices[:, 1]
+        weights = tf.gather(self.ratios, ids) * (self.nb_weight + tf.gather(self.kernel, ids))
+        values = tf.cast(bags.values, weights.dtype)[:, None]
+        rows, count = bags.indices[:, 0], bags.dense_shape[0]
+        logits = tf.math.unsorted_segment_sum(weights * values, rows, count)
+        if self.normalize:  # an empty text: zeros, then the bias
+            norms = tf.sqrt(tf.math.unsorted_segment_sum(tf.square(values), rows, count))
+            logits = tf.math.divide_no_nan(logits, norms)
+        return logits + self.bias
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "units": self.units, "nb_weight": self.nb_weight,
+                "normalize": self.normalize}
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="PositionEncoding")
+class PositionEncoding(keras.layers.Layer):
+    """Token embeddings × √dim plus sinusoidal position encodings (Vaswani et al., 2017).
+
+    No weights and no length limit, so it fits batches of any padded width.
+    """
+
+    def call(self, embeddings):
+        # The angles are computed in float32 even under mixed precision: float16 would
+        # blur positions past a few hundred.
+        length, dim = tf.shape(embeddings)[1], embeddings.shape[-1]
+        positions = tf.cast(tf.range(length), tf.float32)[:, None]
+        rates = tf.pow(10000.0, -tf.cast(2 * (tf.range(dim) // 2), tf.float32) / dim)
+        angles = positions * rates[None, :]
+        encoding = tf.cast(tf.where(tf.range(dim) % 2 == 0, tf.sin(angles), tf.cos(angles)), embeddings.dtype)
+        return embeddings * tf.cast(tf.sqrt(float(dim)), embeddings.dtype) + encoding[None, :, :]
+
+
+@keras.saving.register_keras_serializable(package="textclf", name="PaddingMask")
+class PaddingMask(keras.layers.Layer):
+    """True at real tokens (id > 0). An empty text keeps every position: attention over
+    nothing, and an average over nothing, would be NaN."""
+
+    def call(self, ids):
+        mask = tf.not_equal(ids, 0)
+        return tf.logical_or(mask, tf.logical_not(tf.reduce_any(mask, axis=1, keepdims=True)))
+
+    def compute_output_spec(self, ids):
+        return keras.KerasTensor(ids.shape, dtype="bool")

@@ -1,0 +1,128 @@
+"""What a search does with its space and its data: each trial's values, its folds, and the winner's refit.
+
+Optuna's trials are handed in (``trial_values``); the schema of the space
+itself, and its checks, are the config stage's (``config.search_space``).
+``search_config`` turns ``textclf tune DATA`` into a config with the default space.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from pathlib import Path
+
+from textclf.config import Config, apply_override, read_yaml, validate
+from textclf.config.search_space import SearchConfig, is_range
+from textclf.errors import TextclfError
+
+# The winner's final training holds back this share of the non-test texts (at least REFIT_HELD_OUT texts,
+# at most REFIT_MAX_SHARE of them): a check on a run that no longer chooses anything by them.
+REFIT_SHARE, REFIT_HELD_OUT, REFIT_MAX_SHARE = 0.01, 100, 0.1
+
+
+AUTO_FOLDS_BELOW = 20_000
+
+
+DEFAULT_SPACE = Path(__file__).resolve().parents[2] / "configs" / "search" / "default.yaml"
+
+
+def fold_count(search: SearchConfig, examples: int) -> int:
+    """How many folds a trial is scored on: ``search.folds``, or 5 for fewer than 20,000 non-test examples."""
+    if search.folds != "auto":
+        return search.folds
+    return 5 if examples < AUTO_FOLDS_BELOW else 1
+
+
+def member_count(search: SearchConfig, examples: int) -> int:
+    """How many members the winner's final training averages: ``search.members``, or 3 for fewer than 20,000
+    non-test examples, where one training's luck in its draw and batch order is worth a point (``ensemble.py``)."""
+    if search.members != "auto":
+        return search.members
+    return 3 if examples < AUTO_FOLDS_BELOW else 1
+
+
+def refit_config(cfg: Config, best_epochs: list[int], examples: int, members: int = 1) -> Config:
+    """The winner's config for its final training: on all but a sliver of the ``examples`` non-test texts,
+    for the median of the epochs its trial kept (over its folds), to the last epoch; ``members`` such trainings,
+    averaged (``train.ensemble``).
+
+    The search has chosen the settings and the epoch count; the texts its trial held out to choose them
+    are worth more as training data (benchmarks/RESULTS.md, "Design measurements"). Early stopping and
+    plateau cuts would choose again on the sliver, so they are off. A normal config: ``textclf train``
+    reruns it.
+    """
+    raw = cfg.model_dump(mode="json")
+    share = min(REFIT_MAX_SHARE, max(REFIT_SHARE, REFIT_HELD_OUT / max(1, examples)))
+    raw["data"]["validation_split"] = round(share, 4)
+    raw["train"].update(epochs=max(1, round(statistics.median(best_epochs))), checkpoint_monitor="loss",
+                        ensemble=members)
+    raw["train"]["early_stopping"]["enabled"] = False
+    raw["train"]["reduce_lr_on_plateau"]["enabled"] = False
+    return validate(raw, origin=f"{cfg.name} refit")
+
+
+def encode_choice(value):
+    """Optuna's categorical choices must be scalars: other values travel as their JSON text."""
+    return value if value is None or isinstance(value, (bool, int, float, str)) else "json:" + json.dumps(value)
+
+
+def _decode(value):
+    return json.loads(value[5:]) if isinstance(value, str) and value.startswith("json:") else value
+
+
+def _suggest(trial, name: str, value):
+    if is_range(value):
+        kind, (low, high) = next(iter(value.items()))
+        if kind == "int":
+            return trial.suggest_int(name, low, high)
+        return trial.suggest_float(name, low, high, log=kind == "log_uniform")
+    if isinstance(value, list):
+        return _decode(trial.suggest_categorical(name, [encode_choice(v) for v in value]))
+    return value
+
+
+def param_name(key: str, model_type: str, space: SearchConfig) -> str:
+    """Per-model keys get their own Optuna parameter: the same key may range differently per model type."""
+    return key if key in space.space else f"{model_type}:{key}"
+
+
+def trial_values(trial, raw: dict, space: SearchConfig) -> dict:
+    """The values an Optuna trial proposes for every key of the space, its model type's own keys included."""
+    values = {key: _suggest(trial, key, value) for key, value in space.space.items()}
+    model_type = values.get("model.type", raw.get("model", {}).get("type"))
+    for key, value in space.per_model.get(model_type, {}).items():
+        values[key] = _suggest(trial, param_name(key, model_type, space), value)
+    return values
+
+
+def _guess_source(path: Path) -> str:
+    if path.name.endswith((".tar.gz", ".tgz")) or (path / "train" / "pos").is_dir() or path.name == "aclImdb":
+        return "imdb"
+    return "directory" if path.is_dir() else "csv"
+
+
+def search_config(target: Path, overrides: list[str], output_dir: str | None) -> tuple[Config, dict]:
+    """The validated config to tune and its raw mapping: a config with ``search:``, or data with the default space."""
+    if not target.exists():
+        raise TextclfError(f"{target}: no such config or data file")
+    is_config = target.suffix in (".yaml", ".yml")
+    if not is_config and not DEFAULT_SPACE.is_file():
+        raise TextclfError(f"{DEFAULT_SPACE}: the default search space is missing; "
+                           "pass a config with a search: section")
+    raw = read_yaml(target if is_config else DEFAULT_SPACE)
+    if not is_config:
+        raw.setdefault("data", {}).update(source=_guess_source(target), path=str(target.resolve()))
+        stem = re.sub(r"[^A-Za-z0-9_.-]", "-", target.name.split(".")[0]) or "data"
+        raw["name"] = stem if stem[0].isalnum() else f"data{stem}"  # the study's folder: tune-<data file name>
+    for assignment in overrides:
+        apply_override(raw, assignment)
+    if output_dir is not None:
+        raw["output_dir"] = output_dir
+    data = raw.setdefault("data", {})
+    if isinstance(data, dict) and data.get("stream", "auto") == "auto":
+        data["stream"] = False  # trials share one read held in memory, however large the table
+    cfg = validate(raw, origin=str(target))
+    if cfg.search is None:
+        raise TextclfError(f"{target}: the config has no search: section (see configs/search/default.yaml)")
+    return cfg, raw

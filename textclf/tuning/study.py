@@ -1,0 +1,120 @@
+"""A search's study: the Optuna journal in the tune folder, one process at a time, and the budget's clock.
+
+The journal is append-only, so a kill loses no finished trial; ``open_study``
+requeues the trials a kill or Ctrl-C left unfinished. ``Study`` keeps the
+budget: when trials must stop so that the winner's final training and the
+last saves still fit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from textclf.config import Config
+from textclf.errors import TextclfError
+from textclf.runs import rundir
+from textclf.tuning import space
+from textclf.tuning.leaderboard import candidates, contenders, final_training_seconds
+
+STUDY_FILE = "study.journal"
+
+
+# Kept back from the budget for the last trial's saving and the winner's test scoring: a share of it, and at
+# least a few seconds, which finishing takes whatever the budget on a busy machine (benchmarks/RESULTS.md,
+# "Design measurements"); once trials have saved, what they took counts too (``Study.finishing_seconds``).
+RESERVE, MIN_RESERVE_SECONDS = 0.07, 4.0
+
+
+FINISHING_MARGIN = 1.25  # × the longest a trial's saving took: what one finishing step is given
+
+
+@dataclass
+class Study:
+    cfg: Config
+    raw: dict
+    tune_dir: Path
+    end: float  # the budget's end (time.monotonic())
+    reserve: float  # seconds for one finishing step (the last trial's saving; the winner's test scoring), at least
+    corpora: dict
+    winner_seconds: float = 0.0  # what the winner's final training is expected to take
+    finishing: float = 0.0  # the longest a trial took to save, after its training stopped, on this machine
+    members: int = 1  # trainings the winner's final run averages (``space.member_count``)
+    remaining: float | None = None  # seconds the trials may take in all, from the start; None: no budget
+
+    @classmethod
+    def budgeted(cls, cfg: Config, raw: dict, tune_dir: Path, budget: float | None, spent: float,
+                 started: float) -> Study:
+        """The study's clock: what is left of ``budget`` after the ``spent`` seconds of earlier runs of the
+        same command, less a reserve for finishing (``RESERVE``, at least ``MIN_RESERVE_SECONDS``)."""
+        if budget is None:
+            return cls(cfg, raw, tune_dir, float("inf"), 0.0, {})
+        reserve = max(budget * RESERVE, MIN_RESERVE_SECONDS)
+        remaining = max(0.0, budget - reserve - spent)
+        return cls(cfg, raw, tune_dir, started + remaining + reserve, reserve / 2, {}, remaining=remaining)
+
+    def finishing_seconds(self) -> float:
+        """Kept back for one finishing step: the reserve, or more where trials took longer to save (a slow or
+        loaded machine); the winner's test scoring reads and writes about as much."""
+        return max(self.reserve, FINISHING_MARGIN * self.finishing)
+
+    def finish_by(self) -> float:
+        """The winner's final training stops here: what is left is for its test scoring."""
+        return self.end - self.finishing_seconds()
+
+    def trials_end(self) -> float:
+        """When trials stop: the winner's final training and the last save must fit after it."""
+        return self.finish_by() - self.finishing_seconds() - self.winner_seconds
+
+    def expect_winner_from(self, rows: list[dict]) -> None:
+        """Trials leave time for the slowest final training of any trial that can still win, and for saving."""
+        could_win = contenders(candidates(rows), self.cfg.search.metric)
+        self.winner_seconds = self.members * max(map(final_training_seconds, could_win), default=0.0)
+        self.finishing = max((row.get("finishing_seconds") or 0.0 for row in rows), default=0.0)
+
+    def has_time_for(self, row: dict, members: int = 1) -> bool:
+        return time.monotonic() + members * final_training_seconds(row) <= self.finish_by()
+
+
+@contextlib.contextmanager
+def locked(tune_dir: Path):
+    """One process per tune folder: a second one gets a one-line error, not a corrupted study."""
+    tune_dir.mkdir(parents=True, exist_ok=True)
+    with open(tune_dir / rundir.LOCK_FILE, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise TextclfError(f"{tune_dir}: another textclf tune is working on this study; wait for it") from None
+        yield
+
+
+def open_study(cfg: Config, tune_dir: Path):
+    """The study in ``tune_dir``, new or continued; trials a kill left running are rerun first."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = JournalStorage(JournalFileBackend(str(tune_dir / STUDY_FILE)))
+    direction = "minimize" if cfg.search.metric == "val_loss" else "maximize"
+    study = optuna.create_study(
+        study_name="textclf", storage=storage, direction=direction, load_if_exists=True,
+        sampler=optuna.samplers.TPESampler(seed=cfg.seed, n_startup_trials=max(4, len(cfg.search.first))),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=cfg.search.prune_after - 1))
+    if not study.trials:
+        for first in cfg.search.first:
+            model_type = first.get("model.type", cfg.model.type)
+            study.enqueue_trial({space.param_name(k, model_type, cfg.search): space.encode_choice(v)
+                                 for k, v in first.items()})
+    for trial in study.trials:  # killed (still "running") or stopped by Ctrl-C mid-trial: run it again first
+        stopped = trial.state.name == "RUNNING" or (trial.user_attrs.get("interrupted") and trial.state.name == "FAIL")
+        if stopped and not trial.user_attrs.get("requeued"):
+            study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
+            study._storage.set_trial_user_attr(trial._trial_id, "requeued", True)
+            if trial.state.name == "RUNNING":
+                study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+            study.enqueue_trial(trial.params)
+    return study

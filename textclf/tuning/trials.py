@@ -1,0 +1,146 @@
+"""One trial of a search: its config from Optuna's values, its folds trained as normal runs, its score.
+
+Trials that read the same data the same way share one read (``corpus_for``);
+each trains with the budget's deadline, and its first fold also reports to
+the pruner. Only a trial that can still win keeps its model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from textclf.config import Config, validate
+from textclf.config.search_space import trial_config
+from textclf.data import splits
+from textclf.errors import TextclfError
+from textclf.runs import rundir
+from textclf.training import train
+from textclf.tuning import space
+from textclf.tuning.study import Study
+from textclf.tuning.trial_callbacks import ReportToTrial, StopAtDeadline
+
+# The data settings that shape features but not the texts read and their split: trials that differ only
+# in these share one read.
+VECTORIZER_SETTINGS = {"split", "punctuation", "vocab_size", "maxlen", "padding", "truncating", "output_mode",
+                       "ngrams", "char_ngrams", "cache"}
+
+
+def corpus_for(study: Study, cfg: Config):
+    """Trials that read the same data the same way share one read and split."""
+    key = (cfg.data.model_dump_json(exclude=VECTORIZER_SETTINGS), cfg.seed)
+    if key not in study.corpora:
+        corpus = splits.load_corpus(cfg.data, cfg.seed)
+        if corpus.streamed:
+            raise TextclfError("data.stream: tune holds its data in memory (its trials share one read); "
+                               "tune on a sample of the rows, then train the winner with data.stream: true")
+        if corpus.train.multi_label:
+            raise TextclfError(f"{corpus.location}: tune does not search multi-label data yet; train a config "
+                               "such as configs/goemotions.yaml")
+        study.corpora[key] = corpus
+    return study.corpora[key]
+
+
+@dataclass
+class Outcome:
+    """What a trial's trainings gave: a score per fold trained, the epochs each kept, and how it ended."""
+
+    scores: list = field(default_factory=list)
+    best_epochs: list = field(default_factory=list)
+    finishing: float = 0.0  # the longest a training took to save after it stopped
+    pruned: bool = False
+    stopped_by_budget: bool = False
+
+    def add(self, metrics: dict, metric: str, finishing: float) -> None:
+        self.scores.append(float(metrics[metric]))
+        if metrics.get("best_epoch"):
+            self.best_epochs.append(int(metrics["best_epoch"]))
+        self.finishing = max(self.finishing, finishing)
+
+
+def objective(study: Study):
+    """Optuna's objective: a trial's config from its values, trained on each fold, scored by their mean."""
+    import optuna
+
+    def run_trial(trial) -> float:
+        values = space.trial_values(trial, study.raw, study.cfg.search)
+        raw = trial_config(study.raw, values)
+        raw.update(name=f"trial-{trial.number:03d}", output_dir=str(study.tune_dir / "trials"))
+        cfg = validate(raw, origin=f"trial {trial.number}")
+        corpus = corpus_for(study, cfg)
+        examples = len(corpus.train) + len(corpus.validation)
+        count = space.fold_count(study.cfg.search, examples)
+        study.members = space.member_count(study.cfg.search, examples)
+        folds = [corpus] if count == 1 else splits.folds(corpus, count, cfg.seed)
+        trial.set_user_attr("values", values)
+        outcome = _train_folds(study, trial, cfg, folds)
+        _record(trial, outcome, count, len(folds[0].validation))
+        if outcome.pruned:
+            raise optuna.TrialPruned()
+        return float(np.mean(outcome.scores))
+
+    return run_trial
+
+
+def _train_folds(study: Study, trial, cfg: Config, folds: list) -> Outcome:
+    """Train the trial on each fold in turn: pruning watches the first fold, the budget all of them."""
+    budget = StopAtDeadline(study.trials_end)
+    pruning = ReportToTrial(trial, study.cfg.search.metric, cfg.train.checkpoint_monitor)
+    outcome = Outcome()
+    for index, split in enumerate(folds):
+        run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name if len(folds) == 1 else f"{cfg.name}-fold{index}")
+        if index == 0:
+            trial.set_user_attr("run_dir", str(run_dir))
+        metrics = train_trial(cfg, run_dir, split, (pruning, budget) if index == 0 else (budget,), trial)
+        outcome.add(metrics, study.cfg.search.metric, time.monotonic() - budget.ended)
+        keep_what_can_win(run_dir, can_win=index == 0 and not pruning.pruned)
+        if index == 0:
+            trial.set_user_attr("epochs", metrics["epochs_run"])
+        if pruning.pruned or budget.hit:
+            break
+    outcome.pruned, outcome.stopped_by_budget = pruning.pruned, budget.hit
+    if 1 < len(folds) == len(outcome.scores):  # a trial scored over every fold wins as one training of its config
+        keep_what_can_win(Path(trial.user_attrs["run_dir"]), can_win=False)
+    return outcome
+
+
+def _record(trial, outcome: Outcome, count: int, validation_size: int) -> None:
+    """What the leaderboard reads of a trial (``leaderboard.rows_of``), kept in the study's journal."""
+    for key, value in (("folds", len(outcome.scores)), ("finishing_seconds", round(outcome.finishing, 2)),
+                       ("fold_scores", outcome.scores), ("best_epochs", outcome.best_epochs),
+                       ("validation_size", validation_size), ("stopped_by_budget", outcome.stopped_by_budget),
+                       # the budget ended it early: scored on fewer folds than the others
+                       ("cut_short", not outcome.pruned and len(outcome.scores) < count)):
+        trial.set_user_attr(key, value)
+
+
+def train_trial(cfg: Config, run_dir: Path, corpus, callbacks: tuple, trial) -> dict:
+    """One training of a trial (or of the winner: ``trial`` None), its output in its folder's train.log;
+    Ctrl-C marks the trial to run again."""
+    keras.backend.clear_session()
+    options = train.Options(callbacks=callbacks, score_test=False, corpus=corpus)
+    try:
+        with open(run_dir / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            return train.run(cfg, run_dir, command_line="textclf tune", options=options).metrics
+    except KeyboardInterrupt:
+        if trial is not None:
+            trial.set_user_attr("interrupted", True)  # not a finished trial: it runs again when the study goes on
+        raise
+
+
+def keep_what_can_win(run_dir: Path, can_win: bool) -> None:
+    """A trial's folder keeps its config, history, metrics and plots; only a trial that can win keeps its model
+    (one split; or a first fold, until the budget cuts its trial short or its last fold ends).
+
+    ``checkpoints/best.keras`` holds the weights ``model.keras`` already has:
+    with large n-gram tables, dozens of trials would otherwise fill gigabytes.
+    """
+    shutil.rmtree(run_dir / rundir.CHECKPOINT_DIR, ignore_errors=True)
+    if not can_win:
+        (run_dir / rundir.MODEL_FILE).unlink(missing_ok=True)
