@@ -165,7 +165,7 @@ def main() -> None:
         "the other, order alternating; same reviews, split, vocabulary, architecture, optimizer and callbacks. "
         "s/epoch: median of the epochs after the first. Wall: the whole command, TensorFlow import and data "
         "reading included. Prediction: the 25,000 test reviews, textclf from raw strings "
-        "(`textclf.predict.predict_texts`, vectorization included), the reference `model.predict` on the "
+        "(`textclf.results.predict.predict_texts`, vectorization included), the reference `model.predict` on the "
         "pre-padded arrays; each side in its own process after loading and a warm-up pass, the passes taking "
         f"turns (`benchmarks/predict_duel.py`), the fastest of {PASSES} each.\n\n" + table(rows) + "\n\nStart-up "
         "(median of 5, `python -m textclf`): "

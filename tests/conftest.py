@@ -29,9 +29,9 @@ def imdb_tar(imdb_dir: Path, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory, imdb_dir) -> Path:
     """One tiny finished LSTM run under ``<tmp>/outputs``, shared by the read-only tests."""
+    from textclf.config import load_config
     from textclf.runs import rundir
     from textclf.training import train
-    from textclf.config import load_config
 
     root = tmp_path_factory.mktemp("trained")
     cfg = load_config(tiny_config(root, imdb_dir, {"type": "lstm", "units": 8, "embedding_dim": 8},

@@ -9,7 +9,12 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 import yaml
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository: configs/, README.md, docs/
+FIXTURES = ROOT / "tests" / "fixtures"  # files older textclf versions wrote
 
 POSITIVE = "great wonderful superb loved brilliant moving excellent charming delightful".split()
 NEGATIVE = "awful boring terrible hated dull waste worst clumsy tedious".split()
@@ -55,3 +60,40 @@ def tiny_config(tmp_path: Path, data_path: Path, model: dict, **sections) -> Pat
     path = tmp_path / f"{cfg['name']}.yaml"
     path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
     return path
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    """``text`` as the config file ``c.yaml``."""
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str, *overrides: str) -> str:
+    """The one-line error ``load_config`` gives the config ``text`` (with ``overrides``)."""
+    from textclf.config import load_config
+    from textclf.errors import TextclfError
+
+    with pytest.raises(TextclfError) as info:
+        load_config(write(tmp_path, text), list(overrides))
+    return str(info.value)
+
+
+runner = CliRunner()  # stderr apart from stdout: the run folder is stdout's last line
+
+
+def invoke(*args: str):
+    """The ``textclf`` command line, in this process."""
+    from textclf.cli import app
+
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_user_error(result, *words: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()  # progress lines ("reading …") may come first
+    message = lines[-1]
+    assert message.startswith("error: ") and sum(line.startswith("error") for line in lines) == 1, lines
+    assert "Traceback" not in result.output
+    for word in words:
+        assert word in message

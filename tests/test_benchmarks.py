@@ -6,8 +6,8 @@ import pytest
 
 from benchmarks.reference_keras import build_model
 from benchmarks.speed import CONFIGS
-from textclf.model import builders
 from textclf.config import load_config
+from textclf.model import builders
 
 ROOT = Path(__file__).parent.parent
 

@@ -6,27 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import tiny_config, write_imdb_tree
-from typer.testing import CliRunner
+from helpers import assert_user_error, invoke, runner, tiny_config, write_imdb_tree
 
 from textclf.cli import app
 from textclf.config import to_yaml, validate
-
-runner = CliRunner()
-
-
-def invoke(*args: str):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def assert_user_error(result, *words: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()  # progress lines ("reading …") may come first
-    message = lines[-1]
-    assert message.startswith("error: ") and sum(line.startswith("error") for line in lines) == 1, lines
-    assert "Traceback" not in result.output
-    for word in words:
-        assert word in message
 
 
 def test_help_and_dry_run_never_import_tensorflow(tmp_path):
@@ -324,14 +307,6 @@ def test_a_model_holding_a_lambda_layer_is_refused(tmp_path, imdb_dir):
         assert_user_error(invoke(*command), "model.keras", "Lambda", "safe mode")
 
 
-def test_resume_refuses_what_it_cannot_resume(tmp_path, trained_run):
-    assert_user_error(invoke("train", "--resume", tmp_path / "gone"), "gone", "does not exist")
-    assert_user_error(invoke("train", "--resume", tmp_path), str(tmp_path), "not a textclf run")
-    assert_user_error(invoke("train", "--resume", trained_run), "already completed")
-    assert_user_error(invoke("train", "--resume", trained_run, "--set", "train.epochs=9"), "--set")
-    assert_user_error(invoke("train"), "CONFIG", "--resume")
-
-
 ODD_TEXTS = {
     "empty": "",
     "punctuation only": "?!... ,;:'\"()",
@@ -350,20 +325,6 @@ def test_odd_text_gets_a_valid_prediction(in_outputs_parent):
     assert [line["text"] for line in lines] == list(ODD_TEXTS.values())
     for line in lines:
         assert line["label"] in ("neg", "pos") and 0.0 <= line["probability"] <= 1.0
-
-
-def test_resume_refuses_a_live_run_and_different_data(tmp_path, imdb_dir):
-    config = tiny_config(tmp_path, imdb_dir, {"type": "dense_bow", "hidden_units": [4]}, train={"epochs": 1})
-    run = Path(invoke("train", config).stdout.strip().splitlines()[-1])
-    info = json.loads((run / "run.json").read_text())
-    (run / "run.json").write_text(json.dumps({**info, "status": "running", "pid": os.getpid()}))
-    from textclf.runs import run_lock
-
-    with run_lock.hold(run):  # a live training holds the run's lock
-        assert_user_error(invoke("train", "--resume", run), "in use by process", str(os.getpid()))
-    (run / "run.json").write_text(json.dumps({**info, "status": "failed"}))
-    other = write_imdb_tree(tmp_path / "other", per_class=10, seed=5)
-    assert_user_error(invoke("train", "--resume", run, "--data", other), "data differs", str(run))
 
 
 @pytest.mark.parametrize("layout", ["csv", "directory"])
@@ -477,20 +438,6 @@ def test_runs_shows_epochs_reached_errors_and_aligned_numbers(in_outputs_parent,
     assert epochs == {"a-completed": "3", "b-failed": "2"}  # right-aligned under the header
     accuracy_end = header.index("test_accuracy") + len("test_accuracy")
     assert row["a-completed"][accuracy_end - 1] != " "
-
-
-@pytest.mark.parametrize("args, words", [
-    (["train", "--foo"], ["No such option: --foo"]),
-    (["predict", "--top-k", "0", "x"], ["--top-k"]),
-    (["nosuch"], ["No such command 'nosuch'"]),
-    (["evaluate", "--errors", "-1"], ["--errors"]),
-])
-def test_usage_mistakes_are_one_error_line_and_a_usage_hint(args, words):
-    result = invoke(*args)
-    assert result.exit_code == 2 and "Traceback" not in result.output and "╭" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 2 and lines[0].startswith("error: ") and lines[1].startswith("usage: ")  # (CliRunner: "root")
-    assert all(word in lines[0] for word in words)
 
 
 def _damaged_copy(run, tmp_path, name):

@@ -7,9 +7,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from textclf.data import tables
 from textclf.config import validate
 from textclf.config.safe_yaml import read_yaml
+from textclf.data import tables
 from textclf.errors import TextclfError
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

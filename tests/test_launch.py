@@ -1,15 +1,19 @@
 """The train command's policy: what it refuses before training, --dry-run alike, and what it prints."""
 
+import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
+from helpers import assert_user_error, tiny_config, write_imdb_tree
 from typer.testing import CliRunner
 
 from textclf import launch
-from textclf.runs import rundir
 from textclf.cli import app
 from textclf.errors import TextclfError
+from textclf.runs import rundir
 
 
 def invoke(*args):
@@ -67,3 +71,25 @@ def test_dry_run_of_a_resume_prints_the_runs_own_config(stopped_run):
 def test_a_request_for_a_run_that_is_not_resumable_is_a_project_error(tmp_path):
     with pytest.raises(TextclfError):
         launch.resolve(launch.Request(None, resume=tmp_path / "nowhere"))
+
+
+def test_resume_refuses_what_it_cannot_resume(tmp_path, trained_run):
+    assert_user_error(invoke("train", "--resume", tmp_path / "gone"), "gone", "does not exist")
+    assert_user_error(invoke("train", "--resume", tmp_path), str(tmp_path), "not a textclf run")
+    assert_user_error(invoke("train", "--resume", trained_run), "already completed")
+    assert_user_error(invoke("train", "--resume", trained_run, "--set", "train.epochs=9"), "--set")
+    assert_user_error(invoke("train"), "CONFIG", "--resume")
+
+
+def test_resume_refuses_a_live_run_and_different_data(tmp_path, imdb_dir):
+    config = tiny_config(tmp_path, imdb_dir, {"type": "dense_bow", "hidden_units": [4]}, train={"epochs": 1})
+    run = Path(invoke("train", config).stdout.strip().splitlines()[-1])
+    info = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps({**info, "status": "running", "pid": os.getpid()}))
+    from textclf.runs import run_lock
+
+    with run_lock.hold(run):  # a live training holds the run's lock
+        assert_user_error(invoke("train", "--resume", run), "in use by process", str(os.getpid()))
+    (run / "run.json").write_text(json.dumps({**info, "status": "failed"}))
+    other = write_imdb_tree(tmp_path / "other", per_class=10, seed=5)
+    assert_user_error(invoke("train", "--resume", run, "--data", other), "data differs", str(run))

@@ -1,0 +1,28 @@
+"""The bag layers compute what Dense on the full vector computes, from the non-zero entries only."""
+
+import numpy as np
+import tensorflow as tf
+
+from textclf.features.text_layers import bag_ids
+from textclf.model.layers import BagDense, NaiveBayesLinear
+
+
+def test_bag_dense_equals_dense_on_the_full_vector():
+    layer = BagDense(6, 3, activation="relu")
+    vectors = np.array([[0, 2, 0, 0, 1, 0], [1, 0, 0, 0, 0, 3], [0, 0, 0, 0, 0, 0]], dtype=np.float32)
+    ours = layer(bag_ids(tf.sparse.from_dense(vectors))).numpy()
+    kernel, bias = layer.get_weights()
+    np.testing.assert_allclose(ours, np.maximum(vectors @ kernel + bias, 0), rtol=1e-6)
+
+
+def test_normalized_naive_bayes_layer_divides_each_texts_logits_by_the_root_of_its_terms():
+    vectors = np.array([[1, 1, 0, 1], [0, 1, 0, 0], [0, 0, 0, 0]], dtype=np.float32)
+    layers = [NaiveBayesLinear(4, 1, 0.5, normalize=normalize) for normalize in (False, True)]
+    for layer in layers:
+        layer.build(None)
+        layer.set_ratios(np.array([[1.0], [-2.0], [3.0], [0.5]], np.float32))
+        layer.kernel.assign(np.array([[0.1], [0.2], [0.3], [0.4]], np.float32))
+        layer.bias.assign([0.25])
+    plain, normalized = (layer(bag_ids(tf.sparse.from_dense(vectors))).numpy()[:, 0] for layer in layers)
+    np.testing.assert_allclose(plain, [0.6 - 1.4 + 0.45 + 0.25, -1.4 + 0.25, 0.25], rtol=1e-6)
+    np.testing.assert_allclose(normalized, [(0.6 - 1.4 + 0.45) / np.sqrt(3) + 0.25, -1.4 + 0.25, 0.25], rtol=1e-6)

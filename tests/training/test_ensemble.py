@@ -1,0 +1,103 @@
+import json
+
+import keras
+import numpy as np
+import pytest
+from helpers import tiny_config
+from typer.testing import CliRunner
+
+from textclf.cli import app
+from textclf.config import load_config, validate
+from textclf.data import splits
+from textclf.model.text_model import members_of
+from textclf.results import predict
+from textclf.results.loading import load_safely
+from textclf.runs import rundir
+from textclf.training import ensemble, train
+
+TEXTS = ["Superb and moving, loved it", "Awful dull waste of time", "the plot", ""]
+
+
+@pytest.fixture
+def ensemble_config(tmp_path, imdb_dir):
+    return tiny_config(tmp_path, imdb_dir, {"type": "nbsvm"},
+                       data={"ngrams": 2, "output_mode": "multi_hot", "vocab_size": 2000, "validation_split": 0.2},
+                       train={"ensemble": 2, "epochs": 1, "learning_rate": 0.05,
+                              "early_stopping": {"enabled": False}})
+
+
+def test_an_ensemble_run_averages_members_that_each_drew_their_own_validation_texts(ensemble_config, tmp_path):
+    result = CliRunner().invoke(app, ["train", str(ensemble_config)])
+    assert result.exit_code == 0, result.output
+    run_dir = rundir.resolve_run_dir(result.stdout.strip().splitlines()[-1])
+    first, second = ensemble.member_dirs(run_dir, 2)
+    infos = [json.loads((member / "run.json").read_text()) for member in (first, second)]
+    assert [info["status"] for info in infos] == ["completed", "completed"]
+    assert [info["seed"] for info in infos] == [1, 2]
+    assert infos[0]["data"]["fingerprint"] == infos[1]["data"]["fingerprint"]  # the same texts, drawn apart
+    model = load_safely(run_dir / "model.keras")
+    members = [load_safely(member / "model.keras") for member in (first, second)]
+    assert len(members_of(model)) == 2
+    mean = np.mean([m.predict(TEXTS) for m in members], axis=0)
+    np.testing.assert_allclose(model.predict(TEXTS), mean, atol=1e-6)
+    np.testing.assert_allclose(predict.predict_texts(model, TEXTS)[:, 1], mean[:, 0], atol=1e-5)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["ensemble"] == 2 and len(metrics["members"]) == 2
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0 and "test_accuracy" in metrics["members"][1]
+    evaluated = CliRunner().invoke(app, ["evaluate", str(run_dir)])
+    assert evaluated.exit_code == 0 and f"accuracy {metrics['test_accuracy']:.4f}" in evaluated.stdout
+    predicted = CliRunner().invoke(app, ["predict", str(run_dir), TEXTS[0]])
+    assert predicted.exit_code == 0 and predicted.stdout.startswith("pos")
+    plotted = CliRunner().invoke(app, ["plot-history", str(run_dir)])
+    assert plotted.exit_code == 0 and plotted.stdout.strip().endswith("comparison-accuracy.png")
+
+
+def test_members_differ_in_their_validation_texts_and_share_the_test_split(imdb_dir):
+    cfg = validate({"name": "x", "model": {"type": "nbsvm"},
+                    "data": {"source": "imdb", "path": str(imdb_dir), "validation_split": 0.2}})
+    corpus = splits.load_corpus(cfg.data, seed=1)
+    other = splits.redrawn(corpus, 0.2, seed=2)
+    assert set(other.test.texts) == set(corpus.test.texts)
+    assert sorted([*other.train.texts, *other.validation.texts]) == sorted([*corpus.train.texts,
+                                                                            *corpus.validation.texts])
+    assert len(other.validation) == len(corpus.validation) and set(other.validation.texts) != set(
+        corpus.validation.texts)
+
+
+class _StopInMember(keras.callbacks.Callback):
+    """Ctrl-C in the second member's first epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.trainings = 0
+
+    def on_train_begin(self, logs=None):
+        self.trainings += 1
+        if self.trainings == 2:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupted_ensemble_resumes_without_training_a_finished_member_again(ensemble_config):
+    cfg = load_config(ensemble_config)
+    run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
+    with pytest.raises(KeyboardInterrupt):
+        train.run(cfg, run_dir, options=train.Options(callbacks=(_StopInMember(),)))
+    first = ensemble.member_dirs(run_dir, 2)[0]
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
+    assert ensemble.saved_state(run_dir, 2).startswith("1 of 2 members completed")
+    finished = (first / "model.keras").stat().st_mtime_ns
+    result = CliRunner().invoke(app, ["train", "--resume", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    assert (first / "model.keras").stat().st_mtime_ns == finished  # member 1 was not trained again
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "completed"
+    assert len(members_of(load_safely(run_dir / "model.keras"))) == 2
+
+
+@pytest.mark.parametrize("settings", [["data.source=csv", "data.path=x.csv", "data.stream=true"],
+                                      ["train.distribute=mirrored"], ["data.task=multi_label"], ["train.ensemble=0"],
+                                      ["train.ensemble=11"]])
+def test_an_ensemble_refuses_what_it_cannot_average_in_one_line(ensemble_config, settings):
+    overrides = [arg for setting in settings for arg in ("--set", setting)]
+    result = CliRunner().invoke(app, ["train", str(ensemble_config), *overrides, "--dry-run"])
+    assert result.exit_code == 2 and "train.ensemble" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

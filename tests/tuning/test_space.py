@@ -1,0 +1,54 @@
+"""The search space turned into one trial's values, with a real Optuna trial."""
+
+import optuna
+import pytest
+
+from textclf.config import validate
+from textclf.config.search_space import SearchConfig
+from textclf.tuning.space import encode_choice, member_count, param_name, refit_config, trial_values
+
+SPACE = SearchConfig(
+    space={"model.type": ["nbsvm", "cnn"], "train.learning_rate": {"log_uniform": [1e-4, 1e-1]}},
+    per_model={"nbsvm": {"data.char_ngrams": [None, [2, 4]], "model.alpha": 0.5},
+               "cnn": {"model.filters": {"int": [8, 64]}}})
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    ({"model.type": "nbsvm", "train.learning_rate": 0.01, "nbsvm:data.char_ngrams": encode_choice([2, 4])},
+     {"model.type": "nbsvm", "train.learning_rate": 0.01, "data.char_ngrams": [2, 4], "model.alpha": 0.5}),
+    ({"model.type": "cnn", "train.learning_rate": 0.001, "cnn:model.filters": 16},
+     {"model.type": "cnn", "train.learning_rate": 0.001, "model.filters": 16}),
+])
+def test_a_trial_gets_the_shared_keys_and_only_its_model_types_own(params, expected):
+    assert trial_values(optuna.trial.FixedTrial(params), {}, SPACE) == expected
+
+
+def test_a_key_searched_for_every_model_keeps_its_own_name():
+    assert param_name("train.learning_rate", "cnn", SPACE) == "train.learning_rate"
+    assert param_name("model.filters", "cnn", SPACE) == "cnn:model.filters"
+    assert encode_choice([2, 4]) != encode_choice([2, 5]) and encode_choice(None) is None and encode_choice(3) == 3
+
+
+def test_the_model_type_comes_from_the_config_when_it_is_not_searched():
+    space = SearchConfig(per_model={"cnn": {"model.filters": [8, 16]}})
+    assert trial_values(optuna.trial.FixedTrial({"cnn:model.filters": 8}), {"model": {"type": "cnn"}}, space) == {
+        "model.filters": 8}
+
+
+@pytest.mark.parametrize(("examples", "members"), [(19_999, 3), (20_000, 1)])
+def test_members_follow_the_data_unless_set(examples, members):
+    assert member_count(SearchConfig(), examples) == members
+    assert member_count(SearchConfig(members=2), examples) == 2
+    cfg = validate({"name": "w", "data": {"source": "csv", "path": "x.csv"}, "model": {"type": "nbsvm"}})
+    assert refit_config(cfg, [2], examples, members).train.ensemble == members
+
+
+@pytest.mark.parametrize(("examples", "share"), [(100_000, 0.01), (3_000, 0.0333), (500, 0.1)])
+@pytest.mark.parametrize(("best_epochs", "epochs"), [([1, 3, 2], 2), ([5], 5), ([2, 2, 1, 9, 2], 2)])
+def test_the_final_config_holds_back_a_sliver_and_trains_for_the_median_epoch(examples, share, best_epochs, epochs):
+    cfg = validate({"name": "w", "data": {"source": "csv", "path": "x.csv", "validation_split": 0.2},
+                    "model": {"type": "nbsvm"}, "train": {"epochs": 10, "lr_schedule": "cosine"}})
+    final = refit_config(cfg, best_epochs, examples)
+    assert final.data.validation_split == share and final.train.epochs == epochs
+    assert not final.train.early_stopping.enabled and not final.train.reduce_lr_on_plateau.enabled
+    assert final.model == cfg.model and final.data.model_copy(update={"validation_split": 0.2}) == cfg.data

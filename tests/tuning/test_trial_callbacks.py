@@ -1,0 +1,44 @@
+"""What a search adds to a trial's training: the deadline, and reporting the score of the epoch it keeps."""
+
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from textclf.tuning.trial_callbacks import ReportToTrial, StopAtDeadline
+
+
+def test_a_trial_reports_the_score_of_the_epoch_it_would_keep():
+    """The score after each epoch is the metric at the best epoch so far by the checkpoint's monitor: an
+    accuracy that dips while the loss still falls is the one the trial keeps, and is judged by."""
+    import optuna
+
+    study = optuna.create_study(direction="maximize")
+    trial = study.ask()
+    report = ReportToTrial(trial, "val_accuracy", "val_loss")
+    report.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    epochs = [(0.30, 0.90), (0.25, 0.88), (0.27, 0.93), (0.20, 0.85)]  # (val_loss, val_accuracy)
+    for epoch, (loss, accuracy) in enumerate(epochs):
+        report.on_epoch_end(epoch, {"val_loss": loss, "val_accuracy": accuracy})
+    reported = study.trials[0].intermediate_values
+    assert [reported[epoch] for epoch in range(4)] == pytest.approx([0.90, 0.88, 0.88, 0.85])
+    assert not report.pruned
+
+
+@pytest.mark.parametrize(("after_an_epoch", "batches"), [(False, 1), (True, 8)])
+def test_a_deadline_stops_training_at_a_batch_end_or_once_an_epoch_is_done(after_an_epoch, batches):
+    class Count(keras.callbacks.Callback):
+        seen = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.seen += 1
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    count, passed = Count(), StopAtDeadline(time.monotonic() - 1, after_an_epoch=after_an_epoch)
+    history = model.fit(np.zeros((64, 2)), np.zeros(64), batch_size=8, epochs=5, callbacks=[passed, count], verbose=0)
+    assert count.seen == batches and len(history.history["loss"]) == 1 and passed.hit
+    again = Count()  # a second training it watches (an ensemble's member) gets its epoch too
+    model.fit(np.zeros((64, 2)), np.zeros(64), batch_size=8, epochs=5, callbacks=[passed, again], verbose=0)
+    assert again.seen == batches

@@ -1,0 +1,58 @@
+"""One trial: its data read once for trials that read it alike, multi-label refused, only winners keep models."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from helpers import write_imdb_tree
+
+from textclf.config import validate
+from textclf.data import splits
+from textclf.errors import TextclfError
+from textclf.runs import rundir
+from textclf.tuning import trials
+from textclf.tuning.study import Study
+
+
+def trial_cfg(path: Path, **data):
+    return validate({"name": "t", "data": {"path": str(path), **data}, "model": {"type": "nbsvm"}})
+
+
+def test_trials_that_read_the_data_alike_share_one_read(tmp_path, monkeypatch):
+    imdb = write_imdb_tree(tmp_path, per_class=10)
+    reads = []
+    read = SimpleNamespace(streamed=False, train=SimpleNamespace(multi_label=False))
+    monkeypatch.setattr(splits, "load_corpus", lambda cfg, seed: reads.append(cfg) or read)
+    study = Study(cfg=None, raw={}, tune_dir=tmp_path, end=0.0, reserve=0.0, corpora={})
+    first = trials.corpus_for(study, trial_cfg(imdb, ngrams=1))
+    assert trials.corpus_for(study, trial_cfg(imdb, ngrams=3, vocab_size=500)) is first  # vectorizer settings only
+    trials.corpus_for(study, trial_cfg(imdb, validation_split=0.3))  # another split: read again
+    assert len(reads) == 2
+
+
+def test_multi_label_data_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "tags.csv"
+    path.write_text("text,label\n" + "".join(f"text {i},a|b\ntext {i}b,a\n" for i in range(20)), encoding="utf-8")
+    cfg = validate({"name": "t", "data": {"source": "csv", "path": str(path), "label_separator": "|"},
+                    "model": {"type": "nbsvm"}})
+    study = Study(cfg=None, raw={}, tune_dir=tmp_path, end=0.0, reserve=0.0, corpora={})
+    with pytest.raises(TextclfError, match="tune does not search multi-label data yet"):
+        trials.corpus_for(study, cfg)
+
+
+@pytest.mark.parametrize("can_win", [True, False])
+def test_a_trial_keeps_its_model_only_while_it_can_win_and_never_its_checkpoint(tmp_path, can_win):
+    (tmp_path / rundir.CHECKPOINT).parent.mkdir()
+    (tmp_path / rundir.CHECKPOINT).write_bytes(b"weights")
+    (tmp_path / rundir.MODEL_FILE).write_bytes(b"model")
+    (tmp_path / rundir.METRICS_FILE).write_text("{}")
+    trials.keep_what_can_win(tmp_path, can_win)
+    assert not (tmp_path / rundir.CHECKPOINT_DIR).exists() and (tmp_path / rundir.METRICS_FILE).is_file()
+    assert (tmp_path / rundir.MODEL_FILE).is_file() == can_win
+
+
+def test_an_outcome_keeps_each_folds_score_and_epoch_and_the_slowest_save():
+    outcome = trials.Outcome()
+    outcome.add({"val_accuracy": 0.8, "best_epoch": 3}, "val_accuracy", 1.5)
+    outcome.add({"val_accuracy": 0.7, "best_epoch": None}, "val_accuracy", 0.5)
+    assert (outcome.scores, outcome.best_epochs, outcome.finishing) == ([0.8, 0.7], [3], 1.5)
