@@ -47,4 +47,5 @@ def test_a_built_model_says_its_head_by_its_output_and_its_thresholds(width, thr
 
 def test_naive_bayes_ratio_columns_match_the_output_units():
     ratios = np.arange(6.0).reshape(3, 2)
-    assert Head(2).ratio_columns(ratios).shape == (3, 1) and Head(2, multi_label=True).ratio_columns(ratios).shape == (3, 2)
+    assert Head(2).ratio_columns(ratios).shape == (3, 1)
+    assert Head(2, multi_label=True).ratio_columns(ratios).shape == (3, 2)

@@ -1,7 +1,7 @@
 """A small multi-class corpus that textclf generates itself, for the README's worked example and the tests.
 
-    python -m textclf.examples topics.csv [--rows 800] [--seed 0]
-    python -m textclf.examples topics/ --layout directory
+    python -m textclf.data.examples topics.csv [--rows 800] [--seed 0]
+    python -m textclf.data.examples topics/ --layout directory
 
 Short "news" sentences in four topics (sports, technology, food, travel), in
 skewed shares (40/30/20/10 %), each with a few topic words among shared
