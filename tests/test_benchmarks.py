@@ -61,3 +61,17 @@ def test_goemotions_files_are_read_as_the_config_reads_them(tmp_path):
     read = splits.read_source(cfg.data).splits["train"]
     assert read.texts.tolist() == texts and read.labels.tolist() == labels.tolist()
     assert texts[0] == 'a "quoted" text' and labels[0].nonzero()[0].tolist() == [0, 27]
+
+
+def test_before_after_reports_each_trees_medians_and_the_ratio():
+    from benchmarks.before_after import table
+
+    runs = {side: [{"wall": wall, "epoch": 1.0, "accuracy": 0.9, "rss": 1000.0} for wall in walls]
+            for side, walls in (("before", [10.0, 12.0, 11.0]), ("after", [9.0, 10.0, 9.5]))}
+    medians = {side: {"wall": float(sorted(run["wall"] for run in done)[1]), "epoch": 1.0, "rss": 1000.0}
+               for side, done in runs.items()}
+    row = {"config": "nbsvm", "runs": runs, "medians": medians, "ratio": medians["after"]["wall"] / 11.0,
+           "commit": "abc1234", "measured": "2026-12-06 15:00 UTC"}
+    lines = table([row], "abc1234").splitlines()
+    assert lines[2].startswith("| nbsvm | before (abc1234) | 11.0 (10.0, 12.0, 11.0) | 1.00× |")
+    assert lines[3].startswith("| nbsvm | after (tree) | 9.5 (9.0, 10.0, 9.5) | **0.86×** |")
