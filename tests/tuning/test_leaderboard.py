@@ -52,3 +52,10 @@ def test_a_row_prints_its_trial_model_score_seconds_state_and_values(cut_short, 
     assert text.split()[:5] == ["trial", "7", "nbsvm", "val_accuracy", "0.8123"]
     assert "9.1 s" in text and f" {shown} " in text and text.endswith("learning_rate=0.01235 ngrams=2")
     assert leaderboard.final_training_seconds({**row, "folds": 3}) == pytest.approx(1.2 * 9.06 / 3)
+
+
+def test_only_trials_that_ran_to_their_end_count_as_done():
+    from textclf.tuning.leaderboard import done
+
+    rows = [{"trial": 0, "state": "fail"}, {"trial": 1, "state": "complete"}, {"trial": 2, "state": "pruned"}]
+    assert [row["trial"] for row in done(rows)] == [1, 2]

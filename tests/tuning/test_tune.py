@@ -252,3 +252,41 @@ def test_train_warns_when_the_model_only_learned_the_majority_class(tmp_path):
     assert len(warnings) == 1 and "no better than always predicting the largest class" in warnings[0]
 
 
+
+
+def test_a_data_mistake_ends_the_study_before_any_trial_in_one_line(tmp_path):
+    wrong = tmp_path / "wrongcol.csv"
+    wrong.write_text(write_csv(tmp_path / "ok.csv").read_text().replace("text,label", "sentence,label", 1))
+    started = time.monotonic()
+    result = runner.invoke(app, ["tune", str(wrong), "--budget", "20s", "--output-dir", str(tmp_path / "out")])
+    assert time.monotonic() - started < 5  # TensorFlow is already imported here: the read alone
+    assert result.exit_code == 2 and result.output.strip().splitlines() == [
+        f"error: {wrong} line 2: no column 'text' (columns: sentence, label); set data.text_column"]
+    assert not list((tmp_path / "out").glob("tune-*/trials"))  # no trial ran
+
+
+def test_a_changed_data_file_starts_a_new_study_and_keeps_the_old_one(tmp_path):
+    data = write_csv(tmp_path / "reviews.csv")
+    command = ["tune", str(data), "--trials", "1", "--budget", "2m", "--output-dir", str(tmp_path / "out"),
+               "--set", "train.epochs=1", "--set", "search.folds=1", "--set", "search.members=1"]
+    assert runner.invoke(app, command).exit_code == 0
+    first = tmp_path / "out" / "tune-reviews"
+    saved = (first / "tune.json").read_text()
+    write_csv(data, seed=1)  # other texts under the same name
+    again = runner.invoke(app, command)
+    assert again.exit_code == 0, again.output
+    assert f"{first} holds a study of other data" in again.stderr and "starting the study in" in again.stderr
+    assert (first / "tune.json").read_text() == saved  # the first study as it was
+    second = json.loads((tmp_path / "out" / "tune-reviews-2" / "tune.json").read_text())
+    assert [row["trial"] for row in second["trials"]] == [0]  # a study of its own, from its first trial
+    same = runner.invoke(app, [*command[:3], "2", *command[4:]])  # the same data again: that study goes on
+    assert "continuing the study in" in same.stderr and "tune-reviews-2" in same.stderr
+
+
+def test_a_study_run_again_draws_new_values_instead_of_replaying_its_own(tmp_path, data_csv):
+    space = {**SPACE, "first": []}
+    first = tuned(tmp_path, data_csv, search=space, trials=2)
+    again = tuned(tmp_path, data_csv, search=space, trials=4)
+    values = [json.dumps(row["values"], sort_keys=True) for row in again.leaderboard]
+    assert len(again.leaderboard) == 4 and len(set(values)) == 4, values
+    assert [row["values"] for row in first.leaderboard] == [row["values"] for row in again.leaderboard[:2]]

@@ -32,6 +32,11 @@ def rows_of(study) -> list[dict]:
     return rows
 
 
+def done(rows: list[dict]) -> list[dict]:
+    """The trials that ran to their end, complete or pruned: a failed trial is not one done."""
+    return [row for row in rows if row["state"] in ("complete", "pruned")]
+
+
 def candidates(rows: list[dict]) -> list[dict]:
     """The trials that may win: those complete on every fold. A trial the budget ended between folds is scored
     on the folds it finished, which are not the others' folds; it wins only when no trial finished them all."""

@@ -9,7 +9,10 @@ last saves still fit.
 from __future__ import annotations
 
 import contextlib
+import copy
 import fcntl
+import hashlib
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,8 +105,11 @@ def open_study(cfg: Config, tune_dir: Path):
     direction = "minimize" if cfg.search.metric == "val_loss" else "maximize"
     study = optuna.create_study(
         study_name="textclf", storage=storage, direction=direction, load_if_exists=True,
-        sampler=optuna.samplers.TPESampler(seed=cfg.seed, n_startup_trials=max(4, len(cfg.search.first))),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=cfg.search.prune_after - 1))
+    # Seeded by the trials already drawn: a study run again (after a kill, or for more trials) goes on drawing
+    # where it stopped, instead of replaying the first run's draws.
+    study.sampler = optuna.samplers.TPESampler(seed=cfg.seed + len(study.trials),
+                                               n_startup_trials=max(4, len(cfg.search.first)))
     if not study.trials:
         for first in cfg.search.first:
             model_type = first.get("model.type", cfg.model.type)
@@ -118,3 +124,42 @@ def open_study(cfg: Config, tune_dir: Path):
                 study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
             study.enqueue_trial(trial.params)
     return study
+
+
+def identity(raw: dict, fingerprint: str) -> dict:
+    """What makes a study the same study: the texts it reads (their fingerprint, wherever the files are) and
+    the config it searches from (less where it writes)."""
+    base = copy.deepcopy(raw)
+    base.pop("output_dir", None)
+    for key in ("path", "test_path"):
+        (base.get("data") or {}).pop(key, None)
+    described = json.dumps(base, sort_keys=True, default=str).encode()
+    return {"data_fingerprint": fingerprint, "config_sha256": hashlib.sha256(described).hexdigest()}
+
+
+def folder_for(cfg: Config, wanted: dict, state_file: str, echo) -> Path:
+    """``tune-<name>`` (or ``tune-<name>-N``) holding the study of the same data and config, to go on with;
+    else the first one free. A folder holding another study is left as it is, and the user told why."""
+    base = Path(cfg.output_dir) / f"tune-{cfg.name}"
+    for number in range(1, 10_000):
+        folder = base if number == 1 else base.with_name(f"{base.name}-{number}")
+        recorded = _recorded(folder, state_file)
+        if recorded is None or recorded == wanted:
+            if folder != base:
+                echo(f"{base} holds a study of other {_difference(_recorded(base, state_file), wanted)}; "
+                     f"{'continuing' if recorded else 'starting'} the study in {folder}")
+            return folder
+    raise TextclfError(f"output_dir: too many studies named tune-{cfg.name}")
+
+
+def _recorded(folder: Path, state_file: str) -> dict | None:
+    """The identity of the study in ``folder``; None where there is none yet (or one from before identities)."""
+    if not (folder / STUDY_FILE).is_file() or not (folder / state_file).is_file():
+        return None
+    return rundir.read_json(folder / state_file).get("study")
+
+
+def _difference(recorded: dict | None, wanted: dict) -> str:
+    if recorded and recorded.get("data_fingerprint") != wanted["data_fingerprint"]:
+        return "data (the texts or labels differ)"
+    return "settings (the config or its --set values differ)"

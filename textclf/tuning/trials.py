@@ -32,18 +32,28 @@ VECTORIZER_SETTINGS = {"split", "punctuation", "vocab_size", "maxlen", "padding"
                        "ngrams", "char_ngrams", "cache"}
 
 
+def corpus_key(cfg: Config) -> tuple:
+    """Trials whose data settings differ only in how texts become features read the same texts alike."""
+    return cfg.data.model_dump_json(exclude=VECTORIZER_SETTINGS), cfg.seed
+
+
+def read_corpus(cfg: Config):
+    """The texts a trial reads, split; refused here, in one line, where tune cannot search them."""
+    corpus = splits.load_corpus(cfg.data, cfg.seed)
+    if corpus.streamed:
+        raise TextclfError("data.stream: tune holds its data in memory (its trials share one read); "
+                           "tune on a sample of the rows, then train the winner with data.stream: true")
+    if corpus.train.multi_label:
+        raise TextclfError(f"{corpus.location}: tune does not search multi-label data yet; train a config "
+                           "such as configs/goemotions.yaml")
+    return corpus
+
+
 def corpus_for(study: Study, cfg: Config):
     """Trials that read the same data the same way share one read and split."""
-    key = (cfg.data.model_dump_json(exclude=VECTORIZER_SETTINGS), cfg.seed)
+    key = corpus_key(cfg)
     if key not in study.corpora:
-        corpus = splits.load_corpus(cfg.data, cfg.seed)
-        if corpus.streamed:
-            raise TextclfError("data.stream: tune holds its data in memory (its trials share one read); "
-                               "tune on a sample of the rows, then train the winner with data.stream: true")
-        if corpus.train.multi_label:
-            raise TextclfError(f"{corpus.location}: tune does not search multi-label data yet; train a config "
-                               "such as configs/goemotions.yaml")
-        study.corpora[key] = corpus
+        study.corpora[key] = read_corpus(cfg)
     return study.corpora[key]
 
 

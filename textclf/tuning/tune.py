@@ -22,10 +22,11 @@ from textclf.config import Config
 from textclf.errors import TextclfError
 from textclf.runs import rundir
 from textclf.tuning import space
-from textclf.tuning.leaderboard import candidates, line, rows_of, winner
-from textclf.tuning.study import Study, locked, open_study
+from textclf.tuning.leaderboard import candidates, done, line, rows_of, winner
+from textclf.tuning.study import Study, folder_for, locked, open_study
+from textclf.tuning.study import identity as study_identity
 from textclf.tuning.trial_callbacks import StopAtDeadline
-from textclf.tuning.trials import corpus_for, objective, train_trial
+from textclf.tuning.trials import corpus_for, corpus_key, objective, read_corpus, train_trial
 
 TUNE_FILE = "tune.json"
 
@@ -96,19 +97,27 @@ def _score_winner(best_run: Path) -> float:
 
 def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | None, command_line: str = "",
         echo=print) -> TuneResult:
-    """Tune ``cfg.search`` into ``<output_dir>/tune-<name>/``; continue the study if that folder holds one."""
-    tune_dir = Path(cfg.output_dir) / f"tune-{cfg.name}"
+    """Tune ``cfg.search`` into ``<output_dir>/tune-<name>/``; continue the study there if it searched the same
+    data with the same config, else start one in the next free ``tune-<name>-N``.
+
+    The data is read and checked once, before any trial: a mistake in it is the one line ``train`` gives.
+    """
     started = time.monotonic()
+    corpus = read_corpus(cfg)
+    identity = study_identity(raw, corpus.fingerprint)
+    tune_dir = folder_for(cfg, identity, TUNE_FILE, echo)
     with locked(tune_dir):
         spent = float(_state(tune_dir).get("spent_seconds", 0.0))
         study = open_study(cfg, tune_dir)
-        finished = len(rows_of(study))
+        finished = len(done(rows_of(study)))
         if finished:
             echo(f"continuing the study in {tune_dir}: {finished} trials done, {spent:.0f} s spent")
         context = Study.budgeted(cfg, raw, tune_dir, budget_seconds, spent, started)
+        context.corpora[corpus_key(cfg)] = corpus
 
         def record(study_, best: dict | None = None) -> None:
-            _save(tune_dir, cfg, budget_seconds, spent + time.monotonic() - started, study_, command_line, best)
+            _save(tune_dir, cfg, budget_seconds, spent + time.monotonic() - started, study_, command_line,
+                  {"study": identity, "best": best})
 
         _search(context, study, None if max_trials is None else max(0, max_trials - finished), record, echo)
         return _finish(context, study, record)
@@ -148,12 +157,12 @@ def _finish(context: Study, study, record) -> TuneResult:
 
 
 def _save(tune_dir: Path, cfg: Config, budget: float | None, spent: float, study, command_line: str,
-          best: dict | None = None) -> None:
+          extra: dict) -> None:
     """tune.json (the leaderboard, budget and winner) and the picture of score against trial and time."""
     from textclf.results.plots import tune_plot
 
     rows = rows_of(study)
     payload = {"command": command_line, "metric": cfg.search.metric, "seed": cfg.seed, "budget_seconds": budget,
-               "spent_seconds": round(spent, 1), "trials": rows, "best": best}
+               "spent_seconds": round(spent, 1), "trials": rows, **extra}
     rundir.write_json(tune_dir / TUNE_FILE, payload)
     tune_plot(rows, cfg.search.metric, tune_dir / "tune.png")
