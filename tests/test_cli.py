@@ -357,10 +357,11 @@ def test_four_topics_from_a_generated_csv_or_class_folders(tmp_path, layout):
             writer_ = csv_module.DictWriter(handle, ["text", "topic"])
             writer_.writeheader()
             writer_.writerows(r for r in rows if r["topic"] in ("sports", "travel"))
-        subset = invoke("evaluate", run_dir, "--data", two, "--split", "train")
+        subset = invoke("evaluate", run_dir, "--data", two)  # every row of it
         assert subset.exit_code == 0, subset.output
-        assert json.loads((run_dir / "evaluation" / "two_topics-train" / "metrics.json").read_text())[
-            "accuracy"] >= 0.9
+        report = json.loads((run_dir / "evaluation" / "data-two_topics" / "metrics.json").read_text())
+        assert report["accuracy"] >= 0.9 and report["rows_scored"] == len([r for r in rows if r["topic"] in
+                                                                            ("sports", "travel")])
         with open(two, "a", newline="", encoding="utf-8") as handle:
             csv_module.writer(handle).writerows([["a recipe for sourdough", "baking"]] * 5)
         assert_user_error(invoke("evaluate", run_dir, "--data", two), "'baking'", "not trained on")

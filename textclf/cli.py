@@ -156,9 +156,11 @@ ThresholdOpt = Annotated[Optional[float], typer.Option(
 @user_errors
 def evaluate(
     run_dir: RunDirArg = None,
-    data: Annotated[Optional[str], typer.Option("--data", help="Evaluate on this data instead.",
+    data: Annotated[Optional[str], typer.Option("--data", help="Score every row of this data instead.",
                                                 show_default=False)] = None,
-    split: Annotated[str, typer.Option("--split", help="test, validation or train.")] = "test",
+    split: Annotated[Optional[str], typer.Option(
+        "--split", help="test, validation or train: a split of the run's own data [default: test].",
+        show_default=False)] = None,
     errors: Annotated[int, typer.Option("--errors", min=0, help="How many confident mistakes to show.")] = 5,
     threshold: ThresholdOpt = None,
     outputs: OutputsOpt = Path("outputs"),
@@ -169,7 +171,8 @@ def evaluate(
 
     run = _run_dir(run_dir, outputs)
     report = evaluate.evaluate_run(run, data_path=data, split=split, errors=errors, threshold=threshold)
-    typer.echo(f"{run}  ({report['split']} split, {report['examples']:,} examples)")
+    scored = f"{report['split']} split" if report["split"] else f"every row of {report['data']}"
+    typer.echo(f"{run}  ({scored}: {report['rows_scored']:,} texts scored)")
     lines = show.multi_label_lines(report) if report.get("task") == "multi_label" else show.evaluation_lines(report)
     typer.echo("\n".join([*lines, report["folder"]]))
 

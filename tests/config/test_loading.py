@@ -39,3 +39,23 @@ def test_unknown_model_type_lists_valid_types(tmp_path):
 )
 def test_bad_values_name_the_field(tmp_path, text, field):
     assert error_of(tmp_path, text).split(": ")[1] == field
+
+
+def test_data_sets_the_source_its_path_names_so_shipped_configs_take_a_table(tmp_path):
+    from helpers import ROOT
+
+    table = tmp_path / "mr.csv"
+    table.write_text("text,label\na good film,pos\n", encoding="utf-8")
+    cfg = load_config(ROOT / "configs" / "lstm.yaml", data_path=str(table))
+    assert cfg.data.source == "csv" and cfg.data.path == str(table.resolve())
+    folders = tmp_path / "topics"
+    (folders / "sports").mkdir(parents=True)
+    assert load_config(ROOT / "configs" / "lstm.yaml", data_path=str(folders)).data.source == "directory"
+
+
+def test_a_path_of_another_kind_than_the_source_says_which_set_fixes_it(tmp_path):
+    table = tmp_path / "mr.csv"
+    table.write_text("text,label\na good film,pos\n", encoding="utf-8")
+    message = error_of(tmp_path, "name: x\nmodel: {type: lstm}\n", f"data.path={table}")
+    assert message.endswith("is a table (.csv, .tsv or .jsonl); --set data.source=csv (or pass the path with "
+                            "--data, which sets both)") and message.startswith("data.source: imdb, but data.path")

@@ -17,10 +17,13 @@ from pydantic import BaseModel, ValidationError
 from textclf import files
 from textclf.config import search_space
 from textclf.config.model_sections import MODEL_CONFIGS, RuleError
-from textclf.config.overrides import apply_override, assign
+from textclf.config.overrides import apply_override, assign, source_of
 from textclf.config.safe_yaml import quoted, read_yaml
 from textclf.config.schema import Config
 from textclf.errors import TextclfError
+
+SOURCE_KINDS = {"imdb": "the IMDB archive or its folder", "csv": "a table (.csv, .tsv or .jsonl)",
+                "directory": "a folder (of class folders)"}
 
 
 def _fields_at(loc: tuple, root: type[BaseModel] = Config) -> list[str]:
@@ -79,12 +82,18 @@ def load_config(
     data_path: str | None = None,
     output_dir: str | None = None,
 ) -> Config:
-    """Read, override and validate a config file: the only way configs enter textclf."""
+    """Read, override and validate a config file: the only way configs enter textclf.
+
+    ``--data`` sets ``data.path`` and the source its path names (``source_of``): a shipped IMDB config
+    trains on a table as it is.
+    """
     raw = read_yaml(Path(path))
     for assignment in overrides:
         apply_override(raw, assignment)
     if data_path is not None:
-        assign(raw, "data.path", str(Path(data_path).expanduser().resolve()), "--data")
+        location = Path(data_path).expanduser()
+        assign(raw, "data.path", str(location if files.is_pattern(data_path) else location.resolve()), "--data")
+        assign(raw, "data.source", source_of(location), "--data")
     if output_dir is not None:
         raw["output_dir"] = output_dir
     cfg = validate(raw, origin=str(path))
@@ -95,7 +104,19 @@ def load_config(
             files.matching(value, field)
         elif not Path(value).expanduser().exists():
             raise TextclfError(f"{field}: {value} does not exist")
+    _check_source_fits(cfg)
     return cfg
+
+
+def _check_source_fits(cfg: Config) -> None:
+    """A path of another kind than ``data.source`` reads (a table for IMDB, a folder for a table) is refused
+    now, saying which ``--set`` fixes it, rather than failing inside a reader with a stranger message."""
+    if cfg.data.path is None:
+        return
+    named = source_of(Path(cfg.data.path).expanduser())
+    if named != cfg.data.source and {named, cfg.data.source} != {"directory", "imdb"}:  # folders: either reads
+        raise TextclfError(f"data.source: {cfg.data.source}, but data.path {cfg.data.path} is {SOURCE_KINDS[named]}; "
+                           f"--set data.source={named} (or pass the path with --data, which sets both)")
 
 
 def to_yaml(cfg: Config) -> str:

@@ -7,6 +7,7 @@ number and ``--set model.lstm_units=[32,16]`` a list.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textclf.config.safe_yaml import parse_yaml, quoted
@@ -42,3 +43,19 @@ def apply_override(raw: dict[str, Any], assignment: str) -> None:
     except TextclfError as exc:
         raise TextclfError(f"{context}: value '{quoted(value_text)}' is not valid YAML ({exc})") from None
     assign(raw, key, value, context)
+
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
+
+
+def source_of(path: Path) -> str:
+    """The ``data.source`` a path names: the IMDB archive or its folder, a table (``.csv``, ``.tsv``,
+    ``.jsonl``, gzip-compressed or not; a glob of them), or else a folder of class folders."""
+    path = Path(path)
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith(TABLE_SUFFIXES):
+        return "csv"
+    if path.name.endswith((".tar.gz", ".tgz")) or (path / "train" / "pos").is_dir() or path.name == "aclImdb" \
+            or (path / "aclImdb").is_dir():
+        return "imdb"
+    return "directory" if path.is_dir() else "csv"

@@ -88,6 +88,12 @@ def streamed(cfg: DataConfig) -> bool:
     return bool(cfg.stream)
 
 
+def every_row(labeled: Labeled) -> Split:
+    """All of a source's texts as one split, whichever splits its files made (``evaluate --data``)."""
+    parts = list(labeled.splits.values())
+    return Split(np.concatenate([part.texts for part in parts]), np.concatenate([part.labels for part in parts]))
+
+
 def load_corpus(cfg: DataConfig, seed: int, share=None) -> Corpus:
     """Read the configured source and split it into train / validation / test.
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from textclf.config import source_of
 from textclf.data import splits
 from textclf.errors import TextclfError
 from textclf.model.head import Head
@@ -91,26 +92,43 @@ def _evaluate_single_label(model, chosen, corpus, names: list[str], errors: int,
     return report
 
 
-def evaluation_dir(run_dir: Path, split: str, data_path: str | None) -> Path:
-    """``evaluation/<split>/`` for the run's own data; ``evaluation/<data name>-<split>/`` for other data."""
-    return Path(run_dir) / rundir.EVALUATION_DIR / (split if data_path is None else f"{Path(data_path).stem}-{split}")
+def evaluation_dir(run_dir: Path, split: str | None, data_path: str | None) -> Path:
+    """``evaluation/<split>/`` for the run's own data; ``evaluation/data-<file name>/`` for other data."""
+    return Path(run_dir) / rundir.EVALUATION_DIR / (split if data_path is None else f"data-{Path(data_path).stem}")
 
 
-def evaluate_run(run_dir: Path, data_path: str | None = None, split: str = "test", errors: int = 5,
-                 threshold: float | None = None) -> dict:
-    """Evaluate ``run_dir``'s model on a split of its data; write ``evaluation/<split>/`` in the run."""
-    if split not in SPLITS:
-        raise TextclfError(f"--split: unknown split {split!r}; valid splits: {', '.join(SPLITS)}")
+def held_out(run_dir: Path, data_path: str | None, split: str | None):
+    """What is scored: a split of the run's own data (``--split``), or every row of another file (``--data``),
+    read as the run reads its data (columns, labels), from the source its path names. (split, its source)."""
     cfg = rundir.read_config(run_dir)
-    data_cfg = cfg.data if data_path is None else cfg.data.model_copy(update={"path": data_path})
-    model = loading.load_model(run_dir)
+    if data_path is not None:
+        if split is not None:
+            raise TextclfError("--split: only for the run's own data; with --data every row of the file is scored")
+        labeled = splits.read_source(cfg.data.model_copy(update={
+            "path": str(data_path), "test_path": None, "source": source_of(Path(data_path))}))
+        return splits.every_row(labeled), labeled
+    if (split or "test") not in SPLITS:
+        raise TextclfError(f"--split: unknown split {split!r}; valid splits: {', '.join(SPLITS)}")
+    try:
+        corpus = splits.load_corpus(cfg.data, cfg.seed)
+    except TextclfError as exc:
+        hint = "; to score other data, pass it with --data PATH" if "does not exist" in str(exc) else ""
+        raise TextclfError(f"{exc}{hint}") from None
+    return getattr(corpus, split or "test"), corpus
+
+
+def evaluate_run(run_dir: Path, data_path: str | None = None, split: str | None = None, errors: int = 5,
+                 threshold: float | None = None) -> dict:
+    """Evaluate ``run_dir``'s model on a split of its data (``test`` unless said), or on every row of
+    ``data_path``; write ``evaluation/<split>/`` (or ``evaluation/data-<name>/``) in the run."""
+    model = loading.load_model(run_dir)  # a file that is not a textclf model: said before any data is read
     names = loading.class_names(run_dir, model)
-    corpus = splits.load_corpus(data_cfg, cfg.seed)
-    chosen = getattr(corpus, split)
-    out = evaluation_dir(run_dir, split, data_path)
+    chosen, source = held_out(run_dir, data_path, split)
+    out = evaluation_dir(run_dir, split or "test", data_path)
     multi = chosen.multi_label or Head.of_model(model).multi_label
-    report = (_evaluate_multi_label if multi else _evaluate_single_label)(model, chosen, corpus, names, errors,
+    report = (_evaluate_multi_label if multi else _evaluate_single_label)(model, chosen, source, names, errors,
                                                                          threshold, out)
-    report.update(split=split, data=corpus.location, folder=str(out))
+    report.update(split=None if data_path else split or "test", data=source.location, folder=str(out),
+                  rows_scored=len(chosen))
     rundir.write_json(out / rundir.METRICS_FILE, report)
     return report

@@ -12,7 +12,7 @@ import re
 import statistics
 from pathlib import Path
 
-from textclf.config import Config, apply_override, read_yaml, validate
+from textclf.config import Config, apply_override, read_yaml, source_of, validate
 from textclf.config.search_space import SearchConfig, is_range
 from textclf.errors import TextclfError
 
@@ -96,12 +96,6 @@ def trial_values(trial, raw: dict, space: SearchConfig) -> dict:
     return values
 
 
-def _guess_source(path: Path) -> str:
-    if path.name.endswith((".tar.gz", ".tgz")) or (path / "train" / "pos").is_dir() or path.name == "aclImdb":
-        return "imdb"
-    return "directory" if path.is_dir() else "csv"
-
-
 def search_config(target: Path, overrides: list[str], output_dir: str | None) -> tuple[Config, dict]:
     """The validated config to tune and its raw mapping: a config with ``search:``, or data with the default space."""
     if not target.exists():
@@ -112,7 +106,7 @@ def search_config(target: Path, overrides: list[str], output_dir: str | None) ->
                            "pass a config with a search: section")
     raw = read_yaml(target if is_config else DEFAULT_SPACE)
     if not is_config:
-        raw.setdefault("data", {}).update(source=_guess_source(target), path=str(target.resolve()))
+        raw.setdefault("data", {}).update(source=source_of(target), path=str(target.resolve()))
         stem = re.sub(r"[^A-Za-z0-9_.-]", "-", target.name.split(".")[0]) or "data"
         raw["name"] = stem if stem[0].isalnum() else f"data{stem}"  # the study's folder: tune-<data file name>
     for assignment in overrides:
