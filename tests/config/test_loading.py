@@ -3,7 +3,7 @@
 import pytest
 from helpers import error_of
 
-from textclf.config import MODEL_CONFIGS
+from textclf.config import MODEL_CONFIGS, load_config
 
 
 def test_unknown_key_names_the_field_and_suggests(tmp_path):
