@@ -70,10 +70,11 @@ def train(request: Request, note: Callable[[str], None]) -> list[str]:
         if request.resume is not None and (taken := rundir.takeover_note(run_dir)):
             note(taken)
         metrics = _train_stoppably(cfg, run_dir, request.resume is not None, request.command_line)
-    from textclf.training.run_record import baseline_warning, headline
+    from textclf.training.run_record import baseline_warning, headline, missed_warning
 
-    if warning := baseline_warning(metrics, "test"):
-        note(warning)
+    for warning in (baseline_warning(metrics, "test"), missed_warning(metrics)):
+        if warning:
+            note(warning)
     return [headline(metrics), str(run_dir)]
 
 

@@ -21,3 +21,14 @@ def test_split_limit_and_seed(imdb_dir):
 def test_balanced_class_weights():
     weights = splits.class_weights(np.array([0, 0, 0, 1], dtype=np.int32), 3)
     assert weights == {0: 4 / 9, 1: 4 / 3, 2: 0.0}
+
+
+def test_a_class_of_a_handful_of_texts_lands_in_every_split(tmp_path):
+    rows = [(f"common text number {i}", "common") for i in range(495)] + [(f"rare text {i}", "rare") for i in range(5)]
+    path = tmp_path / "skewed.csv"
+    path.write_text("text,label\n" + "".join(f"{text},{label}\n" for text, label in rows), encoding="utf-8")
+    for seed in range(5):  # drawn from the whole, 5 of 500 often miss a split
+        corpus = splits.load_corpus(DataConfig(source="csv", path=str(path)), seed=seed)
+        for split in (corpus.train, corpus.validation, corpus.test):
+            assert (split.labels == corpus.class_names.index("rare")).sum() >= 1
+        assert len(corpus.test) == 100 and len(corpus.validation) == 80  # the fractions, class by class

@@ -44,3 +44,16 @@ def test_out_of_memory_names_the_settings_to_lower(data, streamed_hint):
     message = run_record.out_of_memory(cfg, kinds()["sequence"])
     assert "train.batch_size (128)" in message and "data.maxlen (200)" in message and "model.units (64)" in message
     assert ("data.stream: true" in message) == streamed_hint
+
+
+def test_classes_never_labelled_right_are_named_with_their_texts():
+    import numpy as np
+
+    outputs = np.array([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.1, 0.8, 0.1]])
+    labels = np.array([0, 1, 2, 2])
+    assert run_record.missed_classes(outputs, labels, ["a", "b", "rare"]) == [{"class": "rare", "texts": 2}]
+    assert run_record.missed_classes(outputs, np.array([0, 1, 1, 1]), ["a", "b", "rare"]) == []  # none to miss
+    warning = run_record.missed_warning({"missed_classes": {"validation": [{"class": "rare", "texts": 1}],
+                                                            "test": [{"class": "rare", "texts": 2}]}})
+    assert warning.startswith("warning:") and "'rare' on validation (1 text) and test (2 texts)" in warning
+    assert run_record.missed_warning({}) is None

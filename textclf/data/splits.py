@@ -41,9 +41,22 @@ def _balanced_head(split: Split, limit: int, rng: np.random.Generator) -> Split:
 
 
 def _divide(split: Split, fraction: float, rng: np.random.Generator) -> tuple[Split, Split]:
-    order = rng.permutation(len(split))
-    n_held = max(1, int(round(len(split) * fraction)))
-    held, kept = np.sort(order[:n_held]), np.sort(order[n_held:])
+    """(kept, held out): ``fraction`` of the texts held out at random; of each class, for one label per text.
+
+    Stratified, a class of a handful of texts still has some in each split (at least one held out from two
+    texts on, at least one kept): drawn from the whole, five texts of 5,000 could all land in one split.
+    """
+    if split.multi_label:
+        order = rng.permutation(len(split))
+        chosen = [order[:max(1, int(round(len(split) * fraction)))]]
+    else:
+        chosen = []
+        for label in np.unique(split.labels):
+            members = rng.permutation(np.flatnonzero(split.labels == label))
+            count = min(len(members) - 1, max(1 if len(members) > 1 else 0, int(round(len(members) * fraction))))
+            chosen.append(members[:count])
+    held = np.sort(np.concatenate(chosen)).astype(np.int64)
+    kept = np.setdiff1d(np.arange(len(split)), held)
     return Split(split.texts[kept], split.labels[kept]), Split(split.texts[held], split.labels[held])
 
 

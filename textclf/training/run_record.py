@@ -19,6 +19,7 @@ from textclf.config import Config
 from textclf.data import splits
 from textclf.errors import TextclfError
 from textclf.features import vocabulary_table
+from textclf.model.head import Head
 from textclf.runs import rundir
 from textclf.version import __version__
 
@@ -170,3 +171,27 @@ def headline(metrics: dict) -> str:
     if metrics.get("task") == "multi_label":
         return f"test micro-F1 {metrics['test_micro_f1']:.4f}, macro-F1 {metrics['test_macro_f1']:.4f} {after}"
     return f"test accuracy {metrics['test_accuracy']:.4f} {after}"
+
+
+def missed_classes(outputs: np.ndarray, labels: np.ndarray, names: list[str]) -> list[dict]:
+    """The classes a split holds but the model never labels right (recall 0), with how many texts they have."""
+    head = Head(len(names))
+    predicted = head.decide(head.probabilities(outputs))
+    labels = np.asarray(labels).astype(np.int64)
+    return [{"class": names[c], "texts": int((labels == c).sum())} for c in range(len(names))
+            if (labels == c).any() and not ((labels == c) & (predicted == c)).any()]
+
+
+def missed_warning(metrics: dict) -> str | None:
+    """One line naming the classes no text of which the model labels right, where it was checked."""
+    missed = metrics.get("missed_classes") or {}
+    counts: dict[str, list[str]] = {}
+    for split, classes in missed.items():
+        for entry in classes:
+            texts = f"{entry['texts']} text" + "s" * (entry["texts"] != 1)
+            counts.setdefault(entry["class"], []).append(f"{split} ({texts})")
+    if not counts:
+        return None
+    named = "; ".join(f"{name!r} on {' and '.join(where)}" for name, where in counts.items())
+    return (f"warning: the model labels no text of these classes right (recall 0): {named}; give them more "
+            "examples, or try train.class_weight: balanced")

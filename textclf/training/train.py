@@ -148,7 +148,19 @@ def _test(best, prepared: Prepared, cfg: Config, thresholds) -> dict:
     if thresholds is not None:
         outputs, labels = _outputs(best, dataset)
         test["multi_label"] = multi_label.scores(labels, outputs, thresholds, list(prepared.corpus.class_names))
+    elif not cfg.sharded:  # a worker's share alone cannot say which classes the whole split misses
+        test["missed"] = run_record.missed_classes(*_outputs(best, dataset), list(prepared.corpus.class_names))
     return test
+
+
+def _missed(best, prepared: Prepared, cfg: Config, test: dict | None) -> dict:
+    """The classes the best epoch never labels right, on validation and on test (one label per text)."""
+    if prepared.head.multi_label or cfg.sharded:
+        return {}
+    names = list(prepared.corpus.class_names)
+    missed = {"validation": run_record.missed_classes(*_outputs(best, prepared.val_ds), names),
+              "test": (test or {}).pop("missed", [])}
+    return {split: classes for split, classes in missed.items() if classes}
 
 
 def finalize(cfg: Config, run_dir: Path, prepared: Prepared, score_test: bool) -> TrainResult:
@@ -156,6 +168,7 @@ def finalize(cfg: Config, run_dir: Path, prepared: Prepared, score_test: bool) -
     best = load_safely(run_dir / rundir.CHECKPOINT)
     thresholds = _thresholds(best, prepared, cfg)
     test = _test(best, prepared, cfg, thresholds) if score_test else None  # a tuning trial never looks at test
+    missed = _missed(best, prepared, cfg, test)
     end_to_end = builders.end_to_end(prepared.vectorizer, best, cfg.data, prepared.kind, prepared.corpus.class_names,
                                    thresholds)
     write_then_rename(run_dir / rundir.MODEL_FILE, end_to_end.save, "final_save")
@@ -164,6 +177,8 @@ def finalize(cfg: Config, run_dir: Path, prepared: Prepared, score_test: bool) -
     best_epoch = history_marks(history, cfg.train.checkpoint_monitor, cfg.train.epochs).best_epoch
     metrics = run_record.final_metrics(best, test, history, best_epoch, prepared.corpus,
                                        prepared.vectorizer.vocabulary_size(), thresholds)
+    if missed:
+        metrics["missed_classes"] = missed
     rundir.write_json(run_dir / rundir.METRICS_FILE, metrics)
     history_plot([run_dir], run_dir / rundir.HISTORY_PLOT, finished=True)
     return TrainResult(metrics, end_to_end)
