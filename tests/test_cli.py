@@ -145,9 +145,6 @@ BAD_DATA = {
     "split with one class": (
         lambda tmp, tar: _broken_tree(tmp, lambda t: [f.unlink() for f in (t / "test" / "neg").iterdir()]),
         ["test split has no neg reviews"]),
-    "empty review": (
-        lambda tmp, tar: _broken_tree(tmp, lambda t: _write(t / "train" / "neg" / "3_1.txt", b"  \n")),
-        ["empty text", "train/neg/3_1.txt"]),
     "binary file": (
         lambda tmp, tar: _broken_tree(tmp, lambda t: _write(t / "train" / "pos" / "2_9.txt", b"\x00\x01PK")),
         ["train/pos/2_9.txt", "not text"]),
@@ -579,3 +576,15 @@ def test_dry_run_refuses_every_cross_field_mistake_train_refuses(tmp_path, case)
     assert_user_error(real, *words)
     assert dry.stderr.strip().splitlines()[-1] == real.stderr.strip().splitlines()[-1]
     assert not (tmp_path / "outputs").exists()  # refused before any run folder
+
+
+def test_empty_texts_are_skipped_with_one_warning_or_refused_when_asked(tmp_path):
+    tree = _broken_tree(tmp_path, lambda t: [_write(t / "train" / "neg" / f"{i}_1.txt", b"  \n") for i in (3, 4)])
+    config = tiny_config(tmp_path, tree, {"type": "dense_bow", "hidden_units": [4]}, train={"epochs": 1})
+    result = invoke("train", config)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if "empty text" in line]
+    assert warnings == [f"warning: {tree}: skipped 2 empty texts (train/neg/3_1.txt, train/neg/4_1.txt); "
+                        "data.empty_text: error refuses them"]
+    assert_user_error(invoke("train", config, "--set", "data.empty_text=error"), "empty text train/neg/3_1.txt",
+                      "data.empty_text: error")

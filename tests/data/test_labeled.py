@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from textclf.data.labeled import Collector, checked_text, sort_key, sorted_labels
+from textclf.data.labeled import Collector, EmptyTexts, checked_text, sort_key, sorted_labels
 from textclf.errors import TextclfError
 
 
@@ -13,10 +13,20 @@ def test_texts_come_in_the_order_of_their_leading_number_and_classes_in_numeric_
     assert sorted_labels(["10", "9", "-1"]) == ("-1", "9", "10") and sorted_labels(["b", "a", "10"]) == ("10", "a", "b")
 
 
-@pytest.mark.parametrize(("raw", "words"), [("   \n", "empty text line 4"), ("a\x00b", "line 4 is not text")])
-def test_an_empty_text_or_one_with_nul_bytes_is_refused_naming_where(raw, words):
-    with pytest.raises(TextclfError, match=words):
-        checked_text(raw, "d.csv", "line 4")
+def test_a_text_with_nul_bytes_is_refused_naming_where():
+    with pytest.raises(TextclfError, match="line 4 is not text"):
+        checked_text("a\x00b", "d.csv", "line 4")
+
+
+def test_empty_texts_are_counted_and_named_or_refused(capsys):
+    empty = EmptyTexts("d.csv")
+    assert [empty.keep(text, f"line {n}") for n, text in enumerate(["a", " ", "", "\n", "\t", "b"], 2)] == \
+        [True, False, False, False, False, True]
+    empty.warn()
+    assert capsys.readouterr().err == ("warning: d.csv: skipped 4 empty texts (line 3, line 4, line 5 …); "
+                                       "data.empty_text: error refuses them\n")
+    with pytest.raises(TextclfError, match="d.csv: empty text line 9"):
+        EmptyTexts("d.csv", "error").keep("  ", "line 9")
 
 
 def test_a_collector_gives_splits_of_arrays_with_labels_indexing_the_classes(capsys):

@@ -48,7 +48,6 @@ def test_a_separate_test_file_and_integer_labels_in_numeric_order(tmp_path):
 @pytest.mark.parametrize("content, match", [
     ("body,y\nhello,a\n", "no column 'text' \\(columns: body, y\\); set data.text_column"),
     ("text,label\nhello,\n", "line 2: empty label"),
-    ("text,label\n,a\nhi,b\n", "empty text line 2"),
     ("text,label\n", "no rows"),
     ("text,label\nhello,a\nworld,a\n", "only one class"),
 ])
@@ -145,7 +144,7 @@ def test_shard_and_gzip_mistakes_are_one_line_naming_the_file(tmp_path):
     write_rows(tmp_path / "part-0.csv", _sentiment_rows(6))
     (tmp_path / "part-1.csv").write_text("text,label\nfine,pos\n,neg\n", encoding="utf-8")
     with pytest.raises(TextclfError, match=r"empty text part-1.csv line 3"):
-        tables.read_table(str(tmp_path / "part-*.csv"), None, "text", "label")
+        tables.read_tables(str(tmp_path / "part-*.csv"), None, tables.TableFormat(empty_text="error"))
     table = "text,label\n" + "".join(f"review {i * 7919 % 10007},pos\n" for i in range(3000))
     (tmp_path / "cut.csv.gz").write_bytes(gzip.compress(table.encode())[:2000])  # cut off mid-stream
     with pytest.raises(TextclfError, match=r"cut.csv.gz: not a complete gzip file"):
@@ -156,3 +155,13 @@ def test_shard_and_gzip_mistakes_are_one_line_naming_the_file(tmp_path):
     (tmp_path / "notes.gz").write_bytes(gzip.compress(b"text,label\ngood,pos\n"))
     with pytest.raises(TextclfError, match=r"unsupported file type '.gz'"):
         tables.read_table(str(tmp_path / "notes.gz"), None, "text", "label")
+
+
+def test_rows_with_an_empty_text_are_left_out_and_counted(tmp_path, capsys):
+    path = tmp_path / "tweets.csv"
+    path.write_text("text,label\n,a\nhi,b\n  ,a\nthere,a\nyo,b\n", encoding="utf-8")
+    labeled = tables.read_table(str(path), None, "text", "label")
+    assert labeled.splits["train"].texts.tolist() == ["there", "hi", "yo"]
+    assert f"warning: {path}: skipped 2 empty texts (line 2, line 4)" in capsys.readouterr().err
+    with pytest.raises(TextclfError, match="empty text line 2"):
+        tables.read_tables(str(path), None, tables.TableFormat(empty_text="error"))

@@ -84,6 +84,8 @@ class DataConfig(Strict):
     char_ngrams: Union[tuple[Annotated[int, Field(ge=1, le=8)], Annotated[int, Field(ge=1, le=8)]],
                        Literal["auto"], None] = None
     validation_split: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
+    # a row whose text is empty once stripped: skip it (a warning counts them), or refuse the data (error)
+    empty_text: Literal["skip", "error"] = "skip"
     limit: PositiveInt | None = None
     # single_label: one label per text; multi_label: any number (label_separator, or a JSONL list);
     # auto: multi_label when some row holds several

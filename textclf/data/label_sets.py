@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from textclf.config import declares_multi_label
-from textclf.data.labeled import Collector, Labeled, Split, checked_text, sort_key, sorted_labels
+from textclf.data.labeled import Collector, EmptyTexts, Labeled, Split, checked_text, sort_key, sorted_labels
 from textclf.errors import TextclfError
 
 
@@ -71,13 +71,20 @@ class Rows:
     form: LabelFormat
     items: list[tuple[str, tuple[str, ...], str, str, tuple]] = field(default_factory=list)
     several: str | None = None  # where a row first holds several labels
+    empty_text: str = "skip"  # data.empty_text
+    empty: EmptyTexts | None = None
 
     def add(self, split: str, labels: tuple[str, ...], name: str, text: str, order: tuple) -> None:
+        self.empty = self.empty or EmptyTexts(self.origin, self.empty_text)
+        if not self.empty.keep(text, name):
+            return
         if len(labels) > 1 and self.several is None:
             self.several = f"{self.origin} {name}"
         self.items.append((split, labels, name, checked_text(text, self.origin, name), order))
 
     def result(self) -> Labeled:
+        if self.empty is not None:
+            self.empty.warn()
         if self.several is not None and self.form.task == "single_label":
             raise TextclfError(f"{self.several}: several labels, but data.task is single_label")
         if self.several is None and self.form.task != "multi_label":
@@ -118,14 +125,14 @@ class Rows:
         return Labeled(splits, tuple(names), self.origin)
 
 
-def from_class_folders(origin: str, items: list[tuple[str, str, str, bytes]]) -> Labeled:
+def from_class_folders(origin: str, items: list[tuple[str, str, str, bytes]], empty_text: str = "skip") -> Labeled:
     """Multi-label data from class folders: (split, label, "split/label/file.txt", bytes) of each file read;
     the files of one name in one split are one text (the first one's), with every folder's label."""
     texts: dict[tuple[str, str], tuple[list[str], bytes]] = {}
     for split, label, name, raw in items:
         labels, _ = texts.setdefault((split, name.rsplit("/", 1)[-1]), ([], raw))
         labels.append(label)
-    rows = Rows(origin, LabelFormat(task="multi_label"))
+    rows = Rows(origin, LabelFormat(task="multi_label"), empty_text=empty_text)
     for (split, file), (labels, raw) in texts.items():
         text = raw.decode("utf-8", errors="replace")
         rows.add(split, tuple(dict.fromkeys(labels)), f"{split}/{file}", text, order=sort_key(file))

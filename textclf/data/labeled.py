@@ -52,20 +52,48 @@ def sorted_labels(labels) -> tuple[str, ...]:
 
 
 def checked_text(raw: str, origin: str, name: str) -> str:
-    """A text as read, refused if it is empty or not text at all."""
-    if not raw.strip():
-        raise TextclfError(f"{origin}: empty text {name}")
+    """A text as read, refused if it is not text at all (empty texts: ``EmptyTexts``)."""
     if "\x00" in raw:
         raise TextclfError(f"{origin}: {name} is not text (it holds NUL bytes)")
     return raw
 
 
+class EmptyTexts:
+    """Texts that are empty once stripped (``data.empty_text``): skipped and counted, or refused.
+
+    Real data holds a few (TweetEval hate: 8 of 10,000 tweets); one such row should not refuse a whole file,
+    nor pass unnoticed: the reader warns once, naming how many and the first few.
+    """
+
+    SHOWN = 3
+
+    def __init__(self, origin: str, policy: str = "skip"):
+        self.origin, self.refuse, self.names, self.count = origin, policy == "error", [], 0
+
+    def keep(self, raw: str, name: str) -> bool:
+        if raw.strip():
+            return True
+        if self.refuse:
+            raise TextclfError(f"{self.origin}: empty text {name} (data.empty_text: error; skip leaves such rows out)")
+        self.count += 1
+        if len(self.names) < self.SHOWN:
+            self.names.append(name)
+        return False
+
+    def warn(self) -> None:
+        if self.count:
+            more = " …" if self.count > self.SHOWN else ""
+            print(f"warning: {self.origin}: skipped {self.count:,} empty text{'s' * (self.count != 1)} "
+                  f"({', '.join(self.names)}{more}); data.empty_text: error refuses them", file=sys.stderr)
+
+
 class Collector:
     """Gathers (split, label, name, text) and checks each text is real text."""
 
-    def __init__(self, origin: str, class_names: tuple[str, ...] | None = None):
+    def __init__(self, origin: str, class_names: tuple[str, ...] | None = None, empty_text: str = "skip"):
         self.origin = origin
         self.class_names = class_names
+        self.empty = EmptyTexts(origin, empty_text)
         self.items: dict[str, dict[str, list[tuple[tuple, str]]]] = {}
         self.undecodable = 0
         self.count = 0
@@ -78,11 +106,14 @@ class Collector:
             except UnicodeDecodeError:
                 raw = raw.decode("utf-8", errors="replace")
                 self.undecodable += 1
+        if not self.empty.keep(raw, name):
+            return
         raw = checked_text(raw, self.origin, name)
         self.items.setdefault(split, {}).setdefault(label, []).append((order or sort_key(name), raw))
         self.count += 1
 
     def result(self) -> Labeled:
+        self.empty.warn()
         if self.undecodable:
             print(f"warning: {self.undecodable} files in {self.origin} are not valid UTF-8; "
                   "undecodable bytes were replaced", file=sys.stderr)

@@ -34,8 +34,8 @@ def _require_both_imdb_classes(collector: Collector) -> None:
             )
 
 
-def _read_imdb_tar(path: Path) -> Labeled:
-    collector = Collector(str(path), IMDB_CLASSES)
+def _read_imdb_tar(path: Path, empty_text: str) -> Labeled:
+    collector = Collector(str(path), IMDB_CLASSES, empty_text)
     progress = Progress(f"reading {path.name}", total=path.stat().st_size, unit="bytes")
     try:
         with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r:*") as archive:
@@ -53,9 +53,9 @@ def _read_imdb_tar(path: Path) -> Labeled:
     return collector.result()
 
 
-def _read_imdb_dir(path: Path) -> Labeled:
+def _read_imdb_dir(path: Path, empty_text: str) -> Labeled:
     root = path / "aclImdb" if (path / "aclImdb").is_dir() else path
-    collector = Collector(str(path), IMDB_CLASSES)
+    collector = Collector(str(path), IMDB_CLASSES, empty_text)
     for split in ("train", "test"):
         for label in IMDB_CLASSES:
             if not (root / split / label).is_dir():
@@ -102,13 +102,14 @@ def existing(path: str | None, field: str = "data.path", want: str = "file or fo
     return files.checked(path, field, want)
 
 
-def read_imdb(path: str | None) -> Labeled:
+def read_imdb(path: str | None, empty_text: str = "skip") -> Labeled:
     """IMDB's labeled reviews from a folder or archive (the official archive is downloaded when no path)."""
     location = existing(str(_imdb_archive(path)))
-    return _read_imdb_dir(location) if location.is_dir() else _read_imdb_tar(location)
+    return _read_imdb_dir(location, empty_text) if location.is_dir() else _read_imdb_tar(location, empty_text)
 
 
-def read_class_directory(path: str | None, test_path: str | None, task: str = "auto") -> Labeled:
+def read_class_directory(path: str | None, test_path: str | None, task: str = "auto",
+                         empty_text: str = "skip") -> Labeled:
     """One subfolder of ``.txt`` files per class; ``train/`` and ``test/`` subfolders are optional.
 
     The layout ``keras.utils.text_dataset_from_directory`` reads; classes in
@@ -136,8 +137,8 @@ def read_class_directory(path: str | None, test_path: str | None, task: str = "a
     if task == "multi_label" or (task == "auto" and shared):  # one file, by name and text, in several folders
         from textclf.data.label_sets import from_class_folders
 
-        return from_class_folders(str(location), read.items)
-    collector = Collector(str(location), classes)
+        return from_class_folders(str(location), read.items, empty_text)
+    collector = Collector(str(location), classes, empty_text)
     for item in read.items:
         collector.add(*item)
     return collector.result()

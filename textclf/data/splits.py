@@ -89,10 +89,10 @@ def fingerprint(splits: dict[str, Split]) -> str:
 def read_source(cfg: DataConfig) -> Labeled:
     """The configured source's labeled texts."""
     if cfg.source == "imdb":  # (test_path: the schema refuses it for imdb)
-        return sources.read_imdb(cfg.path)
+        return sources.read_imdb(cfg.path, cfg.empty_text)
     if cfg.source == "csv":
         return tables.read_tables(cfg.path, cfg.test_path, tables.table_format(cfg))
-    return sources.read_class_directory(cfg.path, cfg.test_path, cfg.task)
+    return sources.read_class_directory(cfg.path, cfg.test_path, cfg.task, cfg.empty_text)
 
 
 def streamed(cfg: DataConfig) -> bool:

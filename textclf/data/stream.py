@@ -24,7 +24,7 @@ import numpy as np
 
 from textclf.config import DataConfig
 from textclf.data import tables
-from textclf.data.labeled import Split, checked_text, sorted_labels
+from textclf.data.labeled import EmptyTexts, Split, checked_text, sorted_labels
 from textclf.errors import TextclfError
 from textclf.progress import Progress
 
@@ -56,9 +56,11 @@ def split_of(text: str, seed: int, cfg: DataConfig, from_test_file: bool) -> str
     return "validation" if share < cfg.validation_split else "train"
 
 
-def _labeled_rows(cfg: DataConfig, share: Share | None = None):
-    """(from a test file, text, label) of every row of the data's files (a worker's: its share), in order."""
+def _labeled_rows(cfg: DataConfig, share: Share | None = None, empty: EmptyTexts | None = None):
+    """(from a test file, text, label) of every row of the data's files (a worker's: its share), in order;
+    rows with an empty text are left out (``empty`` counts them, for the scan's warning) or refused."""
     form = tables.table_format(cfg)
+    empty = empty or EmptyTexts(str(cfg.path), cfg.empty_text)
     for split, paths in tables.split_files(cfg.path, cfg.test_path):
         if share is not None:
             paths = share.files(paths, "data.test_path" if split == "test" else "data.path")
@@ -68,8 +70,9 @@ def _labeled_rows(cfg: DataConfig, share: Share | None = None):
                 if len(labels) != 1:
                     raise TextclfError(f"{path} line {number}: " + ("empty label" if not labels else
                                        "several labels; data.stream reads single-label data only"))
-                text = checked_text(str(record[form.text_column] or ""), str(path), f"line {number}")
-                yield split == "test", text, labels[0]
+                text = str(record[form.text_column] or "")
+                if empty.keep(text, f"{path.name} line {number}"):
+                    yield split == "test", checked_text(text, str(path), f"line {number}"), labels[0]
 
 
 @dataclass
@@ -188,7 +191,8 @@ def _read_once(cfg: DataConfig, seed: int, share: Share | None) -> tuple[dict[st
     labels: dict[str, list[str]] = {name: [] for name in SPLITS}
     sample, digest = _Reservoir(cfg.vocabulary_sample, seed), hashlib.sha256()
     progress = Progress(f"scanning {Path(cfg.path).name}", unit="rows")
-    for count, (test, text, label) in enumerate(_labeled_rows(cfg, share)):
+    empty = EmptyTexts(str(cfg.path), cfg.empty_text)
+    for count, (test, text, label) in enumerate(_labeled_rows(cfg, share, empty)):
         name = split_of(text, seed, cfg, test)
         if cfg.limit is not None and len(labels[name]) >= cfg.limit:
             continue
@@ -199,6 +203,7 @@ def _read_once(cfg: DataConfig, seed: int, share: Share | None) -> tuple[dict[st
         progress.update(count + 1)
     progress.done(", ".join(f"{len(found):,} {name}" for name, found in labels.items()),
                   count=sum(map(len, labels.values())))
+    empty.warn()
     return labels, sample.items, digest.hexdigest()
 
 

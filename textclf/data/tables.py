@@ -112,13 +112,14 @@ class TableFormat:
     label_column: str = "label"
     columns: list[str] | None = None  # the column names of a file without a header line
     labels: LabelFormat = LabelFormat()  # noqa: RUF009  frozen: one shared default is safe
+    empty_text: str = "skip"  # data.empty_text: rows whose text is empty once stripped
 
 
 def table_format(cfg) -> TableFormat:
     """The table format a ``DataConfig`` describes."""
     names = None if cfg.label_names is None else tuple(cfg.label_names)
     return TableFormat(cfg.text_column, cfg.label_column, cfg.columns,
-                       LabelFormat(cfg.task, cfg.label_separator, names))
+                       LabelFormat(cfg.task, cfg.label_separator, names), cfg.empty_text)
 
 
 def checked_rows(path: Path, form: TableFormat):
@@ -178,7 +179,7 @@ def read_table(path: str | None, test_path: str | None, text_column: str = "text
 
 def read_tables(path: str | None, test_path: str | None, form: TableFormat) -> Labeled:
     """``read_table`` with its format in one piece (``table_format``)."""
-    rows = Rows(str(Path(path).expanduser()) if path else "data.path", form.labels)
+    rows = Rows(str(Path(path).expanduser()) if path else "data.path", form.labels, empty_text=form.empty_text)
     for split, shards in split_files(path, test_path):
         count = 0
         for location in shards:
