@@ -93,3 +93,15 @@ def test_resume_refuses_a_live_run_and_different_data(tmp_path, imdb_dir):
     (run / "run.json").write_text(json.dumps({**info, "status": "failed"}))
     other = write_imdb_tree(tmp_path / "other", per_class=10, seed=5)
     assert_user_error(invoke("train", "--resume", run, "--data", other), "data differs", str(run))
+
+
+def test_predict_labels_each_row_of_a_table_not_its_raw_lines(trained_run, tmp_path):
+    from textclf import launch
+
+    table = tmp_path / "reviews.csv"
+    table.write_text('text,label\n"Superb, moving, loved it",pos\n"Awful, dull waste",neg\n', encoding="utf-8")
+    request = launch.PredictRequest((str(trained_run),), file=str(table))
+    results = list(launch.predict(request, note=lambda line: None))
+    assert [result.text for result in results] == ["Superb, moving, loved it", "Awful, dull waste"]
+    other = launch.PredictRequest((str(trained_run),), file=str(table), text_column="label")
+    assert [result.text for result in launch.predict(other, note=lambda line: None)] == ["pos", "neg"]

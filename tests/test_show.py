@@ -44,3 +44,20 @@ def test_an_evaluation_report_lists_each_class_the_confusion_table_and_the_sures
     assert lines[2].split()[-1] == "2" and lines[4].split()[-1] == "0.3333"  # averages have no support column
     assert lines[-1] == "  wrong 0.900 neg (true pos): " + "x" * 100
     assert show.confusion_table([[2, 0], [1, 1]], ["neg", "pos"]) == lines[6:-1]
+
+
+def test_a_table_given_to_predict_is_read_a_row_at_a_time_through_its_text_column(tmp_path):
+    import pytest
+
+    from textclf.errors import TextclfError
+
+    table = tmp_path / "new.csv"
+    table.write_text('id,review,label\n1,"Great, really great",pos\n2,"line one\nline two",neg\n3,,neg\n',
+                     encoding="utf-8")
+    assert list(show.text_source(["given"], str(table), "review")) == ["given", "Great, really great",
+                                                                        "line one\nline two", ""]
+    with pytest.raises(TextclfError, match="no column 'text' .*; choose one with --text-column"):
+        list(show.text_source([], str(table), "text"))
+    plain = tmp_path / "new.txt"
+    plain.write_text("id,review\nsecond line\n", encoding="utf-8")
+    assert list(show.text_source([], str(plain), "review")) == ["id,review", "second line"]  # a line each

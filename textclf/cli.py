@@ -207,7 +207,11 @@ def predict(
     args: Annotated[Optional[list[str]], typer.Argument(help="[RUN_DIR] TEXT ...", show_default=False)] = None,
     text: Annotated[Optional[list[str]], typer.Option(
         "--text", help="A text to label, even one that looks like a folder (repeatable).")] = None,
-    file: Annotated[Optional[str], typer.Option("--file", help="One text per line; '-' for stdin.")] = None,
+    file: Annotated[Optional[str], typer.Option(
+        "--file", help="One text per line ('-' for stdin); a .csv, .tsv or .jsonl table: a text per row.")] = None,
+    text_column: Annotated[Optional[str], typer.Option(
+        "--text-column", help="A table's column of texts [default: the run's data.text_column].",
+        show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
     top_k: Annotated[int, typer.Option("--top-k", min=1, help="Labels shown per text.")] = 1,
     threshold: ThresholdOpt = None,
@@ -218,7 +222,8 @@ def predict(
     """Label raw texts with a run's model (the newest run when RUN_DIR is left out)."""
     from textclf import launch
 
-    request = launch.PredictRequest(tuple(args or ()), tuple(text or ()), file, top_k, threshold, batch_size, outputs)
+    request = launch.PredictRequest(tuple(args or ()), tuple(text or ()), file, top_k, threshold, batch_size, outputs,
+                                    text_column)
     for result in launch.predict(request, note=lambda line: typer.echo(line, err=True)):
         typer.echo(show.json_line(show.prediction_record(result)) if as_json else show.prediction_line(result))
 

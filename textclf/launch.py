@@ -168,6 +168,7 @@ class PredictRequest:
     threshold: float | None = None
     batch_size: int = EVALUATION_BATCH
     outputs: Path = Path("outputs")  # where the newest run is looked for
+    text_column: str | None = None  # a table's column of texts; None: the run's own data.text_column
 
 
 def predict(request: PredictRequest, note: Callable[[str], None]) -> Iterator:
@@ -194,7 +195,8 @@ def predict(request: PredictRequest, note: Callable[[str], None]) -> Iterator:
 
     model = loading.load_model(run)
     names, thresholds = loading.class_names(run, model), loading.thresholds_of(model)
-    for chunk in prediction.chunks(show.text_source(texts, request.file), 8 * request.batch_size):
+    column = request.text_column or rundir.read_config(run).data.text_column
+    for chunk in prediction.chunks(show.text_source(texts, request.file, column), 8 * request.batch_size):
         probabilities = prediction.predict_texts(model, chunk, batch_size=request.batch_size)
         yield from prediction.label_predictions(chunk, probabilities, names, request.top_k, request.threshold,
                                                 thresholds)

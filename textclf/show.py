@@ -11,6 +11,8 @@ import sys
 
 import typer
 
+from textclf import files
+from textclf.data import tables
 from textclf.errors import TextclfError
 
 
@@ -62,13 +64,17 @@ def json_line(record: dict) -> str:
     return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def text_source(texts: list[str], file: str | None):
-    """The texts given, then one text per line of ``file`` ('-' is stdin), read lazily, as UTF-8.
+def text_source(texts: list[str], file: str | None, text_column: str = "text"):
+    """The texts given, then one text per line of ``file`` ('-' is stdin), read lazily, as UTF-8; a table
+    (``.csv``, ``.tsv``, ``.jsonl``) gives the texts of its ``text_column``, a row each.
 
     Undecodable bytes are replaced and counted, the same for a file and for stdin.
     """
     yield from texts
     if file is None:
+        return
+    if file != "-" and tables.is_table(file):
+        yield from tables.column_texts(files.checked(file, "--file", "file"), text_column)
         return
     if file == "-":
         stream = getattr(sys.stdin, "buffer", None)

@@ -185,3 +185,18 @@ def read_tables(path: str | None, test_path: str | None, form: TableFormat) -> L
         for location in shards:
             count += _read_table_into(rows, split, location, form, count, len(shards) > 1)
     return rows.result()
+
+
+def is_table(path: str | Path) -> bool:
+    """Whether a file name says table (``.csv``, ``.tsv``, ``.jsonl``, gzip-compressed or not)."""
+    return Path(str(path).lower().removesuffix(".gz")).suffix in (*TABLE_DELIMITERS, ".jsonl")
+
+
+def column_texts(path: Path, column: str, option: str = "--text-column"):
+    """Each row's ``column`` of a table file, in order (an empty cell: an empty text), for labelling."""
+    for number, record in _rows(Path(path)):
+        if column not in record:
+            raise TextclfError(f"{path} line {number}: no column {column!r} (columns: "
+                               f"{', '.join(map(str, record))}); choose one with {option}")
+        value = record[column]
+        yield "" if value is None else str(value)
