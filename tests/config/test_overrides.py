@@ -22,3 +22,12 @@ def test_overrides_are_parsed_as_yaml_and_validated(tmp_path, monkeypatch):
 def test_malformed_overrides_are_rejected(assignment):
     with pytest.raises(TextclfError, match="--set"):
         apply_override({"name": "x"}, assignment)
+
+
+@pytest.mark.parametrize("mark", ["|", ";", ",", ">", "#"])
+def test_a_single_punctuation_mark_is_that_mark_not_yaml_syntax(mark):
+    raw = {}
+    apply_override(raw, f"data.label_separator={mark}")
+    assert raw == {"data": {"label_separator": mark}}
+    apply_override(raw, "data.test_path=~")
+    assert raw["data"]["test_path"] is None  # YAML's null stays null

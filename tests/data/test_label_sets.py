@@ -103,3 +103,24 @@ def test_through_the_command_line_a_bad_label_field_is_one_line_and_exit_2(tmp_p
     assert errors == [f"error: data.label_separator: '|' splits no label of {tmp_path / 't.csv'}; is it the "
                       "separator the labels are written with?"]
     assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").iterdir())
+
+
+def test_labels_joined_by_a_separator_are_pointed_out_when_none_is_set(tmp_path, capsys):
+    path = tmp_path / "tickets.csv"
+    path.write_text("text,label\nslow app,billing|bug\ncrash,bug\nrefund,billing|refund\nlate,billing|bug\n",
+                    encoding="utf-8")
+    labeled = tables.read_table(str(path), None)
+    assert "billing|bug" in labeled.class_names  # read as asked: one label per field
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning")]
+    assert warnings == [f"warning: {path}: 2 of 3 labels hold '|' (e.g. 'billing|bug'); if they are several labels "
+                        "per text, set data.label_separator: '|'"]
+    separated = tables.read_table(str(path), None, labels=LabelFormat(separator="|"))
+    assert separated.class_names == ("billing", "bug", "refund") and "warning" not in capsys.readouterr().err
+
+
+def test_an_empty_label_says_multi_label_data_may_have_none(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("text,label\na text,\n", encoding="utf-8")
+    with pytest.raises(TextclfError, match="line 2: empty label in column 'label'; a row may hold no label only "
+                                           r"in multi-label data \(data.task: multi_label"):
+        tables.read_table(str(path), None)

@@ -33,11 +33,19 @@ def apply_value(raw: dict[str, Any], dotted_key: str, value: Any) -> None:
 
 
 def apply_override(raw: dict[str, Any], assignment: str) -> None:
-    """Apply one ``--set section.key=value`` to the raw mapping (value parsed as YAML)."""
+    """Apply one ``--set section.key=value`` to the raw mapping (value parsed as YAML).
+
+    A value of one punctuation mark is that mark: YAML reads ``|`` and ``>`` as empty block texts and ``#``
+    as a comment, but ``--set data.label_separator=|`` means the bar (``~`` stays YAML's null).
+    """
     key, sep, value_text = assignment.partition("=")
     context = f"--set '{assignment}'"
     if not sep or not key.strip():
         raise TextclfError(f"{context}: expected KEY=VALUE, e.g. train.epochs=3")
+    mark = value_text.strip()
+    if len(mark) == 1 and not mark.isalnum() and mark != "~":
+        assign(raw, key, mark, context)
+        return
     try:
         value = parse_yaml(value_text)
     except TextclfError as exc:

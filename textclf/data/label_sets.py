@@ -20,6 +20,8 @@ from textclf.config import declares_multi_label
 from textclf.data.labeled import Collector, EmptyTexts, Labeled, Split, checked_text, sort_key, sorted_labels
 from textclf.errors import TextclfError
 
+NO_LABEL = "; a row may hold no label only in multi-label data (data.task: multi_label, or data.label_separator)"
+
 
 @dataclass(frozen=True)
 class LabelFormat:
@@ -95,10 +97,11 @@ class Rows:
         return self._multi()
 
     def _single(self) -> Labeled:
+        _hint_separator(self.origin, {labels[0] for _, labels, *_ in self.items if labels})
         collector = Collector(self.origin, self.form.names)
         for split, labels, name, text, order in self.items:
             if not labels:
-                raise TextclfError(f"{self.origin} {name}: empty label")
+                raise TextclfError(f"{self.origin} {name}: empty label{NO_LABEL}")
             collector.add(split, labels[0], name, text, order=order)
         return collector.result()
 
@@ -144,3 +147,17 @@ def summary(labels: np.ndarray) -> str:
     held = labels.sum(axis=1)
     return (f"multi-label: {labels.shape[1]} labels, {held.mean():.2f} per training text "
             f"({int((held == 0).sum()):,} without any)")
+
+
+SEPARATORS = "|;,"  # what joins several labels in one field, where a table holds them so
+
+
+def _hint_separator(origin: str, labels: set[str]) -> None:
+    """Say so when most labels of a single-label table hold one separator ("billing|bug"): several labels
+    per text, read as classes of their own, until ``data.label_separator`` says how they are joined."""
+    for mark in SEPARATORS:
+        joined = sorted(label for label in labels if mark in label)
+        if len(joined) >= 2 and len(joined) > len(labels) / 2:
+            print(f"warning: {origin}: {len(joined)} of {len(labels)} labels hold {mark!r} (e.g. {joined[0]!r}); "
+                  f"if they are several labels per text, set data.label_separator: {mark!r}", file=sys.stderr)
+            return

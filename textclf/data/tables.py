@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textclf import files
-from textclf.data.label_sets import LabelFormat, Rows
+from textclf.data.label_sets import NO_LABEL, LabelFormat, Rows
 from textclf.data.labeled import Labeled
 from textclf.data.sources import existing
 from textclf.errors import TextclfError
@@ -145,7 +145,7 @@ def _read_table_into(rows: Rows, split: str, path: Path, form: TableFormat, firs
         value = record[form.label_column]
         labels = form.labels.parse(value, f"{path} line {number}", form.label_column)
         if not labels and not form.labels.sets:
-            raise TextclfError(f"{path} line {number}: empty label in column {form.label_column!r}")
+            raise TextclfError(f"{path} line {number}: empty label in column {form.label_column!r}{NO_LABEL}")
         name = f"{path.name} line {number}" if shard else f"line {number}"
         rows.add(split, labels, name, str(record[form.text_column] or ""), order=(first_row + count,))
         count += 1
