@@ -74,3 +74,34 @@ print(code, round(time.monotonic() - started))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["-9", "0"]  # killed, not waited for
+
+
+ORPHAN = """
+import os, signal, sys
+from textclf.data import read_ahead
+from textclf.config import DataConfig
+ahead = read_ahead.start(DataConfig(source="csv", path=sys.argv[1]), 3)
+print(ahead._process.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # killed outright while the child reads (its answer fills the pipe)
+"""
+
+
+def test_the_reader_dies_with_its_parent_instead_of_holding_the_run(tmp_path):
+    import os
+    import time
+
+    path = tmp_path / "big.csv"  # a corpus larger than a pipe holds: an orphan would block on it forever
+    path.write_text("text,label\n" + "".join(f"{'word ' * 40}{i},{'pos' if i % 2 else 'neg'}\n"
+                                             for i in range(4000)), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", ORPHAN, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == -9
+    child = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(child, 9)
+    raise AssertionError(f"the reader {child} outlived its parent")

@@ -11,13 +11,17 @@ errors come back as they are, so a bad file is the same one-line error.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
+import os
 import signal
 import traceback
 from collections.abc import Iterator
 
 from textclf.config import DataConfig
 from textclf.data import splits
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 class ReadAhead:
@@ -26,7 +30,7 @@ class ReadAhead:
     def __init__(self, cfg: DataConfig, seed: int):
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_read, args=(cfg, seed, send), daemon=True,
+        self._process = context.Process(target=_read, args=(cfg, seed, send, os.getpid()), daemon=True,
                                          name="textclf-read-ahead")
         self._process.start()
         send.close()
@@ -54,7 +58,20 @@ class ReadAhead:
         return self._process.exitcode
 
 
-def _read(cfg: DataConfig, seed: int, send) -> None:
+def _die_with(parent: int) -> None:
+    """Be killed when the parent dies, however it dies (Linux's parent-death signal). The child holds what the
+    fork gave it, the run folder's lock among them: orphaned, blocked on a pipe nobody reads, it would keep
+    the run locked, and every ``--resume`` refused, until killed by hand."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent's close() still stops the child
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+
+def _read(cfg: DataConfig, seed: int, send, parent: int) -> None:
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops this child
     try:
         payload = (True, splits.load_corpus(cfg, seed))
