@@ -173,3 +173,24 @@ def test_cached_training_blocks_hand_every_row_once_an_epoch_in_a_new_order(tmp_
                for row, label in zip(ids.numpy(), labels.numpy(), strict=True)] for _ in range(2)]
     assert len(epochs[0]) == len(corpus.train) and sorted(epochs[0]) == sorted(epochs[1])  # every row once
     assert epochs[0] != epochs[1]  # reshuffled: blocks in another order, rows within them too
+
+
+def test_a_cache_that_cannot_be_written_is_trained_without_in_one_line(tmp_path, imdb_dir, capsys):
+    (tmp_path / "outputs").mkdir()
+    (tmp_path / "outputs" / ".cache").write_text("a file where the cache's folder would go")
+    metrics, said = _train(tmp_path, imdb_dir, capsys)
+    warnings = [line for line in said.splitlines() if "data.cache" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: data.cache: cannot write") and \
+        warnings[0].endswith("training without the cache")
+    assert "test_accuracy" in metrics
+
+
+def test_a_vocabulary_file_of_random_bytes_is_damage_and_the_run_vectorizes_again(tmp_path, imdb_dir, capsys):
+    first, _ = _train(tmp_path, imdb_dir, capsys)
+    (folder,) = (tmp_path / "outputs" / FOLDER).iterdir()
+    (folder / "vocabulary.txt").write_bytes(bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8)))
+    again, said = _train(tmp_path, imdb_dir, capsys)
+    assert f"warning: data.cache: {folder} is damaged; vectorizing again" in said and "learning the vocabulary" in said
+    assert again == first
+    third, said = _train(tmp_path, imdb_dir, capsys)  # the damaged entry was written anew
+    assert "reused" in said and third == first

@@ -66,17 +66,19 @@ class FeatureCache:
         """Set ``vectorizer``'s vocabulary and return the cached splits' features; None where there are none."""
         if not self.complete():
             return None
+        from textclf.features import vocabulary_table
+
         try:
             meta = json.loads((self.folder / "meta.json").read_text(encoding="utf-8"))
             terms = (self.folder / "vocabulary.txt").read_bytes().split(b"\n")
             idf = np.load(self.folder / "idf.npy") if (self.folder / "idf.npy").is_file() else None
             splits = {name: self._features(name, meta) for name in ("train", "validation", "test")
                       if (self.folder / f"{name}.npz").is_file()}
-        except (OSError, ValueError, KeyError):  # unreadable: vectorize again, as if there were no folder
+            vocabulary_table.restore_vocabulary(vectorizer, terms, meta["specials"], idf)
+        except (OSError, ValueError, KeyError, IndexError, TypeError):  # damaged (bytes that are no text too)
+            print(f"warning: data.cache: {self.folder} is damaged; vectorizing again", flush=True)
+            shutil.rmtree(self.folder, ignore_errors=True)  # rewritten whole by this run's save
             return None
-        from textclf.features import vocabulary_table
-
-        vocabulary_table.restore_vocabulary(vectorizer, terms, meta["specials"], idf)
         return splits
 
     def _features(self, name: str, meta: dict):
@@ -84,7 +86,15 @@ class FeatureCache:
             return self.kind.from_arrays({key: arrays[key] for key in arrays.files}, meta["width"])
 
     def save(self, vectorizer, splits: dict) -> None:
-        """Write the vocabulary and the training and validation features, then rename the folder into place."""
+        """Write the vocabulary and the training and validation features, then rename the folder into place;
+        where the cache cannot be written (a read-only disk, a file named ``.cache``), train without it."""
+        try:
+            self._save(vectorizer, splits)
+        except OSError as exc:
+            print(f"warning: data.cache: cannot write {self.folder} ({exc.strerror or exc}); training without "
+                  "the cache", flush=True)
+
+    def _save(self, vectorizer, splits: dict) -> None:
         from textclf.features import vocabulary_table
 
         terms, specials = vocabulary_table.vocabulary_for_cache(vectorizer)
@@ -146,8 +156,11 @@ class FeatureCache:
         if not self.complete() or (self.folder / f"{name}.npz").exists():
             return
         staging = self.folder / f".incomplete-{name}-{os.getpid()}.npz"
-        np.savez(staging, **self.kind.to_arrays(features))
-        os.replace(staging, self.folder / f"{name}.npz")
+        try:
+            np.savez(staging, **self.kind.to_arrays(features))
+            os.replace(staging, self.folder / f"{name}.npz")
+        except OSError:  # the cache went read-only since: the test split is vectorized again next time
+            staging.unlink(missing_ok=True)
 
     def _written(self, name: str, vectorized) -> list[Path]:
         """The split's blocks: written from ``vectorized()`` the first time, else said to be reused."""
