@@ -59,3 +59,10 @@ def test_a_path_of_another_kind_than_the_source_says_which_set_fixes_it(tmp_path
     message = error_of(tmp_path, "name: x\nmodel: {type: lstm}\n", f"data.path={table}")
     assert message.endswith("is a table (.csv, .tsv or .jsonl); --set data.source=csv (or pass the path with "
                             "--data, which sets both)") and message.startswith("data.source: imdb, but data.path")
+
+
+def test_an_unknown_key_under_search_lists_the_valid_ones_or_suggests_one(tmp_path):
+    message = error_of(tmp_path, "name: x\nmodel: {type: lstm}\nsearch: {spaces: {}}\n")
+    assert message.endswith("search.spaces: unknown key; did you mean 'space'?")
+    message = error_of(tmp_path, "name: x\nmodel: {type: lstm}\nsearch: {zzz: 1}\n")
+    assert "search.zzz: unknown key; valid keys: space, per_model, first, metric" in message

@@ -31,3 +31,10 @@ def test_a_single_punctuation_mark_is_that_mark_not_yaml_syntax(mark):
     assert raw == {"data": {"label_separator": mark}}
     apply_override(raw, "data.test_path=~")
     assert raw["data"]["test_path"] is None  # YAML's null stays null
+
+
+def test_a_value_thousands_deep_is_named_in_a_short_line_not_reprinted():
+    with pytest.raises(TextclfError) as caught:
+        apply_override({}, "model.units=" + "[" * 3000 + "]" * 3000)
+    message = str(caught.value)
+    assert "\n" not in message and len(message) < 300 and "6,012 characters" in message

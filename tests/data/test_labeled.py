@@ -48,3 +48,12 @@ def test_one_class_or_a_test_label_unseen_in_training_is_refused(rows, words):
         collector.add(split, label, f"line {index + 2}", f"text {index}")
     with pytest.raises(TextclfError, match=words):
         collector.result()
+
+
+def test_labels_that_write_one_number_in_several_ways_are_pointed_out(capsys):
+    collector = Collector("d.csv")
+    for index, label in enumerate(["1.0", "0.0", "1", "0.0", "1"]):
+        collector.add("train", label, f"line {index + 2}", f"text {index}")
+    assert collector.result().class_names == ("0.0", "1", "1.0")  # as written: three classes
+    assert capsys.readouterr().err == ("warning: d.csv: labels that write one number in several ways are classes of "
+                                       "their own: '1' and '1.0'; write each label one way\n")

@@ -32,3 +32,12 @@ def test_a_class_of_a_handful_of_texts_lands_in_every_split(tmp_path):
         for split in (corpus.train, corpus.validation, corpus.test):
             assert (split.labels == corpus.class_names.index("rare")).sum() >= 1
         assert len(corpus.test) == 100 and len(corpus.validation) == 80  # the fractions, class by class
+
+
+def test_a_limit_too_small_for_every_split_is_named_itself(imdb_dir):
+    import pytest
+
+    from textclf.errors import TextclfError
+
+    with pytest.raises(TextclfError, match=r"^data.limit: 1 leaves nothing in the validation split"):
+        splits.load_corpus(DataConfig(path=str(imdb_dir), limit=1), seed=0)

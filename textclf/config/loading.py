@@ -8,6 +8,7 @@ and ``train`` both come through ``load_config``, so they refuse the same configs
 from __future__ import annotations
 
 import difflib
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,8 @@ def _fields_at(loc: tuple, root: type[BaseModel] = Config) -> list[str]:
             return []
         field = cls.model_fields.get(part) if cls else None
         annotation = getattr(field, "annotation", None)
-        cls = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        sections = [annotation, *typing.get_args(annotation)]  # an optional section: Optional[SearchConfig]
+        cls = next((kind for kind in sections if isinstance(kind, type) and issubclass(kind, BaseModel)), None)
     return list(cls.model_fields) if cls else []
 
 

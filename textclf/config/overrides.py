@@ -39,7 +39,7 @@ def apply_override(raw: dict[str, Any], assignment: str) -> None:
     as a comment, but ``--set data.label_separator=|`` means the bar (``~`` stays YAML's null).
     """
     key, sep, value_text = assignment.partition("=")
-    context = f"--set '{assignment}'"
+    context = f"--set '{quoted(assignment)}'"  # a value of thousands of characters is named, not reprinted
     if not sep or not key.strip():
         raise TextclfError(f"{context}: expected KEY=VALUE, e.g. train.epochs=3")
     mark = value_text.strip()

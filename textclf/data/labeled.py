@@ -87,6 +87,21 @@ class EmptyTexts:
                   f"({', '.join(self.names)}{more}); data.empty_text: error refuses them", file=sys.stderr)
 
 
+def _warn_same_numbers(origin: str, labels: set[str]) -> None:
+    """Labels that name one number in several ways ("1", "1.0") are classes of their own: say so, once."""
+    spellings: dict[float, list[str]] = {}
+    for label in labels:
+        try:
+            spellings.setdefault(float(label), []).append(label)
+        except ValueError:
+            continue
+    doubled = [sorted(names) for names in spellings.values() if len(names) > 1]
+    if doubled:
+        shown = "; ".join(" and ".join(repr(name) for name in names) for names in sorted(doubled)[:3])
+        print(f"warning: {origin}: labels that write one number in several ways are classes of their own: "
+              f"{shown}; write each label one way", file=sys.stderr)
+
+
 class Collector:
     """Gathers (split, label, name, text) and checks each text is real text."""
 
@@ -114,6 +129,7 @@ class Collector:
 
     def result(self) -> Labeled:
         self.empty.warn()
+        _warn_same_numbers(self.origin, {label for per_label in self.items.values() for label in per_label})
         if self.undecodable:
             print(f"warning: {self.undecodable} files in {self.origin} are not valid UTF-8; "
                   "undecodable bytes were replaced", file=sys.stderr)

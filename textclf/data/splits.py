@@ -60,7 +60,8 @@ def _divide(split: Split, fraction: float, rng: np.random.Generator) -> tuple[Sp
     return Split(split.texts[kept], split.labels[kept]), Split(split.texts[held], split.labels[held])
 
 
-def _check_split_sizes(splits: dict[str, Split], drawn: dict[str, str], names, location: str) -> None:
+def _check_split_sizes(splits: dict[str, Split], drawn: dict[str, str], names, location: str,
+                       limit: int | None = None) -> None:
     """After splitting, each split that a fraction drew needs two classes: training to learn, validation to
     choose an epoch by, a drawn test split to mean something. ``drawn``: split → the field whose fraction drew it.
     Multi-label splits are not checked: a text may hold no label at all."""
@@ -71,6 +72,9 @@ def _check_split_sizes(splits: dict[str, Split], drawn: dict[str, str], names, l
         classes = np.unique(split.labels)
         if len(classes) < 2:
             held = f"only {names[int(classes[0])]!r}" if len(classes) else "nothing"
+            if limit is not None:  # no fraction can fix what the limit took away
+                raise TextclfError(f"data.limit: {limit} leaves {held} in the {name} split of {location} "
+                                   f"({len(split)} examples); raise it so that each split holds two classes")
             raise TextclfError(f"{field}: leaves {held} in the {name} split of {location} ({len(split)} "
                                "examples); a split needs examples of two classes: change the fraction")
 
@@ -132,7 +136,7 @@ def load_corpus(cfg: DataConfig, seed: int, share=None) -> Corpus:
         raise TextclfError(f"{labeled.location}: the train split has only one class")
     train, validation = _divide(splits["train"], cfg.validation_split, rng)
     _check_split_sizes({"train": train, "validation": validation, "test": splits["test"]}, drawn,
-                       labeled.class_names, labeled.location)
+                       labeled.class_names, labeled.location, cfg.limit)
     return Corpus(train, validation, splits["test"], labeled.class_names, fingerprint(splits), labeled.location)
 
 
