@@ -165,3 +165,23 @@ def test_rows_with_an_empty_text_are_left_out_and_counted(tmp_path, capsys):
     assert f"warning: {path}: skipped 2 empty texts (line 2, line 4)" in capsys.readouterr().err
     with pytest.raises(TextclfError, match="empty text line 2"):
         tables.read_tables(str(path), None, tables.TableFormat(empty_text="error"))
+
+
+def test_a_quote_that_swallows_the_next_row_is_reported_with_both_lines(tmp_path):
+    rows = [f"review number {i},{'pos' if i % 2 else 'neg'}\n" for i in range(300)]
+    rows[149] = '"a review that opens a quote,pos\n'  # line 151 of the file
+    rows[150] = 'and the next review closes it",neg\n'
+    path = tmp_path / "stray.csv"
+    path.write_text("text,label\n" + "".join(rows), encoding="utf-8")
+    with pytest.raises(TextclfError, match=r"stray.csv line 151: a quoted field opens here and closes on line 152, "
+                                           r"swallowing what reads as a row of its own \('a review that opens a "
+                                           r"quote,pos'\)"):
+        tables.read_table(str(path), None)
+
+
+def test_a_text_of_several_lines_is_one_text(tmp_path):
+    path = tmp_path / "lines.csv"
+    path.write_text('text,label\nshort one,pos\nanother,neg\n"First line, with a comma\nsecond line",pos\n',
+                    encoding="utf-8")
+    texts = tables.read_table(str(path), None).splits["train"].texts.tolist()
+    assert "First line, with a comma\nsecond line" in texts and len(texts) == 3

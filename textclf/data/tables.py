@@ -57,6 +57,7 @@ def _csv_rows(path: Path, lines, delimiter: str, columns: list[str] | None):
     ``columns`` names the columns of a file without a header line (``data.columns``).
     """
     reader = csv.DictReader(lines, fieldnames=columns, delimiter=delimiter)
+    seen = _LabelLike()
     while True:
         start = reader.line_num + 1 + (reader.line_num == 0 and columns is None)  # a header is line 1
         try:
@@ -68,7 +69,38 @@ def _csv_rows(path: Path, lines, delimiter: str, columns: list[str] | None):
         if reader.line_num > start and (None in record or None in record.values()):
             raise TextclfError(f"{path} line {start}: a quoted field opens here and never closes (it swallows "
                                f"lines {start}-{reader.line_num}); close the quote or remove it")
+        if reader.line_num > start and (row := seen.row_inside(record, delimiter)) is not None:
+            raise TextclfError(f"{path} line {start}: a quoted field opens here and closes on line "
+                               f"{reader.line_num}, swallowing what reads as a row of its own ({row!r}); close the "
+                               "quote where it opened, or remove it")
+        seen.add(record, reader.line_num == start)
         yield start, record
+
+
+class _LabelLike:
+    """Values of the columns that hold few distinct short values (labels, ids of classes), from the rows read
+    so far: a line inside a quoted field whose cells fit them is a row a stray quote swallowed."""
+
+    MOST = 100
+
+    def __init__(self):
+        self.values: dict[int, set[str]] = {}
+
+    def add(self, record: dict, one_line: bool) -> None:
+        for index, value in enumerate(record.values()) if one_line else ():
+            kept = self.values.setdefault(index, set())
+            if isinstance(value, str) and len(value) <= 40 and len(kept) <= self.MOST:
+                kept.add(value.strip())
+
+    def row_inside(self, record: dict, delimiter: str) -> str | None:
+        width = len(record)
+        for value in record.values():
+            for line in str(value).splitlines() if isinstance(value, str) and "\n" in value else ():
+                cells = next(csv.reader([line], delimiter=delimiter), [])
+                if len(cells) == width and any(cells[index].strip() in kept for index, kept in self.values.items()
+                                               if 0 < len(kept) <= self.MOST and index < width):
+                    return line
+        return None
 
 
 def _table_kind(path: Path) -> tuple[str, bool]:
