@@ -226,8 +226,13 @@ def test_predict_texts_file_stdin_and_json(in_outputs_parent, tmp_path):
     assert len(plain.stdout.strip().splitlines()) == 2
     as_json = invoke("predict", in_outputs_parent, "--file", texts, "--json", "--top-k", "2")
     lines = [json.loads(line) for line in as_json.stdout.strip().splitlines()]
-    assert [line["text"] for line in lines] == ["superb loved it", "awful waste", ""]
-    assert all(len(line["top"]) == 2 and line["label"] in ("neg", "pos") for line in lines)
+    assert [line["text"] for line in lines] == ["superb loved it", "awful waste", ""]  # a line for each line
+    assert all(len(line["top"]) == 2 and line["label"] in ("neg", "pos") for line in lines[:2])
+    assert all(set(line["probabilities"]) == {"neg", "pos"} and
+               abs(sum(line["probabilities"].values()) - 1) < 1e-5 for line in lines[:2])  # every class, by name
+    assert lines[2] == {"empty": True, "label": None, "text": ""}  # an empty line is marked, not labelled
+    shown = invoke("predict", in_outputs_parent, "--file", texts).stdout.splitlines()
+    assert len(shown) == 3 and shown[2] == "(empty text)\t"
     piped = runner.invoke(app, ["predict", "--file", "-"], input="superb\nawful\n")
     assert piped.exit_code == 0 and len(piped.stdout.strip().splitlines()) == 2
 
@@ -320,7 +325,8 @@ def test_odd_text_gets_a_valid_prediction(in_outputs_parent):
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.strip().splitlines()]  # also splits at U+2028
     assert [line["text"] for line in lines] == list(ODD_TEXTS.values())
-    for line in lines:
+    assert lines[0] == {"empty": True, "label": None, "text": ""}
+    for line in lines[1:]:
         assert line["label"] in ("neg", "pos") and 0.0 <= line["probability"] <= 1.0
 
 

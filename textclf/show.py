@@ -40,15 +40,21 @@ def _pairs(pairs) -> list[dict]:
 
 
 def prediction_record(result) -> dict:
-    """``predict --json``'s record of one text; a multi-label model's lists every label that applies."""
+    """``predict --json``'s record of one text: the decision (a multi-label model's: every label that applies),
+    every class's probability by name, and the top k; an empty text is marked so, and decided nothing."""
+    if result.empty:
+        return {"empty": True, "label": None, "text": result.text}
     decided = {"labels": _pairs(result.labels)} if result.labels is not None else {
         "label": result.label, "probability": result.probability}
-    return {**decided, "top": _pairs(result.top), "text": result.text}
+    return {**decided, "probabilities": result.probabilities, "top": _pairs(result.top), "text": result.text}
 
 
 def prediction_line(result) -> str:
     """``predict``'s line for one text: the decided label first, then the rest of the top k; a multi-label
-    model's every label that applies ("(none)" if none does), then (--top-k) other probable ones."""
+    model's every label that applies ("(none)" if none does), then (--top-k) other probable ones. An empty
+    text keeps its line, so that outputs stay aligned with inputs, and is labelled nothing."""
+    if result.empty:
+        return f"(empty text)\t{result.text[:80]}"
     if result.labels is None:
         shown = decided_first(result)
     else:

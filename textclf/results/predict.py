@@ -41,6 +41,12 @@ class Prediction:
     probability: float
     top: list[tuple[str, float]]
     labels: list[tuple[str, float]] | None = None  # multi-label: every label that applies, most probable first
+    probabilities: dict[str, float] | None = None  # every class's, by name, in the model's order
+
+    @property
+    def empty(self) -> bool:
+        """A text with nothing in it: labelled as the model would, but shown as empty (``show``)."""
+        return not self.text.strip()
 
 
 def label_predictions(texts: list[str], probabilities: np.ndarray, names: list[str], top_k: int = 1,
@@ -56,11 +62,12 @@ def label_predictions(texts: list[str], probabilities: np.ndarray, names: list[s
     for text, row, decision in zip(texts, probabilities, decided, strict=True):
         ranked = np.argsort(-row, kind="stable")
         top = [(names[i], float(row[i])) for i in ranked[: max(1, top_k)]]
+        every = {name: float(value) for name, value in zip(names, row, strict=True)}
         if head.multi_label:
             applies = [(names[i], float(row[i])) for i in ranked if decision[i]]
-            yield Prediction(text, names[ranked[0]], float(row[ranked[0]]), top, applies)
+            yield Prediction(text, names[ranked[0]], float(row[ranked[0]]), top, applies, every)
         else:
-            yield Prediction(text, names[decision], float(row[decision]), top)
+            yield Prediction(text, names[decision], float(row[decision]), top, None, every)
 
 
 def chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
