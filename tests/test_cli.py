@@ -246,7 +246,7 @@ def test_runs_plot_history_and_export(in_outputs_parent, tmp_path):
     assert both.exit_code == 0 and (tmp_path / "c.png").is_file()
     exported = invoke("export", "--out", tmp_path / "served")
     assert exported.exit_code == 0, exported.output
-    assert "largest difference" in exported.stdout and (tmp_path / "served" / "saved_model.pb").is_file()
+    assert "largest difference" in exported.stdout and (tmp_path / "served" / "1" / "saved_model.pb").is_file()
 
 
 def test_train_draws_its_own_history_plot(trained_run):

@@ -244,7 +244,8 @@ def runs(
 @user_errors
 def export(
     run_dir: RunDirArg = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="SavedModel folder [RUN_DIR/saved_model].")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="The model's folder: each export a new numbered version [RUN_DIR/saved_model].")] = None,
     outputs: OutputsOpt = Path("outputs"),
 ) -> None:
     """Export a TensorFlow SavedModel (string input 'text') and check it matches model.keras."""
@@ -252,7 +253,7 @@ def export(
     from textclf.results import export
 
     run = _run_dir(run_dir, outputs)
-    target = out or run / rundir.SAVED_MODEL_DIR
+    target = export.version_folder(out or run / rundir.SAVED_MODEL_DIR)
     texts = export.held_out_texts(run)
     difference = export.export_run(run, target, texts)
     typer.echo(f"checked {len(texts)} held-out texts: largest difference {difference:.2g}")

@@ -37,3 +37,18 @@ def test_the_texts_an_export_is_checked_on_fall_back_to_neutral_ones_without_dat
                                                       str(tmp_path / "gone")))
     assert held_out_texts(moved) == FALLBACK_TEXTS
     assert len(held_out_texts(trained_run)) > len(FALLBACK_TEXTS)
+
+
+def test_each_export_is_a_numbered_version_and_one_string_is_a_batch_of_one(tmp_path, trained_run):
+    from helpers import invoke
+
+    from textclf.results.export import version_folder
+
+    for version in ("1", "2"):
+        result = invoke("export", trained_run, "--out", tmp_path / "serving" / "lstm")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip().splitlines()[-1] == str(tmp_path / "serving" / "lstm" / version)
+    assert version_folder(tmp_path / "new" / "7") == tmp_path / "new" / "7"  # a version named by the user
+    served = tf.saved_model.load(str(tmp_path / "serving" / "lstm" / "2")).signatures["serving_default"]
+    one = served(text=tf.constant("superb loved it"))
+    assert one["probabilities"].shape == (1, 2) and one["label"].shape == (1,)

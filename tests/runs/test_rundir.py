@@ -52,7 +52,7 @@ def test_an_older_run_is_evaluated_predicted_exported_and_plotted(old_runs, name
     got = predict_texts(load_model(run), expected["texts"])
     np.testing.assert_allclose(got[:, -1], np.array(expected[name])[:, -1], atol=1e-5)
     exported = invoke("export", run, "--out", old_runs / f"{name}-serving")
-    assert "largest difference" in exported.stdout and (old_runs / f"{name}-serving" / "saved_model.pb").is_file()
+    assert "largest difference" in exported.stdout and (old_runs / f"{name}-serving" / "1" / "saved_model.pb").is_file()
     picture = Path(invoke("plot-history", run).stdout.strip().splitlines()[-1])
     assert picture.is_file() and picture.stat().st_size > 0
 

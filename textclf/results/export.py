@@ -47,8 +47,9 @@ def serving_function(model, class_names: list[str]):
     names = tf.constant(class_names or [str(i) for i in range(head.num_classes)])
     thresholds = tf.constant(model.thresholds if head.multi_label else [], tf.float32)
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    @tf.function(input_signature=[tf.TensorSpec(None, tf.string, name="text")])
     def serve(text):
+        text = tf.reshape(text, [-1])  # one string is a batch of one
         probabilities = head.probabilities_tensor(model(text, training=False))
         count = tf.shape(text)[0]
         if head.multi_label:
@@ -59,6 +60,18 @@ def serving_function(model, class_names: list[str]):
         return {**decided, "probabilities": probabilities, "class_names": tf.tile(names[None, :], [count, 1])}
 
     return serve
+
+
+def version_folder(out: Path) -> Path:
+    """Where an export goes: ``out/<N>``, the version after the highest already there, the layout TF Serving
+    reads (a model's folder of numbered versions); ``out`` itself when it is a new folder named by a number."""
+    out = Path(out)
+    if out.name.isdigit() and not out.exists():
+        return out
+    if out.exists() and not out.is_dir():
+        raise TextclfError(f"--out: {out} is a file; give the model's folder (its versions go inside)")
+    versions = [int(child.name) for child in out.iterdir() if child.name.isdigit()] if out.is_dir() else []
+    return out / str(max(versions, default=0) + 1)
 
 
 def export_run(run_dir: Path, out: Path, texts: list[str], tolerance: float = 1e-5) -> float:
