@@ -18,7 +18,7 @@ import typer
 from textclf import quiet, show
 from textclf.errors import Interrupted, TextclfError
 from textclf.features.inputs import EVALUATION_BATCH
-from textclf.runs import rundir
+from textclf.runs import listing, rundir
 from textclf.usage import OneLineErrors
 
 app = typer.Typer(
@@ -235,8 +235,8 @@ def runs(
     sort: Annotated[str, typer.Option("--sort", help="Column to sort by.")] = "started",
 ) -> None:
     """A table of the runs under --dir."""
-    rows = rundir.list_runs(outputs, sort)
-    typer.echo("\n".join(show.runs_table(rows, rundir.RUN_COLUMNS, rundir.NUMERIC_COLUMNS)) if rows
+    rows = listing.list_runs(outputs, sort)
+    typer.echo("\n".join(show.runs_table(rows, listing.RUN_COLUMNS, listing.NUMERIC_COLUMNS)) if rows
                else f"no runs in {outputs}")
 
 

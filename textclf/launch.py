@@ -46,6 +46,15 @@ def resolve(request: Request) -> Config:
     cfg = load_config(path, list(request.overrides), data_path=request.data, output_dir=request.output_dir)
     if request.resume is not None and cfg.train.distribute == "multi_worker":
         raise TextclfError("--resume: a multi_worker run cannot be resumed (only the chief kept its state)")
+    return _as_begun(cfg, request.resume) if request.resume is not None else cfg
+
+
+def _as_begun(cfg: Config, run_dir: Path) -> Config:
+    """A resumed run draws its splits as it did when it began: runs begun before textclf stratified its splits
+    recorded their data without ``stratified``, and resume on the texts they started with."""
+    data = rundir.read_json(run_dir / rundir.RUN_FILE).get("data") or {}
+    if data and "stratified" not in data:
+        return cfg.model_copy(update={"data": cfg.data.model_copy(update={"stratify": False})})
     return cfg
 
 
@@ -152,9 +161,10 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
         if warning := baseline_warning(metrics, split):
             note(warning)
     winner, folds = result.winner, result.winner["folds"]
+    why = leaderboard.reason(leaderboard.candidates(result.leaderboard), cfg.search.metric, winner)
     return [*(leaderboard.line(row, cfg.search.metric) for row in result.leaderboard),
             f"best: trial {winner['trial']} ({cfg.search.metric} {winner['value']:.4f}"
-            f"{f' over {folds} folds' if folds > 1 else ''}); final run {result.best_run.name}: "
+            f"{f' over {folds} folds' if folds > 1 else ''}; {why}); final run {result.best_run.name}: "
             f"test accuracy {result.test_accuracy:.4f}; leaderboard and plot in {result.tune_dir}",
             str(result.best_run)]
 

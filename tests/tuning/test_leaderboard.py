@@ -59,3 +59,15 @@ def test_only_trials_that_ran_to_their_end_count_as_done():
 
     rows = [{"trial": 0, "state": "fail"}, {"trial": 1, "state": "complete"}, {"trial": 2, "state": "pruned"}]
     assert [row["trial"] for row in done(rows)] == [1, 2]
+
+
+def test_the_winner_says_why_it_won_when_another_trial_scored_higher():
+    from textclf.tuning.leaderboard import reason, winner
+
+    rows = [{"trial": 0, "value": 0.7733, "fold_scores": None, "validation_size": 600},
+            {"trial": 1, "value": 0.7775, "fold_scores": None, "validation_size": 600}]
+    chosen = winner(rows)
+    assert chosen["trial"] == 0
+    assert reason(rows, "val_accuracy", chosen).startswith("the earliest trial within one standard error (0.0170) "
+                                                           "of the best, trial 1's 0.7775")
+    assert reason(rows, "val_accuracy", rows[1]) == "the best score"

@@ -84,6 +84,8 @@ class DataConfig(Strict):
     char_ngrams: Union[tuple[Annotated[int, Field(ge=1, le=8)], Annotated[int, Field(ge=1, le=8)]],
                        Literal["auto"], None] = None
     validation_split: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
+    # one label per text: test and validation texts drawn class by class, so a rare class lands in each split
+    stratify: bool = True
     # a row whose text is empty once stripped: skip it (a warning counts them), or refuse the data (error)
     empty_text: Literal["skip", "error"] = "skip"
     limit: PositiveInt | None = None

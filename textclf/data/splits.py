@@ -40,13 +40,15 @@ def _balanced_head(split: Split, limit: int, rng: np.random.Generator) -> Split:
     return Split(split.texts[picked], split.labels[picked])
 
 
-def _divide(split: Split, fraction: float, rng: np.random.Generator) -> tuple[Split, Split]:
+def _divide(split: Split, fraction: float, rng: np.random.Generator, stratify: bool = True) -> tuple[Split, Split]:
     """(kept, held out): ``fraction`` of the texts held out at random; of each class, for one label per text.
 
     Stratified, a class of a handful of texts still has some in each split (at least one held out from two
     texts on, at least one kept): drawn from the whole, five texts of 5,000 could all land in one split.
+    ``stratify`` false draws from the whole, as runs begun before textclf stratified did: they resume on the
+    texts they started with.
     """
-    if split.multi_label:
+    if split.multi_label or not stratify:
         order = rng.permutation(len(split))
         chosen = [order[:max(1, int(round(len(split) * fraction)))]]
     else:
@@ -129,12 +131,12 @@ def load_corpus(cfg: DataConfig, seed: int, share=None) -> Corpus:
              **({} if "test" in splits else {"test": "data.test_split"})}
     rng = np.random.default_rng(seed)
     if "test" not in splits:
-        splits["train"], splits["test"] = _divide(splits["train"], cfg.test_split, rng)
+        splits["train"], splits["test"] = _divide(splits["train"], cfg.test_split, rng, cfg.stratify)
     if cfg.limit is not None:
         splits = {name: _balanced_head(split, cfg.limit, rng) for name, split in splits.items()}
     if not splits["train"].multi_label and len(np.unique(splits["train"].labels)) < 2:
         raise TextclfError(f"{labeled.location}: the train split has only one class")
-    train, validation = _divide(splits["train"], cfg.validation_split, rng)
+    train, validation = _divide(splits["train"], cfg.validation_split, rng, cfg.stratify)
     _check_split_sizes({"train": train, "validation": validation, "test": splits["test"]}, drawn,
                        labeled.class_names, labeled.location, cfg.limit)
     return Corpus(train, validation, splits["test"], labeled.class_names, fingerprint(splits), labeled.location)
@@ -163,11 +165,11 @@ def folds(corpus: Corpus, count: int, seed: int) -> list[Corpus]:
     return corpora
 
 
-def redrawn(corpus: Corpus, fraction: float, seed: int) -> Corpus:
+def redrawn(corpus: Corpus, fraction: float, seed: int, stratify: bool = True) -> Corpus:
     """The same texts with another validation draw (an ensemble's member): the test split stays as it is.
 
     The fingerprint names the texts read, not their draw, as ``load_corpus``'s does (the seed is in the config)."""
-    train, validation = _divide(_non_test(corpus), fraction, np.random.default_rng(seed))
+    train, validation = _divide(_non_test(corpus), fraction, np.random.default_rng(seed), stratify)
     splits = {"train": train, "validation": validation, "test": corpus.test}
     _check_split_sizes(splits, {"train": "data.validation_split", "validation": "data.validation_split"},
                        corpus.class_names, corpus.location)

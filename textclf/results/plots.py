@@ -190,8 +190,9 @@ def label_f1(per_label: dict[str, dict], out: Path) -> None:
     plt.close(fig)
 
 
-def tune_plot(trials: list[dict], metric: str, out: Path) -> None:
-    """A search's validation score against trial number and against the time it finished, pruned trials hollow."""
+def tune_plot(trials: list[dict], metric: str, out: Path, chosen: int | None = None) -> None:
+    """A search's validation score against trial number and against the time it finished, pruned trials hollow,
+    the ``chosen`` trial starred (the winner need not be the highest point: the one-standard-error rule)."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     scored = [t for t in trials if t.get("value") is not None]
     elapsed = np.cumsum([t.get("seconds") or 0.0 for t in scored])
@@ -203,11 +204,15 @@ def tune_plot(trials: list[dict], metric: str, out: Path) -> None:
             values = [t["value"] for t in scored]
             best = np.maximum.accumulate(values) if higher_is_better(metric) else np.minimum.accumulate(values)
             ax.step(xs, best, where="post", color="C2", label="best so far")
+        won = [i for i, t in enumerate(scored) if t["trial"] == chosen]
+        if won:
+            ax.plot([xs[won[0]]], [scored[won[0]]["value"]], "*", color="C3", markersize=16, markeredgecolor="black",
+                    label=f"chosen: trial {chosen}")
         ax.set_xlabel(label)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(f"validation {metric.removeprefix('val_')}")
     axes[0].xaxis.get_major_locator().set_params(integer=True)
-    axes[1].legend(loc="lower right")
+    fig.legend(*axes[1].get_legend_handles_labels(), loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.08))
     fig.suptitle("textclf tune")
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100, bbox_inches="tight")

@@ -98,13 +98,6 @@ def read_json(path: Path) -> dict[str, Any]:
     return value
 
 
-def _number(value) -> float | int | None:
-    """A finite number from a run's file, else None: a damaged field shows as missing, never crashes a table."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return value if value == value and abs(value) != float("inf") else None
-
-
 def read_config(run_dir: Path):
     """A run's own ``config.yaml``, validated like any config (it may have been damaged or edited)."""
     from textclf.config import read_yaml, validate  # pydantic: not for `textclf --help`
@@ -200,53 +193,6 @@ def check_resumable(run_dir: Path) -> None:
     if status == "running":
         holder = run_lock.holder(run_dir) if run_lock.is_held(run_dir) else f"process {info.get('pid')}"
         raise TextclfError(f"--resume: {run_dir}: in use by {holder}; wait for it to finish, or stop it first")
-
-
-# test_f1: a multi-label run's micro-F1 (its test_accuracy: the share of texts with every label right)
-RUN_COLUMNS = ("run", "model", "started", "status", "epochs", "test_accuracy", "test_f1", "train_seconds",
-               "parameters", "error")
-NUMERIC_COLUMNS = ("epochs", "test_accuracy", "test_f1", "train_seconds", "parameters")
-
-
-def _epochs_logged(path: Path) -> int | None:
-    """Epochs a run finished, from its history: what an interrupted or failed run got through."""
-    try:
-        with open(path / HISTORY_FILE, newline="", encoding="utf-8") as handle:
-            return sum(1 for _ in csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return None
-
-
-def list_runs(output_dir: str | Path, sort: str = "started") -> list[dict[str, Any]]:
-    """One row per run folder under ``output_dir`` (unreadable ones shown as such)."""
-    if sort not in RUN_COLUMNS:
-        raise TextclfError(f"--sort: unknown column {sort!r}; valid columns: {', '.join(RUN_COLUMNS)}")
-    rows = []
-    for path in sorted(Path(output_dir).glob("*/")):
-        if not is_run_dir(path):
-            continue
-        try:
-            info = read_json(path / RUN_FILE)
-            metrics = read_json(path / "metrics.json") if (path / "metrics.json").exists() else {}
-            status = status_of(info, path)
-        except TextclfError as exc:
-            info, metrics, status = {"error": str(exc)}, {}, "damaged"
-        error = " ".join(str(info.get("error") or "").split())
-        epochs = _number(metrics.get("epochs_run"))
-        rows.append({
-            "run": path.name, "model": str(info.get("model_type") or "") or None,
-            "started": str(info.get("started_at") or "")[:19], "status": str(status),
-            "epochs": int(epochs) if epochs is not None else _epochs_logged(path),
-            "test_accuracy": _number(metrics.get("test_accuracy")),
-            "test_f1": _number(metrics.get("test_micro_f1")),
-            "train_seconds": _number(metrics.get("train_seconds")),
-            "parameters": _number(metrics.get("parameters")),
-            "error": (error[:57] + "...") if len(error) > 60 else (error or None),
-        })
-    descending = sort in ("test_accuracy", "test_f1", "started", "epochs", "parameters")
-    present = [r for r in rows if r[sort] is not None]
-    missing = [r for r in rows if r[sort] is None]
-    return sorted(present, key=lambda r: r[sort], reverse=descending) + missing
 
 
 def is_run_dir(path: Path) -> bool:

@@ -75,7 +75,8 @@ def fit(cfg: Config, run_dir: Path, command_line: str, options, run_member) -> t
             continue
         member = member_config(cfg, index)
         print(f"member {index + 1} of {len(dirs)} (seed {member.seed})", flush=True)
-        split = corpus if index == 0 else splits.redrawn(corpus, cfg.data.validation_split, member.seed)
+        split = corpus if index == 0 else splits.redrawn(corpus, cfg.data.validation_split, member.seed,
+                                                                      cfg.data.stratify)
         again = (member_dir / rundir.CONFIG_FILE).is_file()
         member_dir.mkdir(parents=True, exist_ok=True)
         run_member(member, member_dir, command_line=command_line, resume=again,
@@ -105,7 +106,7 @@ def combine(run_dir: Path, dirs: list[Path], corpus: splits.Corpus, score_test: 
         names = list(corpus.class_names)
         labels = np.asarray(corpus.test.labels)
         report = classification_metrics(labels, predict.predict_texts(model, list(corpus.test.texts)), names)
-        metrics.update(test_accuracy=report["accuracy"], test_loss=report["loss"])
+        metrics.update(test_accuracy=report["accuracy"], test_loss=report["loss"], test_macro_f1=report["macro"]["f1"])
     rundir.write_json(run_dir / rundir.METRICS_FILE, metrics)
     history_plot(dirs, run_dir / rundir.HISTORY_PLOT, finished=True)
     return metrics, model

@@ -20,6 +20,7 @@ from textclf.data import splits
 from textclf.errors import TextclfError
 from textclf.features import vocabulary_table
 from textclf.model.head import Head
+from textclf.results.scores import classification_metrics
 from textclf.runs import rundir
 from textclf.version import __version__
 
@@ -52,6 +53,7 @@ def data_info(cfg: Config, corpus: splits.Corpus, vectorizer) -> dict:
         "vocabulary_sha256": vocabulary_table.vocabulary_sha256(vectorizer),
         "sizes": _sizes(cfg, corpus),
         "task": "multi_label" if corpus.train.multi_label else "single_label",
+        "stratified": cfg.data.stratify,  # a run that lacks it drew its splits unstratified (``launch.resolve``)
         # a streamed corpus learned its vocabulary from a sample: how many texts
         **({"streamed": True, "vocabulary_sample": len(corpus.sample)} if corpus.streamed else {}),
         # multi_worker: train, validation and test texts of each worker's share of the files
@@ -115,6 +117,7 @@ def final_metrics(best: keras.Model, test: dict | None, history: dict, best_epoc
                            **({"test": splits.majority_share(corpus.test.labels)} if test else {})}}
     return {
         **({"test_accuracy": float(test["accuracy"]), "test_loss": float(test["loss"])} if test else {}),
+        **({"test_macro_f1": float(test["macro_f1"])} if test and "macro_f1" in test else {}),
         **_multi_label_metrics(test, thresholds, corpus),
         **_validation_at_best(history, best_epoch),
         **shares,
@@ -171,6 +174,12 @@ def headline(metrics: dict) -> str:
     if metrics.get("task") == "multi_label":
         return f"test micro-F1 {metrics['test_micro_f1']:.4f}, macro-F1 {metrics['test_macro_f1']:.4f} {after}"
     return f"test accuracy {metrics['test_accuracy']:.4f} {after}"
+
+
+def macro_f1(outputs: np.ndarray, labels: np.ndarray, names: list[str]) -> float:
+    """The mean over classes of each class's F1: what accuracy hides on skewed classes."""
+    probabilities = Head(len(names)).probabilities(outputs)
+    return classification_metrics(np.asarray(labels).astype(np.int64), probabilities, names)["macro"]["f1"]
 
 
 def missed_classes(outputs: np.ndarray, labels: np.ndarray, names: list[str]) -> list[dict]:

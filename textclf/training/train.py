@@ -149,7 +149,9 @@ def _test(best, prepared: Prepared, cfg: Config, thresholds) -> dict:
         outputs, labels = _outputs(best, dataset)
         test["multi_label"] = multi_label.scores(labels, outputs, thresholds, list(prepared.corpus.class_names))
     elif not cfg.sharded:  # a worker's share alone cannot say which classes the whole split misses
-        test["missed"] = run_record.missed_classes(*_outputs(best, dataset), list(prepared.corpus.class_names))
+        outputs, labels = _outputs(best, dataset)
+        test["missed"] = run_record.missed_classes(outputs, labels, list(prepared.corpus.class_names))
+        test["macro_f1"] = run_record.macro_f1(outputs, labels, list(prepared.corpus.class_names))
     return test
 
 

@@ -62,6 +62,17 @@ def winner(completed: list[dict], metric: str = "val_accuracy") -> dict:
     return min((r for r in completed if sign * (best["value"] - r["value"]) <= margin), key=lambda r: r["trial"])
 
 
+def reason(completed: list[dict], metric: str, chosen: dict) -> str:
+    """Why ``chosen`` won, when another trial scored higher: the one-standard-error rule, with its numbers."""
+    sign = 1 if higher_is_better(metric) else -1
+    best = max(completed, key=lambda r: (sign * r["value"], -r["trial"]))
+    if best["trial"] == chosen["trial"]:
+        return "the best score"
+    return (f"the earliest trial within one standard error ({_standard_error(best, metric):.4f}) of the best, "
+            f"trial {best['trial']}'s {best['value']:.4f}: a difference that size is noise, and earlier trials "
+            "are the likelier settings")
+
+
 def contenders(completed: list[dict], metric: str = "val_accuracy") -> list[dict]:
     """The trials that can still be the winner, whatever trials come after: those within one standard error
     of the best score so far, taking the largest error any of them shows.

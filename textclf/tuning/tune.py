@@ -88,6 +88,7 @@ def _score_winner(best_run: Path) -> float:
     counts = np.array(report["confusion_matrix"]).sum(axis=1)
     metrics = rundir.read_json(best_run / rundir.METRICS_FILE)
     metrics["test_accuracy"] = float(report["accuracy"])
+    metrics["test_macro_f1"] = float(report["macro"]["f1"])
     if "loss" in report:
         metrics["test_loss"] = float(report["loss"])
     metrics["majority_share"] = {**metrics.get("majority_share", {}), "test": float(counts.max() / counts.sum())}
@@ -165,4 +166,4 @@ def _save(tune_dir: Path, cfg: Config, budget: float | None, spent: float, study
     payload = {"command": command_line, "metric": cfg.search.metric, "seed": cfg.seed, "budget_seconds": budget,
                "spent_seconds": round(spent, 1), "trials": rows, **extra}
     rundir.write_json(tune_dir / TUNE_FILE, payload)
-    tune_plot(rows, cfg.search.metric, tune_dir / "tune.png")
+    tune_plot(rows, cfg.search.metric, tune_dir / "tune.png", (extra.get("best") or {}).get("trial"))
