@@ -158,7 +158,7 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
         raise Interrupted("interrupted: finished trials are kept; run the same command again to continue") from None
     metrics = rundir.read_json(result.best_run / rundir.METRICS_FILE)
     for split in ("validation", "test"):
-        if warning := baseline_warning(metrics, split):
+        if warning := baseline_warning(metrics, split, "or a longer --budget"):  # tune has searched already
             note(warning)
     winner, folds = result.winner, result.winner["folds"]
     why = leaderboard.reason(leaderboard.candidates(result.leaderboard), cfg.search.metric, winner)

@@ -41,3 +41,14 @@ def test_short_epochs_run_fewer_batches_per_call_so_the_count_moves():
     assert steps_per_execution(352, 16) == 16
     assert steps_per_execution(47, 16) == 2
     assert steps_per_execution(13, 16) == 1
+
+
+def test_a_learning_rate_cut_is_said_on_the_epochs_line_rounded():
+    from types import SimpleNamespace
+
+    from textclf.training.fit_progress import _lowered
+
+    model = SimpleNamespace(optimizer=SimpleNamespace(learning_rate=0.0005000000237487257))
+    assert _lowered(model, {"learning_rate": 0.001}) == "  learning rate lowered to 0.0005"
+    assert _lowered(model, {"learning_rate": 0.0005000000237487257}) == ""
+    assert _lowered(None, {"learning_rate": 0.001}) == ""

@@ -276,6 +276,7 @@ def test_a_changed_data_file_starts_a_new_study_and_keeps_the_old_one(tmp_path):
     again = runner.invoke(app, command)
     assert again.exit_code == 0, again.output
     assert f"{first} holds a study of other data" in again.stderr and "starting the study in" in again.stderr
+    assert "vectorizing" not in again.stderr and "retracing" not in again.stderr  # trials talk into train.log
     assert (first / "tune.json").read_text() == saved  # the first study as it was
     second = json.loads((tmp_path / "out" / "tune-reviews-2" / "tune.json").read_text())
     assert [row["trial"] for row in second["trials"]] == [0]  # a study of its own, from its first trial

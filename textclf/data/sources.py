@@ -86,7 +86,10 @@ def _read_class_folders(collector: Collector, roots: dict[str, Path], classes) -
 def _imdb_archive(path: str | None) -> Path:
     if path is not None:
         return Path(path).expanduser()
-    import keras  # only when downloading: keeps reading a local copy TensorFlow-free
+    from textclf.quiet import import_tensorflow
+
+    import_tensorflow()  # only when downloading (keeps reading a local copy TensorFlow-free), without its noise
+    import keras
 
     try:
         return Path(keras.utils.get_file("aclImdb_v1.tar.gz", IMDB_URL, cache_subdir="datasets"))

@@ -202,7 +202,7 @@ def make_callbacks(cfg: Config, run_dir: Path) -> list[keras.callbacks.Callback]
         plateau = train.reduce_lr_on_plateau
         tracked.append(keras.callbacks.ReduceLROnPlateau(
             monitor=plateau.monitor, factor=plateau.factor, patience=plateau.patience,
-            min_lr=plateau.min_lr, mode=_mode(plateau.monitor), verbose=1,
+            min_lr=plateau.min_lr, mode=_mode(plateau.monitor), verbose=0,  # said by fit_progress, rounded
         ))
     return [
         StopOnSignal(),

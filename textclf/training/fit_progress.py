@@ -31,6 +31,17 @@ def _metrics(logs: dict) -> str:
                      if isinstance(value, (int, float)) or hasattr(value, "__float__"))
 
 
+def _lowered(model, logs) -> str:
+    """``  learning rate lowered to 0.0005`` when a plateau cut the rate at this epoch's end: the epoch's rate is
+    in its logs, the optimizer holds the new one (Keras' own message prints it to 19 digits)."""
+    before = (logs or {}).get("learning_rate")
+    try:
+        now = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    except (AttributeError, TypeError, ValueError):  # no model, or a schedule (it is no plateau's)
+        return ""
+    return f"  learning rate lowered to {now:.3g}" if before is not None and now < float(before) * (1 - 1e-6) else ""
+
+
 class EpochProgress(keras.callbacks.Callback):
     """``Epoch 3/10  1.2 s  loss 0.1234  accuracy 0.95  val_loss …`` on ``stream`` (stdout, as Keras' bar) per epoch.
 
@@ -61,6 +72,6 @@ class EpochProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = (logs or {}).get("epoch_seconds", time.monotonic() - self.started)
-        line = f"Epoch {epoch + 1}/{self.epochs}  {seconds:.1f} s  {_metrics(logs)}"
+        line = f"Epoch {epoch + 1}/{self.epochs}  {seconds:.1f} s  {_metrics(logs)}{_lowered(self.model, logs)}"
         self.stream.write(f"\r{line}\033[K\n" if self.live else f"{line}\n")
         self.stream.flush()

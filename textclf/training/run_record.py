@@ -156,15 +156,14 @@ def out_of_memory(cfg: Config, kind) -> str:
             f"{kind.size_setting(cfg.data)}" + (f" or {', '.join(widths)}" if widths else "") + streaming)
 
 
-def baseline_warning(metrics: dict, split: str) -> str | None:
+def baseline_warning(metrics: dict, split: str, advice: str = "or `textclf tune`") -> str | None:
     """One line when ``split``'s accuracy is no better than always predicting the largest class."""
     accuracy, share = metrics.get(f"{'val' if split == 'validation' else split}_accuracy"), \
         metrics.get("majority_share", {}).get(split)
     if accuracy is None or share is None or accuracy > share + 1e-6:
         return None
     return (f"warning: {split} accuracy {accuracy:.4f} is no better than always predicting the largest class "
-            f"({share:.4f}): the model did not learn; try another model type, a higher learning rate or "
-            "`textclf tune`")
+            f"({share:.4f}): the model did not learn; try another model type, a higher learning rate {advice}")
 
 
 def headline(metrics: dict) -> str:

@@ -131,17 +131,35 @@ def _record(trial, outcome: Outcome, count: int, validation_size: int) -> None:
 
 
 def train_trial(cfg: Config, run_dir: Path, corpus, callbacks: tuple, trial) -> dict:
-    """One training of a trial (or of the winner: ``trial`` None), its output in its folder's train.log;
-    Ctrl-C marks the trial to run again."""
+    """One training of a trial (or of the winner: ``trial`` None), all it says (progress lines and TensorFlow's
+    warnings too) in its folder's train.log: the terminal shows the leaderboard; Ctrl-C marks the trial to run
+    again."""
     keras.backend.clear_session()
     options = train.Options(callbacks=callbacks, score_test=False, corpus=corpus)
     try:
-        with open(run_dir / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        with open(run_dir / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
+                contextlib.redirect_stderr(log), _logging_to(log):
             return train.run(cfg, run_dir, command_line="textclf tune", options=options).metrics
     except KeyboardInterrupt:
         if trial is not None:
             trial.set_user_attr("interrupted", True)  # not a finished trial: it runs again when the study goes on
         raise
+
+
+@contextlib.contextmanager
+def _logging_to(log):
+    """TensorFlow's Python warnings (a function retraced) into ``log`` while a trial trains."""
+    import logging
+
+    import tensorflow as tf
+
+    logger, handler = tf.get_logger(), logging.StreamHandler(log)
+    kept = list(logger.handlers)
+    logger.handlers = [handler]
+    try:
+        yield
+    finally:
+        logger.handlers = kept
 
 
 def keep_what_can_win(run_dir: Path, can_win: bool) -> None:
