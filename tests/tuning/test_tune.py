@@ -291,3 +291,11 @@ def test_a_study_run_again_draws_new_values_instead_of_replaying_its_own(tmp_pat
     values = [json.dumps(row["values"], sort_keys=True) for row in again.leaderboard]
     assert len(again.leaderboard) == 4 and len(set(values)) == 4, values
     assert [row["values"] for row in first.leaderboard] == [row["values"] for row in again.leaderboard[:2]]
+
+
+def test_the_same_command_again_keeps_the_same_winner_and_its_final_run(tmp_path, data_csv):
+    first = tuned(tmp_path, data_csv, trials=1)
+    again = tuned(tmp_path, data_csv, trials=1)  # no trial left to run: the same winner
+    assert again.winner["trial"] == first.winner["trial"] and again.best_run == first.best_run
+    assert again.test_accuracy == first.test_accuracy
+    assert [path.name for path in (first.tune_dir / "best").iterdir()] == [first.best_run.name]  # not trained again

@@ -108,7 +108,8 @@ def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | 
     identity = study_identity(raw, corpus.fingerprint)
     tune_dir = folder_for(cfg, identity, TUNE_FILE, echo)
     with locked(tune_dir):
-        spent = float(_state(tune_dir).get("spent_seconds", 0.0))
+        state = _state(tune_dir)
+        spent = float(state.get("spent_seconds", 0.0))
         study = open_study(cfg, tune_dir)
         finished = len(done(rows_of(study)))
         if finished:
@@ -121,7 +122,7 @@ def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | 
                   {"study": identity, "best": best})
 
         _search(context, study, None if max_trials is None else max(0, max_trials - finished), record, echo)
-        return _finish(context, study, record)
+        return _finish(context, study, record, state.get("best"))
 
 
 def _search(context: Study, study, trials_left: int | None, record, echo) -> None:
@@ -144,15 +145,20 @@ def _search(context: Study, study, trials_left: int | None, record, echo) -> Non
                        catch=(Exception,), gc_after_trial=True)
 
 
-def _finish(context: Study, study, record) -> TuneResult:
-    """The winner among the trials that may win, trained once more (``_promote``) and scored on test once."""
+def _finish(context: Study, study, record, previous: dict | None) -> TuneResult:
+    """The winner among the trials that may win, trained once more (``_promote``) and scored on test once; a
+    winner this study already trained (the same command run again) keeps its final run."""
     rows = rows_of(study)
     completed = candidates(rows)
     if not completed:
         raise TextclfError(f"{context.tune_dir}: no trial finished within the budget; give more time (--budget)")
     best = winner(completed, context.cfg.search.metric)
-    best_run = _promote(context, best)
-    test_accuracy = _score_winner(best_run)
+    same = previous and previous.get("trial") == best["trial"]
+    if same and Path(previous["run_dir"], rundir.MODEL_FILE).is_file():
+        best_run, test_accuracy = Path(previous["run_dir"]), float(previous["test_accuracy"])
+    else:
+        best_run = _promote(context, best)
+        test_accuracy = _score_winner(best_run)
     record(study, {**best, "trial_run_dir": best["run_dir"], "run_dir": str(best_run), "test_accuracy": test_accuracy})
     return TuneResult(context.tune_dir, best_run, rows, test_accuracy, best)
 
