@@ -12,7 +12,7 @@ from textclf.runs import rundir
 
 def fake_run(tmp_path, name, rows, epochs_planned, status="completed"):
     run_dir = tmp_path / name
-    run_dir.mkdir()
+    run_dir.mkdir(parents=True)
     header = "epoch,accuracy,learning_rate,loss,val_accuracy,val_loss"
     lines = [header] + [",".join(str(v) for v in (i + 1, *row)) for i, row in enumerate(rows)]
     (run_dir / "history.csv").write_text("\n".join(lines) + "\n")
@@ -81,7 +81,31 @@ def test_the_overlay_of_several_runs_marks_each_best_epoch(tmp_path):
     fig, marks = history_figure([first, second])
     stars = [line for line in fig.axes[0].get_lines() if line.get_marker() == "*" and len(line.get_xdata())]
     assert sorted(float(line.get_xdata()[0]) for line in stars) == [2.0, 3.0] == sorted(m.best_epoch for m in marks)
-    assert _labels(fig.axes[0])[:2] == ["first (validation)", "second (validation)"]
+    assert _labels(fig.axes[0])[:2] == ["first (lstm) (validation)", "second (lstm) (validation)"]  # names, not stamps
+    plt.close(fig)
+
+
+def test_members_of_one_epoch_are_drawn_on_a_readable_axis_and_named_as_members(tmp_path):
+    members = [fake_run(tmp_path / "run" / "members", str(index), ROWS[:1], epochs_planned=1) for index in range(3)]
+    fig, _ = history_figure(members)
+    low, high = fig.axes[0].get_xlim()
+    assert low <= 0 and high >= 2  # around epoch 1, not 0.95 … 1.05
+    assert _labels(fig.axes[0])[:3] == [f"member {index} (lstm) (validation)" for index in range(3)]
+    plt.close(fig)
+
+
+def test_a_learning_rate_cut_at_the_early_stop_stays_visible():
+    import matplotlib.pyplot as plt
+
+    from textclf.results.marks import Marks
+    from textclf.results.plots import _draw_single
+
+    fig, axes = plt.subplots(1, 2)
+    history = {"epoch": [1, 2, 3], "loss": [0.9, 0.7, 0.8], "val_loss": [0.8, 0.7, 0.75], "accuracy": [0.6, 0.7, 0.7],
+               "val_accuracy": [0.6, 0.7, 0.65], "learning_rate": [1e-3, 1e-3, 5e-4]}
+    _draw_single(axes, history, Marks(best_epoch=2, lr_reductions=[3], early_stop=3), "accuracy")
+    cuts = [line for line in axes[0].get_lines() if line.get_marker() == "v"]
+    assert len(cuts) == 1 and list(cuts[0].get_xdata()) == [3] and "learning rate lowered" in _labels(axes[0])
     plt.close(fig)
 
 

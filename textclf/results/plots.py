@@ -37,7 +37,24 @@ def _label_axes(ax, title: str, key: str) -> None:
     ax.set_xlabel("epoch")
     ax.set_ylabel(key)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers, counted from 1
+    low, high = ax.get_xlim()
+    if high - low < 2:  # one epoch: a readable axis around it, not ticks of 0.95 … 1.05
+        middle = round((low + high) / 2)
+        ax.set_xlim(middle - 1, middle + 1)
     ax.legend(fontsize="small")
+
+
+def run_label(run_dir: Path) -> str:
+    """How a run is named in a picture: an ensemble's member by its number, a run by its config's name and model
+    (its folder's time stamp says nothing at a glance)."""
+    run_dir = Path(run_dir)
+    try:
+        cfg = rundir.read_config(run_dir)
+    except TextclfError:
+        return run_dir.name
+    if run_dir.parent.name == rundir.MEMBERS_DIR:
+        return f"member {run_dir.name} ({cfg.model.type})"
+    return f"{cfg.name} ({cfg.model.type})"
 
 
 def _draw_single(axes, history, marks: Marks, metric: str) -> None:
@@ -49,8 +66,9 @@ def _draw_single(axes, history, marks: Marks, metric: str) -> None:
             ax.plot(epochs, history[f"val_{key}"], "b-", label=f"validation {key}")
         if marks.best_epoch is not None:
             ax.axvline(marks.best_epoch, color="green", linestyle="--", label=f"best epoch ({marks.best_epoch})")
-        for i, epoch in enumerate(marks.lr_reductions):
-            ax.axvline(epoch, color="orange", linestyle=":", label="learning rate lowered" if i == 0 else None)
+        for i, epoch in enumerate(marks.lr_reductions):  # a marker on top: an early stop's line may share the epoch
+            ax.plot([epoch], [0.97], "v", color="orange", markersize=9, transform=ax.get_xaxis_transform(),
+                    label="learning rate lowered" if i == 0 else None)
         if marks.early_stop is not None:
             ax.axvline(marks.early_stop, color="red", linestyle="-.", label=f"early stop ({marks.early_stop})")
         if _rate_changed(history):  # a constant rate would only add a flat line and an axis
@@ -114,8 +132,11 @@ def history_figure(run_dirs: list[Path], metric: str = "accuracy", finished: boo
             raise TextclfError(f"{run_dir}: {rundir.HISTORY_FILE} holds no finished epoch yet")
     _check_metric(histories, metric)
     states = ["completed" if finished else _status(d) for d, _ in histories]
-    runs = [(d, h, d.name if state == "completed" else f"{d.name} (unfinished: {state})")
-            for (d, h), state in zip(histories, states, strict=True)]
+    labels = [run_label(d) for d, _ in histories]
+    labels = [label if labels.count(label) == 1 else f"{label} {d.name}" for label, (d, _) in zip(labels, histories,
+                                                                                                    strict=True)]
+    runs = [(d, h, label if state == "completed" else f"{label} (unfinished: {state})")
+            for (d, h), state, label in zip(histories, states, labels, strict=True)]
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     marks = [_run_marks(d, h, state == "completed") for (d, h, _), state in zip(runs, states, strict=True)]
     if len(runs) == 1:
