@@ -131,7 +131,7 @@ def test_a_multi_label_run_through_every_command(tmp_path):
     lines = invoke("predict", run, "--file", tmp_path / "lines.txt").strip().splitlines()
     assert [line.split("\t")[0] for line in lines][0] == "(none)" and lines[1].startswith("money ")
     table = invoke("runs", "--dir", tmp_path / "outputs", "--sort", "test_f1").splitlines()
-    assert table[0].split()[5:7] == ["test_accuracy", "test_f1"] and table[1].split()[0] == run.name
+    assert table[0].split()[6:8] == ["test_accuracy", "test_f1"] and table[1].split()[0] == run.name
     assert table[1].split()[6] == f"{metrics['test_micro_f1']:.4f}"
     evaluated = json.loads((run / "evaluation/test/metrics.json").read_text())  # scored again, from raw texts
     assert metrics["test_accuracy"] == pytest.approx(evaluated["subset_accuracy"])
@@ -139,7 +139,7 @@ def test_a_multi_label_run_through_every_command(tmp_path):
     invoke("plot-history", run, "--out", tmp_path / "history.png")
 
     assert "largest difference" in invoke("export", run, "--out", tmp_path / "served")
-    served = tf.saved_model.load(str(tmp_path / "served")).signatures["serving_default"]
+    served = tf.saved_model.load(str(tmp_path / "served" / "1")).signatures["serving_default"]
     texts = [text for text, _ in _topic_rows(40, seed=7)]
     applied = served(text=tf.constant(texts))["labels_applied"].numpy()
     expected = (model.predict(texts) > np.array(model.thresholds)).astype(int)
