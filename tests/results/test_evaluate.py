@@ -85,3 +85,19 @@ def test_a_run_whose_data_moved_is_told_to_pass_data(tmp_path, trained_run):
     (moved / "config.yaml").write_text(config)
     with pytest.raises(TextclfError, match="does not exist; to score other data, pass it with --data PATH"):
         evaluate_run(moved)
+
+
+def test_texts_become_a_list_without_an_array_as_wide_as_the_longest_text():
+    import tracemalloc
+
+    import numpy as np
+
+    from textclf.results.evaluate import as_text_list
+
+    texts = np.array(["a short review"] * 999 + ["long " * 10_000], dtype=object)  # fixed width: 200 MB
+    tracemalloc.start()
+    listed = as_text_list(texts)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert listed == list(texts) and all(type(text) is str for text in listed)
+    assert peak < 5 * 2**20, f"{peak / 2**20:.0f} MiB to list the texts"
