@@ -594,3 +594,27 @@ def test_empty_texts_are_skipped_with_one_warning_or_refused_when_asked(tmp_path
                         "data.empty_text: error refuses them"]
     assert_user_error(invoke("train", config, "--set", "data.empty_text=error"), "empty text train/neg/3_1.txt",
                       "data.empty_text: error")
+
+
+OFFLINE = """
+import sys
+from textclf.data import sources
+sources.IMDB_URL = "http://127.0.0.1:9/aclImdb_v1.tar.gz"  # a closed local port: the download fails at once
+from textclf.cli import main
+sys.argv = ["textclf", "train", sys.argv[1]]
+main()
+"""
+
+
+def test_an_offline_first_run_is_one_line_without_tensorflows_start_up_lines(tmp_path):
+    from textclf.quiet import _NATIVE_LINE
+
+    (tmp_path / "c.yaml").write_text(GOOD + f"output_dir: {tmp_path / 'outputs'}\n")
+    environment = {**os.environ, "KERAS_HOME": str(tmp_path / "keras")}  # no cached archive
+    environment.pop("TEXTCLF_TF_LOG", None)
+    done = subprocess.run([sys.executable, "-c", OFFLINE, str(tmp_path / "c.yaml")], capture_output=True, text=True,
+                          env=environment, timeout=120)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert not [line for line in lines if _NATIVE_LINE.match(line) or "cuda" in line.lower()], lines
+    assert lines[-1].startswith("error: data.path: could not download IMDB") and "--data" in lines[-1]
