@@ -21,6 +21,7 @@ def test_help_and_dry_run_never_import_tensorflow(tmp_path):
         "assert 'tensorflow' not in sys.modules, 'imported by the CLI module'\n"
         "runner = CliRunner()\n"
         "assert runner.invoke(app, ['--help']).exit_code == 0\n"
+        "assert 'pydantic' not in sys.modules and 'numpy' not in sys.modules, 'imported by --help'\n"
         f"result = runner.invoke(app, ['train', {str(config)!r}, '--dry-run', '--set', 'train.epochs=3'])\n"
         "assert result.exit_code == 0, result.output\n"
         "assert 'epochs: 3' in result.output\n"

@@ -11,8 +11,6 @@ import sys
 
 import typer
 
-from textclf import files
-from textclf.data import tables
 from textclf.errors import TextclfError
 
 
@@ -79,6 +77,9 @@ def text_source(texts: list[str], file: str | None, text_column: str = "text"):
     yield from texts
     if file is None:
         return
+    from textclf import files  # the readers (NumPy, the config schema): not for `textclf --help`
+    from textclf.data import tables
+
     if file != "-" and tables.is_table(file):
         yield from tables.column_texts(files.checked(file, "--file", "file"), text_column)
         return

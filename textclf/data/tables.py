@@ -78,27 +78,33 @@ def _csv_rows(path: Path, lines, delimiter: str, columns: list[str] | None):
 
 
 class _LabelLike:
-    """Values of the columns that hold few distinct short values (labels, ids of classes), from the rows read
-    so far: a line inside a quoted field whose cells fit them is a row a stray quote swallowed."""
+    """Values of the columns that hold few distinct values (labels, ids of classes), from the one-line rows read
+    so far: a line inside a quoted field whose cells fit them is a row a stray quote swallowed. They are learned
+    from the first ``ROWS`` one-line rows (a column past ``MOST`` distinct values, a text column, drops out), so
+    that the rest of a large table, read again each epoch when streamed, costs one comparison a row."""
 
-    MOST = 100
+    MOST, ROWS = 100, 1000
 
     def __init__(self):
-        self.values: dict[int, set[str]] = {}
+        self.values: dict[int, set] | None = None  # column position → its values, while it has few
+        self.learning = self.ROWS
 
     def add(self, record: dict, one_line: bool) -> None:
-        for index, value in enumerate(record.values()) if one_line else ():
-            kept = self.values.setdefault(index, set())
-            if isinstance(value, str) and len(value) <= 40 and len(kept) <= self.MOST:
-                kept.add(value.strip())
+        if not (one_line and self.learning) or None in record:  # None: a row's fields past the header, a list
+            return
+        self.learning -= 1
+        cells = list(record.values())
+        if self.values is None:
+            self.values = {index: set() for index in range(len(cells))}
+        for index in [index for index, kept in self.values.items() if kept.add(cells[index]) or len(kept) > self.MOST]:
+            del self.values[index]
 
     def row_inside(self, record: dict, delimiter: str) -> str | None:
         width = len(record)
         for value in record.values():
-            for line in str(value).splitlines() if isinstance(value, str) and "\n" in value else ():
+            for line in value.splitlines() if isinstance(value, str) and "\n" in value else ():
                 cells = next(csv.reader([line], delimiter=delimiter), [])
-                if len(cells) == width and any(cells[index].strip() in kept for index, kept in self.values.items()
-                                               if 0 < len(kept) <= self.MOST and index < width):
+                if len(cells) == width and any(cells[index] in kept for index, kept in (self.values or {}).items()):
                     return line
         return None
 

@@ -30,7 +30,7 @@ class BagVectors:
     Four bytes an id, and four a value unless every value is 1 (multi-hot
     bags keep none), where a SparseTensor holds sixteen bytes of (row,
     column) per entry besides; the bag models take (ids, values) as they are
-    (``layers.BagDense``).
+    (``model.layers.BagDense``).
     """
 
     ids: tf.RaggedTensor  # int32 term ids, one row per text
@@ -121,7 +121,7 @@ class BagInput:
                 shuffle_seed: int | None = None):
         """Bag vectors as (ids, values) of their non-zero entries, padded per batch.
 
-        The bag models' first layer (``layers.BagDense``) turns them back into a
+        The bag models' first layer (``model.layers.BagDense``) turns them back into a
         sparse batch and multiplies it by its weights: what a Dense layer does to
         the full vectors, without ever forming them (a 25,000 × 800,000 trigram
         matrix would not fit in memory). Reshuffled each epoch when a seed is given.

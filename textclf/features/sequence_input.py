@@ -76,7 +76,7 @@ class SequenceInput:
         Training (rows shuffled as they were read): sorted by length
         ``SORTING_POOL`` batches at a time and cut into batches, which come in
         random order; each is padded to its own longest. Scoring: grouped by
-        padded width (``layers.bucket_width``) as they come, so a text is
+        padded width (``text_layers.bucket_width``) as they come, so a text is
         padded as ``predict`` pads it.
         """
         examples = chunks.unbatch()
@@ -133,7 +133,7 @@ class SequenceInput:
 
 
 def width_groups(ids: tf.RaggedTensor, maxlen: int) -> list[np.ndarray]:
-    """The rows of each padded width (``layers.bucket_width``), widths ascending, rows in order within each.
+    """The rows of each padded width (``text_layers.bucket_width``), widths ascending, rows in order within each.
 
     Scoring pads each group to its own width, in training and in ``predict``
     alike: a text is padded the same way whatever else is in its batch.

@@ -30,7 +30,7 @@ def _token_input() -> keras.KerasTensor:
 
 
 def _bag_inputs() -> list[keras.KerasTensor]:
-    """A bag vector as the ids of its non-zero entries and their values (see ``layers.BagDense``)."""
+    """A bag vector as the ids of its non-zero entries and their values (see ``model.layers.BagDense``)."""
     return [keras.Input(shape=(None,), dtype="int32", name="bag_ids"),
             keras.Input(shape=(None,), dtype="float32", name="bag_values")]
 

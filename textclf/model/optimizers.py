@@ -1,7 +1,7 @@
 """The optimizers ``train.optimizer`` names, and a lazy Adam that updates only the rows a batch touches.
 
 The bag models gather the rows of their large tables that a batch holds
-(``layers.bag_rows``), so those tables' gradients are ``IndexedSlices``.
+(``model.layers.bag_product``), so those tables' gradients are ``IndexedSlices``.
 Keras' Adam turns them into a dense update of the whole table, its moments
 included (200,000 × 64 floats, three times, every step). ``lazy_adam``
 updates the moments and weights of the touched rows only, as TensorFlow 1's

@@ -70,7 +70,7 @@ def load_safely(path: Path):
 
 
 def load_model(run_dir: Path) -> keras.Model:
-    """Load ``model.keras`` in Keras safe mode (``text_model.load_safely``), and check textclf made it."""
+    """Load ``model.keras`` in Keras safe mode (``load_safely``), and check textclf made it."""
     path = Path(run_dir) / rundir.MODEL_FILE
     if not path.is_file():
         raise TextclfError(f"{run_dir}: not a finished run (no {rundir.MODEL_FILE})")

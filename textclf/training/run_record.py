@@ -20,7 +20,6 @@ from textclf.data import splits
 from textclf.errors import TextclfError
 from textclf.features import vocabulary_table
 from textclf.model.head import Head
-from textclf.results.scores import classification_metrics
 from textclf.runs import rundir
 from textclf.version import __version__
 
@@ -173,12 +172,6 @@ def headline(metrics: dict) -> str:
     if metrics.get("task") == "multi_label":
         return f"test micro-F1 {metrics['test_micro_f1']:.4f}, macro-F1 {metrics['test_macro_f1']:.4f} {after}"
     return f"test accuracy {metrics['test_accuracy']:.4f} {after}"
-
-
-def macro_f1(outputs: np.ndarray, labels: np.ndarray, names: list[str]) -> float:
-    """The mean over classes of each class's F1: what accuracy hides on skewed classes."""
-    probabilities = Head(len(names)).probabilities(outputs)
-    return classification_metrics(np.asarray(labels).astype(np.int64), probabilities, names)["macro"]["f1"]
 
 
 def missed_classes(outputs: np.ndarray, labels: np.ndarray, names: list[str]) -> list[dict]:

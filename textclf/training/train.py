@@ -22,10 +22,12 @@ from textclf.data.read_ahead import ReadAhead
 from textclf.errors import TextclfError
 from textclf.features import inputs, nb_ratios
 from textclf.model import builders, embeddings, optimizers
+from textclf.model.head import Head
 from textclf.results import multi_label
 from textclf.results.loading import load_safely
 from textclf.results.marks import history_marks
 from textclf.results.plots import history_plot
+from textclf.results.scores import classification_metrics
 from textclf.runs import rundir
 from textclf.runs.backup import write_then_rename
 from textclf.training import distribute, run_record
@@ -140,18 +142,20 @@ def _thresholds(best, prepared: Prepared, cfg: Config) -> np.ndarray | None:
 
 
 def _test(best, prepared: Prepared, cfg: Config, thresholds) -> dict:
-    """The best epoch's scores on the test split; multi-label adds the scores of its tuned decisions."""
-    dataset = prepared.test_set(cfg)
+    """The best epoch's scores on the test split, from one pass over it: accuracy, loss and macro-F1, and the
+    classes it never labels right; multi-label adds the scores of its tuned decisions to Keras' own."""
+    dataset, names = prepared.test_set(cfg), list(prepared.corpus.class_names)
+    if thresholds is None and not cfg.sharded:
+        outputs, labels = _outputs(best, dataset)
+        report = classification_metrics(labels.astype(np.int64), Head(len(names)).probabilities(outputs), names)
+        return {"accuracy": report["accuracy"], "loss": report["loss"], "macro_f1": report["macro"]["f1"],
+                "missed": run_record.missed_classes(outputs, labels, names)}
     test = best.evaluate(dataset, return_dict=True, verbose=0)
-    if cfg.sharded:  # each worker scored its share of the test split
+    if cfg.sharded:  # each worker scored its share of the test split; the others' texts are not here
         test = prepared.corpus.share.mean(test, len(prepared.corpus.test))
     if thresholds is not None:
         outputs, labels = _outputs(best, dataset)
-        test["multi_label"] = multi_label.scores(labels, outputs, thresholds, list(prepared.corpus.class_names))
-    elif not cfg.sharded:  # a worker's share alone cannot say which classes the whole split misses
-        outputs, labels = _outputs(best, dataset)
-        test["missed"] = run_record.missed_classes(outputs, labels, list(prepared.corpus.class_names))
-        test["macro_f1"] = run_record.macro_f1(outputs, labels, list(prepared.corpus.class_names))
+        test["multi_label"] = multi_label.scores(labels, outputs, thresholds, names)
     return test
 
 
