@@ -1,6 +1,8 @@
 """Progress lines: one final line in a log, with the time taken and, where counted, the rate."""
 
 import io
+import subprocess
+import sys
 
 from textclf.progress import Progress
 
@@ -21,3 +23,11 @@ def test_without_a_count_no_rate_is_claimed():
     stream = io.StringIO()
     Progress("learning", stream=stream).done("done")
     assert stream.getvalue().startswith("learning: done in ") and "/s" not in stream.getvalue()
+
+
+def test_the_process_start_is_before_what_the_process_did_first():
+    """tune's budget counts the seconds Python and TensorFlow took to start (the clock starts with the process)."""
+    code = ("import time; time.sleep(1.0); from textclf.progress import process_started; "
+            "print(time.monotonic() - process_started())")
+    elapsed = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert 1.0 <= elapsed < 30.0

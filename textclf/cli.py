@@ -125,10 +125,10 @@ def tune(
 
     Running the same command again continues the study in <output_dir>/tune-<name>/.
     """
-    from textclf import launch
+    from textclf import launch, progress
 
     request = launch.TuneRequest(target, budget, trials, tuple(overrides or ()), output_dir,
-                                 shlex.join(["textclf", *sys.argv[1:]]))
+                                 shlex.join(["textclf", *sys.argv[1:]]), progress.process_started())
     for line in launch.tune(request, note=lambda line: typer.echo(line, err=True)):
         typer.echo(line)
 

@@ -139,6 +139,7 @@ class TuneRequest:
     overrides: tuple[str, ...] = ()
     output_dir: str | None = None
     command_line: str = ""
+    started: float | None = None  # the budget's clock (time.monotonic()): the process's start, for the CLI
 
 
 def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
@@ -153,7 +154,8 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
     cfg, raw = space.search_config(request.target, list(request.overrides), request.output_dir)
     seconds = tune.parse_budget(request.budget)
     try:
-        result = tune.run(cfg, raw, seconds, request.trials, request.command_line, echo=note)
+        result = tune.run(cfg, raw, seconds, request.trials, request.command_line, echo=note,
+                          started=request.started)
     except KeyboardInterrupt:
         raise Interrupted("interrupted: finished trials are kept; run the same command again to continue") from None
     metrics = rundir.read_json(result.best_run / rundir.METRICS_FILE)
@@ -163,6 +165,7 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
     winner, folds = result.winner, result.winner["folds"]
     why = leaderboard.reason(leaderboard.candidates(result.leaderboard), cfg.search.metric, winner)
     return [*(leaderboard.line(row, cfg.search.metric) for row in result.leaderboard),
+            *([leaderboard.ensemble_line(result.ensemble)] if result.ensemble else []),
             f"best: trial {winner['trial']} ({cfg.search.metric} {winner['value']:.4f}"
             f"{f' over {folds} folds' if folds > 1 else ''}; {why}); final run {result.best_run.name}: "
             f"test accuracy {result.test_accuracy:.4f}; leaderboard and plot in {result.tune_dir}",

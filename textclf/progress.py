@@ -41,3 +41,18 @@ class Progress:
         line = f"{self.label}: {summary} in {elapsed:.1f} s{rate}"
         self.stream.write(f"\r{line}\033[K\n" if self.live else f"{line}\n")  # \033[K: clear the live line's rest
         self.stream.flush()
+
+
+def process_started() -> float:
+    """When this process started, on ``time.monotonic()``'s clock: a promise of wall time (``tune --budget``)
+    counts Python's and TensorFlow's start-up too. Where ``/proc`` does not say (not Linux), now."""
+    import os
+
+    try:
+        with open("/proc/self/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        ticks = os.sysconf("SC_CLK_TCK")
+        elapsed = time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / ticks  # field 22: start time
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.monotonic()
+    return time.monotonic() - max(0.0, elapsed)

@@ -29,6 +29,28 @@ def test_three_classes_softmax_on_class_numbers(name):
         assert 0.5 < value <= 1.0
 
 
+@pytest.mark.parametrize("classes", [2, 3])
+def test_macro_f1_is_the_mean_of_every_class_f1(classes):
+    rng = np.random.default_rng(classes)
+    labels = rng.integers(0, classes, 60)
+    outputs = rng.dirichlet(np.ones(classes), 60).astype("float32")
+    shown = outputs[:, 1:] if classes == 2 else outputs  # two classes: one sigmoid unit, P(second class)
+    predicted = outputs.argmax(axis=1)
+    expected = np.mean([2 * np.sum((predicted == c) & (labels == c)) / (np.sum(predicted == c) + np.sum(labels == c))
+                        for c in range(classes)])
+    assert _value(Head(classes).metrics(["macro_f1"])[0], labels, shown) == pytest.approx(expected, abs=1e-4)
+
+
+def test_a_search_by_macro_f1_has_its_trainings_log_it():
+    from textclf.config import validate
+
+    cfg = validate({"name": "x", "model": {"type": "lstm"}, "search": {"metric": "val_macro_f1"}})
+    assert cfg.train.metrics == ["accuracy", "macro_f1"]
+    cfg = validate({"name": "x", "model": {"type": "lstm"}, "train": {"checkpoint_monitor": "val_macro_f1",
+                                                                       "metrics": ["macro_f1"]}})
+    assert cfg.train.checkpoint_monitor == "val_macro_f1"
+
+
 def test_accuracy_is_always_logged_and_monitors_must_be_logged():
     from textclf.config import validate
     from textclf.errors import TextclfError

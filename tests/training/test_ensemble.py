@@ -18,12 +18,57 @@ from textclf.training import ensemble, train
 TEXTS = ["Superb and moving, loved it", "Awful dull waste of time", "the plot", ""]
 
 
-@pytest.fixture
-def ensemble_config(tmp_path, imdb_dir):
+# An ensemble of different configs (``train.members``), weighted, as tune's ensemble selection writes one
+MEMBERS = [{"weight": 3, "set": {"train.epochs": 2}},
+           {"weight": 1, "set": {"model.type": "embedding_bag", "data.output_mode": "count", "data.ngrams": 1,
+                                 "model.embedding_dim": 8, "train.learning_rate": 0.02}}]
+
+
+def _ensemble_config(tmp_path, imdb_dir, members: dict):
     return tiny_config(tmp_path, imdb_dir, {"type": "nbsvm"},
                        data={"ngrams": 2, "output_mode": "multi_hot", "vocab_size": 2000, "validation_split": 0.2},
-                       train={"ensemble": 2, "epochs": 1, "learning_rate": 0.05,
-                              "early_stopping": {"enabled": False}})
+                       train={**members, "epochs": 1, "learning_rate": 0.05, "early_stopping": {"enabled": False}})
+
+
+@pytest.fixture
+def ensemble_config(tmp_path, imdb_dir):
+    return _ensemble_config(tmp_path, imdb_dir, {"ensemble": 2})
+
+
+@pytest.fixture(params=["seeds", "members"])
+def any_ensemble_config(request, tmp_path, imdb_dir):
+    """Either kind of ensemble: of seeds (``train.ensemble``), or of configs (``train.members``)."""
+    return _ensemble_config(tmp_path, imdb_dir, {"members": MEMBERS} if request.param == "members" else {"ensemble": 2})
+
+
+def test_an_ensemble_of_configs_outputs_the_weighted_mean_of_its_members_and_exports(tmp_path, imdb_dir):
+    path = tiny_config(tmp_path, imdb_dir, {"type": "nbsvm"}, data={"output_mode": "multi_hot", "vocab_size": 2000},
+                       train={"members": MEMBERS, "epochs": 1, "learning_rate": 0.05})
+    result = CliRunner().invoke(app, ["train", str(path)])
+    assert result.exit_code == 0, result.output
+    run_dir = rundir.resolve_run_dir(result.stdout.strip().splitlines()[-1])
+    dirs = ensemble.member_dirs(run_dir, 2)
+    configs = [rundir.read_config(member) for member in dirs]
+    assert [c.model.type for c in configs] == ["nbsvm", "embedding_bag"] and configs[0].train.epochs == 2
+    model, members = load_safely(run_dir / "model.keras"), [load_safely(d / "model.keras") for d in dirs]
+    weighted = 0.75 * members[0].predict(TEXTS) + 0.25 * members[1].predict(TEXTS)
+    np.testing.assert_allclose(model.predict(TEXTS), weighted, atol=1e-6)
+    np.testing.assert_allclose(predict.predict_texts(model, TEXTS)[:, 1], weighted[:, 0], atol=1e-5)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert [m["weight"] for m in metrics["members"]] == [0.75, 0.25]
+    # export checks the SavedModel's probabilities against the .keras model's on held-out texts
+    exported = CliRunner().invoke(app, ["export", str(run_dir), "--out", str(tmp_path / "exported")])
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "exported" / "1" / "saved_model.pb").is_file()
+
+
+@pytest.mark.parametrize(("member", "named"), [({"data.path": "other.csv"}, "train.members[0].set: 'data.path'"),
+                                                ({"train.epochs": 0}, "train.members[0]: train.epochs"),
+                                                ({"model.type": "nope"}, "train.members[0]")])
+def test_a_member_that_cannot_be_trained_is_refused_at_load_naming_it(tmp_path, imdb_dir, member, named):
+    path = tiny_config(tmp_path, imdb_dir, {"type": "nbsvm"}, train={"members": [{"weight": 1, "set": member}]})
+    result = CliRunner().invoke(app, ["train", str(path), "--dry-run"])
+    assert result.exit_code == 2 and named in result.stderr, result.output
 
 
 def test_an_ensemble_run_averages_members_that_each_drew_their_own_validation_texts(ensemble_config, tmp_path):
@@ -77,8 +122,8 @@ class _StopInMember(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-def test_an_interrupted_ensemble_resumes_without_training_a_finished_member_again(ensemble_config):
-    cfg = load_config(ensemble_config)
+def test_an_interrupted_ensemble_resumes_without_training_a_finished_member_again(any_ensemble_config):
+    cfg = load_config(any_ensemble_config)
     run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
     with pytest.raises(KeyboardInterrupt):
         train.run(cfg, run_dir, options=train.Options(callbacks=(_StopInMember(),)))

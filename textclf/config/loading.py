@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from textclf import files
-from textclf.config import search_space
+from textclf.config import ensemble_members, search_space
 from textclf.config.model_sections import MODEL_CONFIGS, RuleError
 from textclf.config.overrides import apply_override, assign, source_of
 from textclf.config.safe_yaml import quoted, read_yaml
@@ -75,6 +75,8 @@ def validate(raw: dict[str, Any], origin: str = "config") -> Config:
         raise TextclfError(f"{origin}: {_describe((misspelt or errors)[0], raw)}") from None
     if cfg.search is not None:
         search_space.check(raw, cfg.search, validate)
+    if cfg.train.members:
+        ensemble_members.check(raw, len(cfg.train.members), validate)
     return cfg
 
 

@@ -14,17 +14,19 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import Field, PositiveInt, model_validator
 
 from textclf import files
+from textclf.config.ensemble_members import EnsembleMember
 from textclf.config.model_sections import ModelConfig, RuleError, Strict
 from textclf.config.search_space import SearchConfig
 from textclf.errors import TextclfError
 
-Monitor = Literal["val_loss", "val_accuracy", "val_auc", "val_f1", "loss", "accuracy", "auc", "f1"]
-TrainMetric = Literal["accuracy", "auc", "f1"]
+Monitor = Literal["val_loss", "val_accuracy", "val_auc", "val_f1", "val_macro_f1", "loss", "accuracy", "auc", "f1",
+                  "macro_f1"]
+TrainMetric = Literal["accuracy", "auc", "f1", "macro_f1"]
 
 
 def higher_is_better(monitor: str) -> bool:
     """Whether a larger value of a logged quantity (``val_auc``, ``loss``…) is better."""
-    return monitor.removeprefix("val_") in ("accuracy", "auc", "f1")
+    return monitor.removeprefix("val_") in ("accuracy", "auc", "f1", "macro_f1")
 
 
 def declares_multi_label(task: Any, separator: Any) -> bool:
@@ -173,6 +175,8 @@ class TrainConfig(Strict):
     threshold: Union[Literal["tuned"], Annotated[float, Field(gt=0.0, lt=1.0)]] = "tuned"
     # members trained with seeds seed … seed + ensemble − 1, their probabilities averaged (``ensemble.py``)
     ensemble: Annotated[int, Field(ge=1, le=10)] = 1
+    # members of different configs, with weights (``ensemble_members``); train.ensemble is then their count
+    members: Annotated[list[EnsembleMember], Field(max_length=10)] = []
 
     @model_validator(mode="before")
     @classmethod
@@ -192,6 +196,15 @@ class TrainConfig(Strict):
     def _class_weight_is_local(self) -> TrainConfig:
         if self.class_weight != "none" and self.distribute == "multi_worker":
             raise RuleError("class_weight", "not supported with train.distribute: multi_worker")
+        return self
+
+    @model_validator(mode="after")
+    def _members_are_the_ensemble(self) -> TrainConfig:
+        if self.members and self.ensemble not in (1, len(self.members)):
+            raise RuleError("ensemble", f"{self.ensemble}, but train.members lists {len(self.members)}; "
+                                        "leave train.ensemble out")
+        if self.members:
+            object.__setattr__(self, "ensemble", len(self.members))
         return self
 
     @model_validator(mode="after")
@@ -244,6 +257,19 @@ class Config(Strict):
         if isinstance(metrics, list) and "f1" not in metrics:
             train["metrics"] = [*metrics, "f1"]
         return {**raw, "train": train}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _search_metric_is_logged(cls, raw: Any) -> Any:
+        """A search compares trials by ``search.metric``: each trial's training logs it (``val_macro_f1`` is
+        not logged unless asked for)."""
+        search, train = (raw.get(key) if isinstance(raw, dict) else None for key in ("search", "train"))
+        if not isinstance(search, dict) or search.get("metric") != "val_macro_f1" or not isinstance(train or {}, dict):
+            return raw
+        metrics = (train or {}).get("metrics", ["accuracy"])
+        if isinstance(metrics, list) and "macro_f1" not in metrics:
+            return {**raw, "train": {**(train or {}), "metrics": [*metrics, "macro_f1"]}}
+        return raw
 
     @model_validator(mode="after")
     def _data_fits_model_and_training(self) -> Config:

@@ -28,7 +28,7 @@ class SearchConfig(BaseModel):
     space: dict[str, Any] = {}  # key → choices or a range, for every trial
     per_model: dict[str, dict[str, Any]] = {}  # model type → its own keys (choices, ranges or fixed values)
     first: list[dict[str, Any]] = []  # trials to run first, in order: the ones most likely to win
-    metric: Literal["val_accuracy", "val_loss"] = "val_accuracy"
+    metric: Literal["val_accuracy", "val_macro_f1", "val_loss"] = "val_accuracy"  # macro-F1: imbalanced classes
     prune_after: Annotated[int, Field(ge=1)] = 2  # epochs a trial runs before it can be pruned
     # validation folds per trial; auto: 5 below tuning.space.AUTO_FOLDS_BELOW examples (a small validation split
     # is noisy), else 1
@@ -36,6 +36,9 @@ class SearchConfig(BaseModel):
     # members of the winner's final training (``train.ensemble``); auto: 3 below tuning.space.AUTO_FOLDS_BELOW
     # examples, else 1
     members: Annotated[int, Field(ge=1, le=10)] | Literal["auto"] = "auto"
+    # the final run: the weighted ensemble of trials whose held-out predictions average best (``tuning.selection``);
+    # false: the winning trial alone
+    ensemble: bool = True
 
 
 def is_range(value: Any) -> bool:

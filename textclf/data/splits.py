@@ -154,15 +154,22 @@ def folds(corpus: Corpus, count: int, seed: int) -> list[Corpus]:
     the luckiest, not the best; averaging over folds uses every example.
     """
     pooled = _non_test(corpus)
-    parts = np.array_split(np.random.default_rng(seed).permutation(len(pooled)), count)
     corpora = []
-    for held in parts:
+    for held in held_out_rows(corpus, count, seed):
         kept = np.setdiff1d(np.arange(len(pooled)), held)
-        held = np.sort(held)
         corpora.append(Corpus(Split(pooled.texts[kept], pooled.labels[kept]), Split(pooled.texts[held],
                               pooled.labels[held]), corpus.test, corpus.class_names, corpus.fingerprint,
                               corpus.location))
     return corpora
+
+
+def held_out_rows(corpus: Corpus, count: int, seed: int) -> list[np.ndarray]:
+    """Which of the non-test examples (train, then validation) each fold of ``folds`` holds out, in order; one
+    split (``count`` 1): its validation examples. Trials' held-out predictions line up by these."""
+    size = len(corpus.train) + len(corpus.validation)
+    if count == 1:
+        return [np.arange(len(corpus.train), size)]
+    return [np.sort(part) for part in np.array_split(np.random.default_rng(seed).permutation(size), count)]
 
 
 def redrawn(corpus: Corpus, fraction: float, seed: int, stratify: bool = True) -> Corpus:

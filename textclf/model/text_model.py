@@ -74,6 +74,17 @@ def members_of(model: keras.Model) -> list[keras.Model]:
     return members or [model]
 
 
+def member_weights(model: keras.Model) -> list[float]:
+    """Each member's weight in an ensemble's mean, in ``members_of``'s order: ``weight_<i>`` scales
+    ``member_<i>`` (``ensemble.averaged``); equal where the mean is unweighted."""
+    members = members_of(model)
+    scales = {layer.name: float(layer.scale) for layer in getattr(model, "layers", [])
+              if isinstance(layer, keras.layers.Rescaling) and layer.name.startswith("weight_")}
+    if not scales:
+        return [1.0 / len(members)] * len(members)
+    return [scales[member.name.replace("member_", "weight_")] for member in members]
+
+
 def class_names_of(model) -> list[str]:
     """The class names a saved model carries; empty for models saved before ``TextModel``."""
     return list(getattr(model, "class_names", None) or [])

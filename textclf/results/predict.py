@@ -16,7 +16,7 @@ import numpy as np
 from textclf.features import inputs
 from textclf.features.inputs import EVALUATION_BATCH
 from textclf.model.head import Head
-from textclf.model.text_model import members_of
+from textclf.model.text_model import member_weights, members_of
 
 
 def predict_texts(model: keras.Model, texts: list[str], batch_size: int = EVALUATION_BATCH) -> np.ndarray:
@@ -29,9 +29,9 @@ def predict_texts(model: keras.Model, texts: list[str], batch_size: int = EVALUA
     head = Head.of_model(model)
     if not texts:
         return np.zeros((0, head.num_classes), dtype=np.float32)
-    members = members_of(model)  # an ensemble's output is the mean of its members'
-    return np.mean([head.probabilities(inputs.of_model(member).predict(member, texts, batch_size))
-                    for member in members], axis=0)
+    members = members_of(model)  # an ensemble's output is the (weighted) mean of its members'
+    return np.average([head.probabilities(inputs.of_model(member).predict(member, texts, batch_size))
+                       for member in members], axis=0, weights=member_weights(model))
 
 
 @dataclass(frozen=True)

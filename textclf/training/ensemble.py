@@ -17,7 +17,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from textclf.config import Config
+from textclf.config import Config, validate
+from textclf.config.ensemble_members import member_raw
 from textclf.data import splits
 from textclf.errors import TextclfError
 from textclf.model.text_model import TextModel
@@ -35,9 +36,20 @@ def member_dirs(run_dir: Path, count: int) -> list[Path]:
 
 
 def member_config(cfg: Config, index: int) -> Config:
-    """Member ``index``: the run's config with its own seed (its validation draw, batch order and start)."""
+    """Member ``index``: the run's config with its own seed (its validation draw, batch order and start), and
+    its own values where ``train.members`` lists them (``config.ensemble_members``)."""
+    if cfg.train.members:
+        return validate(member_raw(cfg.model_dump(mode="json"), index), origin=f"train.members[{index}]")
     return cfg.model_copy(update={"seed": cfg.seed + index,
                                   "train": cfg.train.model_copy(update={"ensemble": 1})})
+
+
+def weights_of(cfg: Config) -> list[float] | None:
+    """The members' weights, summing to 1; None for an ensemble of equals."""
+    if not cfg.train.members:
+        return None
+    total = sum(member.weight for member in cfg.train.members)
+    return [member.weight / total for member in cfg.train.members]
 
 
 def _corpus(cfg: Config, given) -> splits.Corpus:
@@ -81,27 +93,35 @@ def fit(cfg: Config, run_dir: Path, command_line: str, options, run_member) -> t
         member_dir.mkdir(parents=True, exist_ok=True)
         run_member(member, member_dir, command_line=command_line, resume=again,
                    options=dataclasses.replace(options, corpus=split))
-    return combine(run_dir, dirs, corpus, options.score_test)
+    return combine(run_dir, dirs, corpus, options.score_test, weights_of(cfg))
 
 
-def averaged(members: list[keras.Model]) -> TextModel:
-    """One end-to-end model: raw strings in, the mean of the members' outputs (probabilities) out."""
+def averaged(members: list[keras.Model], weights: list[float] | None = None) -> TextModel:
+    """One end-to-end model: raw strings in, the mean of the members' outputs (probabilities) out, weighted by
+    ``weights`` (summing to 1) where given."""
     texts = keras.Input(shape=(), dtype="string", name="text")
     for index, member in enumerate(members):
         member.name = f"member_{index}"  # a functional model's layers need names of their own
-    outputs = keras.layers.Average(name="mean")([member(texts) for member in members])
-    return TextModel(texts, outputs, class_names=members[0].class_names, name="ensemble")
+    outputs = [member(texts) for member in members]
+    if weights is None:
+        mean = keras.layers.Average(name="mean")(outputs)
+    else:
+        scaled = [keras.layers.Rescaling(float(w), name=f"weight_{i}")(out) for i, (w, out) in
+                  enumerate(zip(weights, outputs, strict=True))]
+        mean = keras.layers.Add(name="mean")(scaled) if len(scaled) > 1 else scaled[0]
+    return TextModel(texts, mean, class_names=members[0].class_names, name="ensemble")
 
 
-def combine(run_dir: Path, dirs: list[Path], corpus: splits.Corpus, score_test: bool) -> tuple[dict, TextModel]:
+def combine(run_dir: Path, dirs: list[Path], corpus: splits.Corpus, score_test: bool,
+            weights: list[float] | None = None) -> tuple[dict, TextModel]:
     """The ensemble's ``model.keras``, its test scores and each member's, and the members' history plot."""
-    model = averaged([load_safely(member / rundir.MODEL_FILE) for member in dirs])
+    model = averaged([load_safely(member / rundir.MODEL_FILE) for member in dirs], weights)
     write_then_rename(run_dir / rundir.MODEL_FILE, model.save, "final_save")
     members = [rundir.read_json(member / rundir.METRICS_FILE) for member in dirs]
     metrics = {**members[0], "ensemble": len(dirs), "parameters": int(model.count_params()),
                "train_seconds": round(sum(m.get("train_seconds", 0.0) for m in members), 3),
-               "members": [{key: m[key] for key in ("val_accuracy", "test_accuracy", "best_epoch") if key in m}
-                           for m in members]}
+               "members": [{**{key: m[key] for key in ("val_accuracy", "test_accuracy", "best_epoch") if key in m},
+                            **({"weight": round(weights[i], 6)} if weights else {})} for i, m in enumerate(members)]}
     if score_test:
         names = list(corpus.class_names)
         labels = np.asarray(corpus.test.labels)

@@ -89,7 +89,7 @@ def _validation_at_best(history: dict, best_epoch) -> dict:
     if best_epoch not in history.get("epoch", []):
         return {}
     index = history["epoch"].index(best_epoch)
-    return {key: float(history[key][index]) for key in ("val_accuracy", "val_loss") if key in history}
+    return {key: float(history[key][index]) for key in history if key.startswith("val_")}
 
 
 def _multi_label_metrics(test: dict | None, thresholds, corpus: splits.Corpus) -> dict:

@@ -108,6 +108,16 @@ def line(row: dict, metric: str) -> str:
             f"{'cut short' if row['cut_short'] else row['state']:<8} {values}")
 
 
+def ensemble_line(ensemble: dict) -> str:
+    """The ensemble selection's members and weights, and its held-out score next to the best single trial's."""
+    members = ", ".join(f"trial {m['trial']} ({m['weight']:.2f})" for m in ensemble["members"])
+    scores = (f"held-out {ensemble['metric']} {ensemble['held_out_score']:.4f} against {ensemble['best_single']:.4f} "
+              "for the best single trial")
+    if not ensemble.get("trained", True):
+        return f"ensemble: {members}; {scores}; its trainings did not fit in the budget: the winner alone is final"
+    return f"ensemble: {members}; {scores}; the final run averages them"
+
+
 def final_training_seconds(row: dict) -> float:
     """A winner is trained once more, on a little more data than its trial's (each fold's): as long as one
     of its folds, and a fifth."""

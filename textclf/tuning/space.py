@@ -12,7 +12,7 @@ import re
 import statistics
 from pathlib import Path
 
-from textclf.config import Config, apply_override, read_yaml, source_of, validate
+from textclf.config import Config, apply_override, apply_value, read_yaml, source_of, validate
 from textclf.config.search_space import SearchConfig, is_range
 from textclf.errors import TextclfError
 
@@ -42,23 +42,31 @@ def member_count(search: SearchConfig, examples: int) -> int:
     return 3 if examples < AUTO_FOLDS_BELOW else 1
 
 
+def refit_share(examples: int) -> float:
+    """The share of the ``examples`` non-test texts a final training holds back: a sliver, as a check."""
+    return round(min(REFIT_MAX_SHARE, max(REFIT_SHARE, REFIT_HELD_OUT / max(1, examples))), 4)
+
+
+def refit_values(best_epochs: list[int]) -> dict:
+    """A trial's config, trained once more to be final: for the median of the epochs its trial kept (over its
+    folds), to the last epoch. Early stopping and plateau cuts would choose again on the sliver: off."""
+    return {"train.epochs": max(1, round(statistics.median(best_epochs))), "train.checkpoint_monitor": "loss",
+            "train.early_stopping.enabled": False, "train.reduce_lr_on_plateau.enabled": False}
+
+
 def refit_config(cfg: Config, best_epochs: list[int], examples: int, members: int = 1) -> Config:
-    """The winner's config for its final training: on all but a sliver of the ``examples`` non-test texts,
-    for the median of the epochs its trial kept (over its folds), to the last epoch; ``members`` such trainings,
-    averaged (``train.ensemble``).
+    """The winner's config for its final training: on all but a sliver of the ``examples`` non-test texts
+    (``refit_share``), as ``refit_values`` says; ``members`` such trainings, averaged (``train.ensemble``).
 
     The search has chosen the settings and the epoch count; the texts its trial held out to choose them
-    are worth more as training data (benchmarks/RESULTS.md, "Design measurements"). Early stopping and
-    plateau cuts would choose again on the sliver, so they are off. A normal config: ``textclf train``
-    reruns it.
+    are worth more as training data (benchmarks/RESULTS.md, "Design measurements"). A normal config:
+    ``textclf train`` reruns it.
     """
     raw = cfg.model_dump(mode="json")
-    share = min(REFIT_MAX_SHARE, max(REFIT_SHARE, REFIT_HELD_OUT / max(1, examples)))
-    raw["data"]["validation_split"] = round(share, 4)
-    raw["train"].update(epochs=max(1, round(statistics.median(best_epochs))), checkpoint_monitor="loss",
-                        ensemble=members)
-    raw["train"]["early_stopping"]["enabled"] = False
-    raw["train"]["reduce_lr_on_plateau"]["enabled"] = False
+    raw["data"]["validation_split"] = refit_share(examples)
+    raw["train"]["ensemble"] = members
+    for key, value in refit_values(best_epochs).items():
+        apply_value(raw, key, value)
     return validate(raw, origin=f"{cfg.name} refit")
 
 

@@ -79,7 +79,11 @@ class Study:
         self.finishing = max((row.get("finishing_seconds") or 0.0 for row in rows), default=0.0)
 
     def has_time_for(self, row: dict, members: int = 1) -> bool:
-        return time.monotonic() + members * final_training_seconds(row) <= self.finish_by()
+        return self.fits(members * final_training_seconds(row))
+
+    def fits(self, seconds: float) -> bool:
+        """Whether a final training of ``seconds`` ends before the test scoring must start."""
+        return time.monotonic() + seconds <= self.finish_by()
 
 
 @contextlib.contextmanager

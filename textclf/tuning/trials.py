@@ -17,24 +17,21 @@ import keras
 import numpy as np
 
 from textclf.config import Config, validate
+from textclf.config.ensemble_members import FEATURE_SETTINGS
 from textclf.config.search_space import trial_config
 from textclf.data import splits
 from textclf.errors import TextclfError
+from textclf.results import predict
 from textclf.runs import rundir
 from textclf.training import train
-from textclf.tuning import space
+from textclf.tuning import selection, space
 from textclf.tuning.study import Study
 from textclf.tuning.trial_callbacks import ReportToTrial, StopAtDeadline
-
-# The data settings that shape features but not the texts read and their split: trials that differ only
-# in these share one read.
-VECTORIZER_SETTINGS = {"split", "punctuation", "vocab_size", "maxlen", "padding", "truncating", "output_mode",
-                       "ngrams", "char_ngrams", "cache"}
 
 
 def corpus_key(cfg: Config) -> tuple:
     """Trials whose data settings differ only in how texts become features read the same texts alike."""
-    return cfg.data.model_dump_json(exclude=VECTORIZER_SETTINGS), cfg.seed
+    return cfg.data.model_dump_json(exclude=set(FEATURE_SETTINGS)), cfg.seed
 
 
 def read_corpus(cfg: Config):
@@ -66,6 +63,7 @@ class Outcome:
     finishing: float = 0.0  # the longest a training took to save after it stopped
     pruned: bool = False
     stopped_by_budget: bool = False
+    held_out: list = field(default_factory=list)  # each fold's class probabilities on the texts it held out
 
     def add(self, metrics: dict, metric: str, finishing: float) -> None:
         self.scores.append(float(metrics[metric]))
@@ -93,6 +91,11 @@ def objective(study: Study):
         _record(trial, outcome, count, len(folds[0].validation))
         if outcome.pruned:
             raise optuna.TrialPruned()
+        if len(outcome.held_out) == count:  # every fold ran: a member the ensemble selection may pick
+            selection.save_held_out(study.tune_dir, trial.number, selection.rows_key(corpus_key(cfg), count),
+                                    np.concatenate(splits.held_out_rows(corpus, count, cfg.seed)),
+                                    np.concatenate(outcome.held_out),
+                                    np.concatenate([split.validation.labels for split in folds]))
         return float(np.mean(outcome.scores))
 
     return run_trial
@@ -107,11 +110,13 @@ def _train_folds(study: Study, trial, cfg: Config, folds: list) -> Outcome:
         run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name if len(folds) == 1 else f"{cfg.name}-fold{index}")
         if index == 0:
             trial.set_user_attr("run_dir", str(run_dir))
-        metrics = train_trial(cfg, run_dir, split, (pruning, budget) if index == 0 else (budget,), trial)
-        outcome.add(metrics, study.cfg.search.metric, time.monotonic() - budget.ended)
+        result = train_trial(cfg, run_dir, split, (pruning, budget) if index == 0 else (budget,), trial)
+        if not (pruning.pruned or budget.hit or split.train.multi_label):
+            outcome.held_out.append(predict.predict_texts(result.model, list(split.validation.texts)))
+        outcome.add(result.metrics, study.cfg.search.metric, time.monotonic() - budget.ended)
         keep_what_can_win(run_dir, can_win=index == 0 and not pruning.pruned)
         if index == 0:
-            trial.set_user_attr("epochs", metrics["epochs_run"])
+            trial.set_user_attr("epochs", result.metrics["epochs_run"])
         if pruning.pruned or budget.hit:
             break
     outcome.pruned, outcome.stopped_by_budget = pruning.pruned, budget.hit
@@ -130,7 +135,7 @@ def _record(trial, outcome: Outcome, count: int, validation_size: int) -> None:
         trial.set_user_attr(key, value)
 
 
-def train_trial(cfg: Config, run_dir: Path, corpus, callbacks: tuple, trial) -> dict:
+def train_trial(cfg: Config, run_dir: Path, corpus, callbacks: tuple, trial) -> train.TrainResult:
     """One training of a trial (or of the winner: ``trial`` None), all it says (progress lines and TensorFlow's
     warnings too) in its folder's train.log: the terminal shows the leaderboard; Ctrl-C marks the trial to run
     again."""
@@ -139,7 +144,7 @@ def train_trial(cfg: Config, run_dir: Path, corpus, callbacks: tuple, trial) -> 
     try:
         with open(run_dir / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
                 contextlib.redirect_stderr(log), _logging_to(log):
-            return train.run(cfg, run_dir, command_line="textclf tune", options=options).metrics
+            return train.run(cfg, run_dir, command_line="textclf tune", options=options)
     except KeyboardInterrupt:
         if trial is not None:
             trial.set_user_attr("interrupted", True)  # not a finished trial: it runs again when the study goes on

@@ -16,17 +16,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from textclf.config import Config
 from textclf.errors import TextclfError
 from textclf.runs import rundir
-from textclf.tuning import space
+from textclf.tuning import final_run
 from textclf.tuning.leaderboard import candidates, done, line, rows_of, winner
 from textclf.tuning.study import Study, folder_for, locked, open_study
 from textclf.tuning.study import identity as study_identity
-from textclf.tuning.trial_callbacks import StopAtDeadline
-from textclf.tuning.trials import corpus_for, corpus_key, objective, read_corpus, train_trial
+from textclf.tuning.trials import corpus_key, objective, read_corpus
 
 TUNE_FILE = "tune.json"
 
@@ -38,6 +35,7 @@ class TuneResult:
     leaderboard: list[dict]
     test_accuracy: float
     winner: dict  # the winning trial's leaderboard row
+    ensemble: dict | None = None  # the ensemble selection's members and held-out scores (``Selection.as_record``)
 
 
 def parse_budget(text: str) -> float:
@@ -52,58 +50,20 @@ def parse_budget(text: str) -> float:
     return total
 
 
-def _promote(study: Study, best: dict) -> Path:
-    """The winner's final run folder, in ``tune-<name>/best/``: its config trained once more on all but a
-    sliver of the non-test texts, for the epochs its trial kept (``space.refit_config``), as ``textclf
-    train`` would run it, stopped at the end of the budget. A trial that kept its model (one split, or cut
-    short) is its own winner where that training would not fit in the budget, as is one of a study from
-    before refits (no epochs recorded); one that did not is trained again as its config says. On small data the
-    final training is an ensemble (``space.member_count``), where the budget allows."""
-    trial_dir = Path(best["run_dir"])
-    if (trial_dir / rundir.MODEL_FILE).is_file() and not (best.get("best_epochs") and study.has_time_for(best)):
-        return trial_dir  # a trial that ran to the budget's end; a study from before refits
-    cfg = rundir.read_config(trial_dir)
-    if best.get("best_epochs"):
-        examples = sum(len(getattr(corpus_for(study, cfg), name)) for name in ("train", "validation"))
-        study.corpora.clear()  # the trials' reads: the refit splits its own (IMDB: gigabytes)
-        wanted = space.member_count(study.cfg.search, examples)
-        members = wanted if study.has_time_for(best, wanted) else 1
-        cfg = space.refit_config(cfg, best["best_epochs"], examples, members)
-    run_dir = rundir.create_run_dir(study.tune_dir / "best", cfg.name)
-    finish = StopAtDeadline(study.finish_by, after_an_epoch=True)
-    train_trial(cfg, run_dir, corpus_for(study, cfg), callbacks=(finish,), trial=None)
-    return run_dir
-
-
 def _state(tune_dir: Path) -> dict:
     path = tune_dir / TUNE_FILE
     return rundir.read_json(path) if path.is_file() else {}
 
 
-def _score_winner(best_run: Path) -> float:
-    """The winner's test accuracy, looked at once the search is over; written into its metrics.json."""
-    from textclf.results import evaluate
-
-    report = evaluate.evaluate_run(best_run, split="test", errors=0)
-    counts = np.array(report["confusion_matrix"]).sum(axis=1)
-    metrics = rundir.read_json(best_run / rundir.METRICS_FILE)
-    metrics["test_accuracy"] = float(report["accuracy"])
-    metrics["test_macro_f1"] = float(report["macro"]["f1"])
-    if "loss" in report:
-        metrics["test_loss"] = float(report["loss"])
-    metrics["majority_share"] = {**metrics.get("majority_share", {}), "test": float(counts.max() / counts.sum())}
-    rundir.write_json(best_run / rundir.METRICS_FILE, metrics)
-    return float(report["accuracy"])
-
-
 def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | None, command_line: str = "",
-        echo=print) -> TuneResult:
+        echo=print, started: float | None = None) -> TuneResult:
     """Tune ``cfg.search`` into ``<output_dir>/tune-<name>/``; continue the study there if it searched the same
     data with the same config, else start one in the next free ``tune-<name>-N``.
 
     The data is read and checked once, before any trial: a mistake in it is the one line ``train`` gives.
+    ``started``: when the budget's clock started (``time.monotonic()``; the command's start), else now.
     """
-    started = time.monotonic()
+    started = time.monotonic() if started is None else started
     corpus = read_corpus(cfg)
     identity = study_identity(raw, corpus.fingerprint)
     tune_dir = folder_for(cfg, identity, TUNE_FILE, echo)
@@ -146,21 +106,31 @@ def _search(context: Study, study, trials_left: int | None, record, echo) -> Non
 
 
 def _finish(context: Study, study, record, previous: dict | None) -> TuneResult:
-    """The winner among the trials that may win, trained once more (``_promote``) and scored on test once; a
-    winner this study already trained (the same command run again) keeps its final run."""
+    """The ensemble selection's members, or the winner among the trials that may win, trained once more
+    (``final_run``) and scored on test once; a final run this study already trained (the same command run
+    again, the same choice) is kept."""
     rows = rows_of(study)
     completed = candidates(rows)
     if not completed:
         raise TextclfError(f"{context.tune_dir}: no trial finished within the budget; give more time (--budget)")
     best = winner(completed, context.cfg.search.metric)
-    same = previous and previous.get("trial") == best["trial"]
+    chosen = final_run.select(context, rows)
+    selected = chosen.as_record(context.cfg.search.metric)["members"] if chosen else None
+    same = previous and previous.get("trial") == best["trial"] and \
+        (previous.get("ensemble") or {}).get("selected") == selected
     if same and Path(previous["run_dir"], rundir.MODEL_FILE).is_file():
-        best_run, test_accuracy = Path(previous["run_dir"]), float(previous["test_accuracy"])
+        best_run, test_accuracy, ensemble = Path(previous["run_dir"]), float(previous["test_accuracy"]), \
+            previous.get("ensemble")
     else:
-        best_run = _promote(context, best)
-        test_accuracy = _score_winner(best_run)
-    record(study, {**best, "trial_run_dir": best["run_dir"], "run_dir": str(best_run), "test_accuracy": test_accuracy})
-    return TuneResult(context.tune_dir, best_run, rows, test_accuracy, best)
+        fitting = final_run.that_fit(context, chosen, rows) if chosen else None
+        best_run = final_run.train_final(context, best, fitting, rows)
+        test_accuracy = final_run.score_test(best_run)
+        # selected: what the selection chose; members: what was trained (those that fit the budget), if any
+        ensemble = chosen and {**(fitting or chosen).as_record(context.cfg.search.metric), "selected": selected,
+                               "trained": fitting is not None}
+    record(study, {**best, "trial_run_dir": best["run_dir"], "run_dir": str(best_run), "test_accuracy": test_accuracy,
+                   "ensemble": ensemble})
+    return TuneResult(context.tune_dir, best_run, rows, test_accuracy, best, ensemble)
 
 
 def _save(tune_dir: Path, cfg: Config, budget: float | None, spent: float, study, command_line: str,
