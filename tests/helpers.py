@@ -6,6 +6,7 @@ from them live in ``conftest.py``. Nothing here touches the network or ``../shar
 
 from __future__ import annotations
 
+import csv
 import random
 from pathlib import Path
 
@@ -97,3 +98,36 @@ def assert_user_error(result, *words: str) -> None:
     assert "Traceback" not in result.output
     for word in words:
         assert word in message
+
+
+# tune: a small CSV of synthetic reviews, a search config over it, and a space of two fast models
+def write_csv(path: Path, rows: int = 120, seed: int = 0, same_text: bool = False, majority: float = 0.5) -> Path:
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["text", "label"])
+        for _ in range(rows):
+            positive = rng.random() < majority
+            writer.writerow(["the same words every time" if same_text else synthetic_review(rng, positive),
+                             "pos" if positive else "neg"])
+    return path
+
+
+def search_yaml(tmp_path: Path, data: Path, search: dict, **sections) -> Path:
+    cfg = {"name": "small", "seed": 3,
+           "data": {"source": "csv", "path": str(data), "vocab_size": 300, "maxlen": 20},
+           "model": {"type": "nbsvm"},
+           "train": {"epochs": 3, "batch_size": 16, "learning_rate": 0.05, "optimizer": "lazy_adam",
+                     "early_stopping": {"enabled": False}},
+           "output_dir": str(tmp_path / "outputs"), "search": {"members": 1, **search}}  # one final training
+    for key, value in sections.items():
+        cfg[key] = {**cfg.get(key, {}), **value}
+    path = tmp_path / "search.yaml"
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return path
+
+
+SPACE = {"space": {"model.type": ["nbsvm", "embedding_bag"], "train.learning_rate": {"log_uniform": [0.01, 0.1]}},
+         "per_model": {"nbsvm": {"model.alpha": {"uniform": [0.2, 1.0]}, "data.ngrams": [1, 2]},
+                       "embedding_bag": {"model.embedding_dim": [4, 8], "data.output_mode": "count"}},
+         "first": [{"model.type": "nbsvm", "model.alpha": 0.5}], "folds": 1}

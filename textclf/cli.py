@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from textclf import quiet, show
+from textclf import progress, quiet, show
 from textclf.errors import Interrupted, TextclfError
 from textclf.features.inputs import EVALUATION_BATCH
 from textclf.runs import listing, rundir
@@ -125,10 +125,10 @@ def tune(
 
     Running the same command again continues the study in <output_dir>/tune-<name>/.
     """
-    from textclf import launch, progress
+    from textclf import launch
 
     request = launch.TuneRequest(target, budget, trials, tuple(overrides or ()), output_dir,
-                                 shlex.join(["textclf", *sys.argv[1:]]), progress.process_started())
+                                 shlex.join(["textclf", *sys.argv[1:]]), progress.command_started)
     for line in launch.tune(request, note=lambda line: typer.echo(line, err=True)):
         typer.echo(line)
 
@@ -263,13 +263,12 @@ def export(
 def main() -> None:
     """The ``textclf`` command: run it, then leave without waiting for TensorFlow's teardown.
 
-    A process that imported TensorFlow spends about a second in Python's own
-    exit, destroying TensorFlow's modules, thread pools and static objects,
-    after the command is done. Every file a command writes is complete
-    (closed and renamed into place) when it returns, so the exit handlers
-    (atexit, weakref finalizers, logging) run, the streams are flushed, and
-    the process ends there with the command's exit code.
+    A process that imported TensorFlow spends about a second in Python's own exit, destroying TensorFlow's
+    modules, thread pools and static objects, after the command is done. Every file a command writes is
+    complete (closed and renamed into place) when it returns, so the exit handlers (atexit, weakref
+    finalizers, logging) run, the streams are flushed, and the process ends there with its exit code.
     """
+    progress.command_started = progress.process_started()  # tune's budget: from the command's start
     try:
         app(prog_name="textclf")
         code = 0

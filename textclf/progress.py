@@ -43,6 +43,11 @@ class Progress:
         self.stream.flush()
 
 
+# When the ``textclf`` command started (``cli.main`` sets it); None where textclf is called from Python (a test's
+# CliRunner, a notebook), whose process started long before the call.
+command_started: float | None = None
+
+
 def process_started() -> float:
     """When this process started, on ``time.monotonic()``'s clock: a promise of wall time (``tune --budget``)
     counts Python's and TensorFlow's start-up too. Where ``/proc`` does not say (not Linux), now."""

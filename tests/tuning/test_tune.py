@@ -1,7 +1,5 @@
-import csv
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -10,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import synthetic_review
+from helpers import SPACE, search_yaml, write_csv
 from typer.testing import CliRunner
 
 from textclf.cli import app
@@ -21,38 +19,6 @@ from textclf.tuning import study, tune
 from textclf.tuning.space import search_config
 
 runner = CliRunner()
-
-
-def write_csv(path: Path, rows: int = 120, seed: int = 0, same_text: bool = False, majority: float = 0.5) -> Path:
-    rng = random.Random(seed)
-    with open(path, "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(["text", "label"])
-        for _ in range(rows):
-            positive = rng.random() < majority
-            writer.writerow(["the same words every time" if same_text else synthetic_review(rng, positive),
-                             "pos" if positive else "neg"])
-    return path
-
-
-def search_yaml(tmp_path: Path, data: Path, search: dict, **sections) -> Path:
-    cfg = {"name": "small", "seed": 3,
-           "data": {"source": "csv", "path": str(data), "vocab_size": 300, "maxlen": 20},
-           "model": {"type": "nbsvm"},
-           "train": {"epochs": 3, "batch_size": 16, "learning_rate": 0.05, "optimizer": "lazy_adam",
-                     "early_stopping": {"enabled": False}},
-           "output_dir": str(tmp_path / "outputs"), "search": {"members": 1, **search}}  # one final training
-    for key, value in sections.items():
-        cfg[key] = {**cfg.get(key, {}), **value}
-    path = tmp_path / "search.yaml"
-    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
-    return path
-
-
-SPACE = {"space": {"model.type": ["nbsvm", "embedding_bag"], "train.learning_rate": {"log_uniform": [0.01, 0.1]}},
-         "per_model": {"nbsvm": {"model.alpha": {"uniform": [0.2, 1.0]}, "data.ngrams": [1, 2]},
-                       "embedding_bag": {"model.embedding_dim": [4, 8], "data.output_mode": "count"}},
-         "first": [{"model.type": "nbsvm", "model.alpha": 0.5}], "folds": 1}
 
 
 @pytest.fixture(scope="module")
@@ -299,3 +265,31 @@ def test_the_same_command_again_keeps_the_same_winner_and_its_final_run(tmp_path
     assert again.winner["trial"] == first.winner["trial"] and again.best_run == first.best_run
     assert again.test_accuracy == first.test_accuracy
     assert [path.name for path in (first.tune_dir / "best").iterdir()] == [first.best_run.name]  # not trained again
+
+
+def test_a_search_by_macro_f1_compares_trials_by_their_validation_macro_f1(tmp_path):
+    skewed = write_csv(tmp_path / "skewed.csv", rows=150, seed=4, majority=0.8)  # imbalanced: accuracy flatters
+    lines = skewed.read_text(encoding="utf-8").splitlines()
+    flipped = {"pos": "neg", "neg": "pos"}  # every seventh label wrong: no model is perfect on validation
+    skewed.write_text("\n".join([lines[0], *(line.rsplit(",", 1)[0] + "," + flipped[line.rsplit(",", 1)[1]]
+                                             if i % 7 == 0 else line for i, line in enumerate(lines[1:]))]) + "\n",
+                      encoding="utf-8")
+    result = tuned(tmp_path, skewed, search={**SPACE, "metric": "val_macro_f1"}, trials=2)
+    for row in result.leaderboard:
+        metrics = rundir.read_json(Path(row["run_dir"]) / "metrics.json")
+        assert row["value"] == pytest.approx(metrics["val_macro_f1"]) and metrics["val_macro_f1"] != metrics[
+            "val_accuracy"]
+    saved = json.loads((result.tune_dir / "tune.json").read_text())
+    assert saved["metric"] == "val_macro_f1" and "test_macro_f1" in rundir.read_json(result.best_run / "metrics.json")
+
+
+def test_the_budget_counts_from_the_command_start_python_and_tensorflow_included(tmp_path, data_csv):
+    path = search_yaml(tmp_path, data_csv, {**SPACE, "first": [], "folds": 2}, train={"epochs": 10_000})
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "textclf", "tune", str(path), "--budget", "15s"],
+                          capture_output=True, text=True, timeout=120)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    saved = json.loads((tmp_path / "outputs" / "tune-small" / "tune.json").read_text())
+    assert elapsed <= 15.0 * 1.05 + 1.0  # the promise: 5 %, and a second for Python to leave
+    assert saved["spent_seconds"] >= 15.0 * 0.7  # the start-up is counted as spent, not given back

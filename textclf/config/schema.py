@@ -16,7 +16,7 @@ from pydantic import Field, PositiveInt, model_validator
 from textclf import files
 from textclf.config.ensemble_members import EnsembleMember
 from textclf.config.model_sections import ModelConfig, RuleError, Strict
-from textclf.config.search_space import SearchConfig
+from textclf.config.search_space import SearchConfig, with_metric_logged
 from textclf.errors import TextclfError
 
 Monitor = Literal["val_loss", "val_accuracy", "val_auc", "val_f1", "val_macro_f1", "loss", "accuracy", "auc", "f1",
@@ -261,15 +261,7 @@ class Config(Strict):
     @model_validator(mode="before")
     @classmethod
     def _search_metric_is_logged(cls, raw: Any) -> Any:
-        """A search compares trials by ``search.metric``: each trial's training logs it (``val_macro_f1`` is
-        not logged unless asked for)."""
-        search, train = (raw.get(key) if isinstance(raw, dict) else None for key in ("search", "train"))
-        if not isinstance(search, dict) or search.get("metric") != "val_macro_f1" or not isinstance(train or {}, dict):
-            return raw
-        metrics = (train or {}).get("metrics", ["accuracy"])
-        if isinstance(metrics, list) and "macro_f1" not in metrics:
-            return {**raw, "train": {**(train or {}), "metrics": [*metrics, "macro_f1"]}}
-        return raw
+        return with_metric_logged(raw)
 
     @model_validator(mode="after")
     def _data_fits_model_and_training(self) -> Config:

@@ -104,9 +104,21 @@ def check(raw_config: dict[str, Any], search: SearchConfig, validate) -> None:
             raise TextclfError(f"search.first[{index}]: {', '.join(sorted(missing))} not in the search space")
 
 
+def with_metric_logged(raw: Any) -> Any:
+    """``raw`` whose trainings log what its search compares trials by (``val_macro_f1`` is not logged unless
+    asked for): its config, and every trial's, which no longer has the ``search:`` section."""
+    search, train = (raw.get(key) if isinstance(raw, dict) else None for key in ("search", "train"))
+    if not isinstance(search, dict) or search.get("metric") != "val_macro_f1" or not isinstance(train or {}, dict):
+        return raw
+    metrics = (train or {}).get("metrics", ["accuracy"])
+    if isinstance(metrics, list) and "macro_f1" not in metrics:
+        return {**raw, "train": {**(train or {}), "metrics": [*metrics, "macro_f1"]}}
+    return raw
+
+
 def trial_config(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """The raw config of one trial: ``base`` with ``values`` set; a new model type starts a fresh model section."""
-    raw = copy.deepcopy(base)
+    raw = copy.deepcopy(with_metric_logged(base))
     model_type = values.get("model.type")
     if model_type is not None and raw.get("model", {}).get("type") != model_type:
         raw["model"] = {"type": model_type}

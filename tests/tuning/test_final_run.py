@@ -1,0 +1,91 @@
+"""The final run: the selected trials trained once more as one weighted ensemble, or the winner alone."""
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import SPACE, search_yaml, write_csv
+from typer.testing import CliRunner
+
+from textclf.cli import app
+from textclf.config import load_config
+from textclf.results.loading import load_safely
+from textclf.runs import rundir
+from textclf.training import ensemble
+from textclf.tuning import final_run, selection, tune
+from textclf.tuning.leaderboard import rows_of
+from textclf.tuning.space import search_config
+from textclf.tuning.study import Study, open_study
+
+TEXTS = ["a wonderful moving film", "dull and awful", ""]
+BOTH = {**SPACE, "first": [{"model.type": "nbsvm", "model.alpha": 0.5},
+                           {"model.type": "embedding_bag", "model.embedding_dim": 8}], "folds": 2}
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory):
+    """A finished two-trial study over two folds (an nbsvm and an embedding bag), and its context."""
+    tmp_path = tmp_path_factory.mktemp("final")
+    cfg, raw = search_config(search_yaml(tmp_path, write_csv(tmp_path / "reviews.csv"), BOTH), [], None)
+    result = tune.run(cfg, raw, None, 2, echo=lambda line: None)
+    context = Study.budgeted(cfg, raw, result.tune_dir, None, 0.0, time.monotonic())
+    return context, rows_of(open_study(cfg, result.tune_dir)), result
+
+
+def test_every_trial_that_ran_its_folds_keeps_its_out_of_fold_predictions(searched):
+    context, rows, _ = searched
+    pool, labels = selection.load_pool(context.tune_dir, [row["trial"] for row in rows])
+    assert sorted(pool) == [0, 1] and len(labels) == 96  # every non-test text, held out once
+    for trial, probabilities in pool.items():
+        assert probabilities.shape == (96, 2) and np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+        accuracy = selection.score(probabilities, labels, "val_accuracy")
+        assert accuracy == pytest.approx(rows[trial]["value"], abs=0.011)  # the mean of its two folds' scores
+
+
+def test_a_chosen_ensemble_is_trained_as_one_run_of_its_members_with_their_weights(searched):
+    context, rows, _ = searched
+    chosen = selection.Selection({1: 0.75, 0: 0.25}, 0.9, 0.8, [0.8, 0.9])
+    run_dir = final_run.train_final(context, rows[0], chosen, rows)
+    cfg = load_config(run_dir / "config.yaml")  # a normal config: textclf train reruns it
+    assert [m.weight for m in cfg.train.members] == [0.75, 0.25] and cfg.train.ensemble == 2
+    members = [rundir.read_config(d) for d in ensemble.member_dirs(run_dir, 2)]
+    assert [m.model.type for m in members] == ["embedding_bag", "nbsvm"]
+    for member, trial in zip(members, (1, 0), strict=True):  # its trial's values, refit for its folds' epochs
+        assert member.train.epochs == max(1, round(np.median(rows[trial]["best_epochs"])))
+        assert not member.train.early_stopping.enabled and member.train.checkpoint_monitor == "loss"
+    model = load_safely(run_dir / "model.keras")
+    outputs = [load_safely(d / "model.keras").predict(TEXTS) for d in ensemble.member_dirs(run_dir, 2)]
+    np.testing.assert_allclose(model.predict(TEXTS), 0.75 * outputs[0] + 0.25 * outputs[1], atol=1e-6)
+    assert final_run.score_test(run_dir) == rundir.read_json(run_dir / "metrics.json")["test_accuracy"]
+    for command in (["evaluate", str(run_dir)], ["predict", str(run_dir), TEXTS[0]]):
+        assert CliRunner().invoke(app, command).exit_code == 0
+
+
+def test_members_whose_trainings_do_not_fit_the_budget_are_left_out(searched):
+    context, rows, _ = searched
+    chosen = selection.Selection({1: 0.5, 0: 0.5}, 0.9, 0.8, [0.8, 0.9])
+    assert final_run.that_fit(context, chosen, rows).weights == {1: 0.5, 0: 0.5}  # no budget: both fit
+    tight = Study.budgeted(context.cfg, context.raw, context.tune_dir, 10.0, 0.0, time.monotonic() - 9.0)
+    assert final_run.that_fit(tight, chosen, rows) is None  # fewer than two fit: the winner alone
+
+
+def test_tune_json_and_the_leaderboard_show_the_selection(searched):
+    _, _, result = searched
+    saved = json.loads((result.tune_dir / "tune.json").read_text())
+    if result.ensemble:  # selected: its members and weights, and its held-out score beside the best single trial's
+        assert saved["best"]["ensemble"] == result.ensemble and result.ensemble["held_out_score"] > result.ensemble[
+            "best_single"]
+        assert sum(m["weight"] for m in result.ensemble["members"]) == pytest.approx(1.0)
+        assert load_config(result.best_run / "config.yaml").train.members
+    else:
+        assert saved["best"]["ensemble"] is None and not load_config(result.best_run / "config.yaml").train.members
+
+
+def test_search_ensemble_false_keeps_the_winner_alone(tmp_path):
+    cfg, raw = search_config(search_yaml(tmp_path, write_csv(tmp_path / "r.csv"), {**BOTH, "ensemble": False}),
+                             [], None)
+    result = tune.run(cfg, raw, None, 2, echo=lambda line: None)
+    assert result.ensemble is None and not load_config(result.best_run / "config.yaml").train.members
+    assert Path(result.best_run).parent == result.tune_dir / "best"
