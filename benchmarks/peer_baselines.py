@@ -5,7 +5,8 @@
 
 Each reads the raw data itself (IMDB with textclf's archive reader, which is
 plain Python), trains, scores the test split and prints one JSON line:
-{"accuracy": ...}. Needs the ``bench`` extra: ``pip install -e ".[bench]"``.
+{"accuracy": ...}; ``--predictions FILE`` also writes each test row's predicted label.
+Needs the ``bench`` extra: ``pip install -e ".[bench]"``.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def clean(text: str) -> str:
     return " ".join(PUNCTUATION.sub(r" \1 ", MARKUP.sub(" ", text.lower())).split())
 
 
-def fasttext_accuracy(train_x, train_y, test_x, test_y, epochs: int, autotune: float | None = None) -> float:
+def fasttext_predictions(train_x, train_y, test_x, epochs: int, autotune: float | None = None) -> list[str]:
     """Word uni- and bigrams (``wordNgrams=2``), two threads, fastText's other defaults.
 
     The training lines are shuffled first, as fastText's documentation tells
@@ -69,10 +70,10 @@ def fasttext_accuracy(train_x, train_y, test_x, test_y, epochs: int, autotune: f
         else:
             model = fasttext.train_supervised(str(path), wordNgrams=2, epoch=epochs, thread=2, verbose=0)
     predicted, _ = model.predict([clean(x) for x in test_x])
-    return sum(p[0] == f"__label__{y}" for p, y in zip(predicted, test_y, strict=True)) / len(test_y)
+    return [p[0].removeprefix("__label__") for p in predicted]
 
 
-def sklearn_accuracy(train_x, train_y, test_x, test_y) -> float:
+def sklearn_predictions(train_x, train_y, test_x) -> list[str]:
     """TF-IDF of word uni- and bigrams (sublinear tf) + logistic regression, C=10."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -80,7 +81,7 @@ def sklearn_accuracy(train_x, train_y, test_x, test_y) -> float:
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
     classifier = LogisticRegression(C=10, max_iter=1000)
     classifier.fit(vectorizer.fit_transform(train_x), train_y)
-    return float((classifier.predict(vectorizer.transform(test_x)) == test_y).mean())
+    return [str(label) for label in classifier.predict(vectorizer.transform(test_x))]
 
 
 def main() -> None:
@@ -91,14 +92,16 @@ def main() -> None:
     parser.add_argument("--test", help="CSV with text,label")
     parser.add_argument("--epochs", type=int, default=25, help="fastText epochs")
     parser.add_argument("--autotune", type=float, help="fastText: search its settings for this many seconds")
+    parser.add_argument("--predictions", help="write each test row's predicted label here, one per line")
     args = parser.parse_args()
-    import numpy as np
-
     train_x, train_y, test_x, test_y = read(args)
     if args.system == "fasttext":
-        accuracy = fasttext_accuracy(train_x, train_y, test_x, test_y, args.epochs, args.autotune)
+        predicted = fasttext_predictions(train_x, train_y, test_x, args.epochs, args.autotune)
     else:
-        accuracy = sklearn_accuracy(train_x, np.array(train_y), test_x, np.array(test_y))
+        predicted = sklearn_predictions(train_x, train_y, test_x)
+    if args.predictions:
+        Path(args.predictions).write_text("".join(f"{label}\n" for label in predicted), encoding="utf-8")
+    accuracy = sum(p == str(y) for p, y in zip(predicted, test_y, strict=True)) / len(test_y)
     print(json.dumps({"accuracy": accuracy}))
     sys.stdout.flush()
 
