@@ -1,7 +1,6 @@
 """Command line: parse, load the config, call the stage, print. Intentionally kept short.
 
-TensorFlow (and pydantic) are imported inside the commands that need them, so
-``--help`` and ``train --dry-run`` answer instantly.
+TensorFlow and pydantic are imported inside the commands that need them: ``--help``, ``--dry-run`` answer at once.
 """
 
 from __future__ import annotations
@@ -120,6 +119,8 @@ def tune(
     = None,
     output_dir: Annotated[Optional[str], typer.Option("--output-dir", help="Parent folder of the tune folder.")]
     = None,
+    storage: Annotated[Optional[str], typer.Option("--storage", help="Share the study with other tune processes "
+                       "through this database, e.g. sqlite:///study.db or postgresql://host/db.")] = None,
 ) -> None:
     """Search for the best model within a time budget; the last line printed is the winning run's folder.
 
@@ -128,7 +129,7 @@ def tune(
     from textclf import launch
 
     request = launch.TuneRequest(target, budget, trials, tuple(overrides or ()), output_dir,
-                                 shlex.join(["textclf", *sys.argv[1:]]), progress.command_started)
+                                 shlex.join(["textclf", *sys.argv[1:]]), progress.command_started, storage)
     for line in launch.tune(request, note=lambda line: typer.echo(line, err=True)):
         typer.echo(line)
 

@@ -140,6 +140,7 @@ class TuneRequest:
     output_dir: str | None = None
     command_line: str = ""
     started: float | None = None  # the budget's clock (time.monotonic()): the process's start, for the CLI
+    storage: str | None = None  # an Optuna RDB URL: the study shared with other tune processes
 
 
 def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
@@ -155,9 +156,11 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
     seconds = tune.parse_budget(request.budget)
     try:
         result = tune.run(cfg, raw, seconds, request.trials, request.command_line, echo=note,
-                          started=request.started)
+                          started=request.started, storage_url=request.storage)
     except KeyboardInterrupt:
         raise Interrupted("interrupted: finished trials are kept; run the same command again to continue") from None
+    if result.best_run is None:  # a shared study: another process trains the final run
+        return [leaderboard.line(row, cfg.search.metric) for row in result.leaderboard]
     metrics = rundir.read_json(result.best_run / rundir.METRICS_FILE)
     for split in ("validation", "test"):
         if warning := baseline_warning(metrics, split, "or a longer --budget"):  # tune has searched already

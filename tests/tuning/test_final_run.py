@@ -36,7 +36,7 @@ def searched(tmp_path_factory):
 
 def test_every_trial_that_ran_its_folds_keeps_its_out_of_fold_predictions(searched):
     context, rows, _ = searched
-    pool, labels = selection.load_pool(context.tune_dir, [row["trial"] for row in rows])
+    pool, labels = selection.load_pool({row["trial"]: row["held_out"] for row in rows})
     assert sorted(pool) == [0, 1] and len(labels) == 96  # every non-test text, held out once
     for trial, probabilities in pool.items():
         assert probabilities.shape == (96, 2) and np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)

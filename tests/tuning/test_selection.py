@@ -77,7 +77,7 @@ def test_the_pool_is_the_trials_that_held_out_the_same_rows(tmp_path):
     for trial in range(4):
         key = "one-split" if trial == 2 else "five-folds"
         selection.save_held_out(tmp_path, trial, key, rows, pool[trial][::-1], labels[::-1])
-    loaded, read_labels = selection.load_pool(tmp_path, [0, 1, 2, 3, 5])
+    loaded, read_labels = selection.load_pool({t: selection.held_out_path(tmp_path, t) for t in [0, 1, 2, 3, 5]})
     assert sorted(loaded) == [0, 1, 3] and np.array_equal(read_labels, labels)
     np.testing.assert_allclose(loaded[1], pool[1], atol=1e-6)
-    assert selection.load_pool(tmp_path / "none", [0]) == ({}, pytest.approx(np.zeros(0)))
+    assert selection.load_pool({0: tmp_path / "none.npz"}) == ({}, pytest.approx(np.zeros(0)))

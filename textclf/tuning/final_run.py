@@ -20,7 +20,7 @@ from textclf.tuning import selection, space
 from textclf.tuning.leaderboard import candidates, final_training_seconds
 from textclf.tuning.study import Study
 from textclf.tuning.trial_callbacks import StopAtDeadline
-from textclf.tuning.trials import corpus_for, train_trial
+from textclf.tuning.trials import config_of, corpus_for, train_trial
 
 ENSEMBLE_NAME = "ensemble"
 
@@ -31,7 +31,8 @@ def select(study: Study, rows: list[dict]) -> selection.Selection | None:
     if not study.cfg.search.ensemble:
         return None
     pool_rows = [row for row in candidates(rows) if not row["cut_short"] and row.get("best_epochs")]
-    pool, labels = selection.load_pool(study.tune_dir, [row["trial"] for row in pool_rows])
+    pool, labels = selection.load_pool({row["trial"]: row.get("held_out") or selection.held_out_path(
+        study.tune_dir, row["trial"]) for row in pool_rows})  # a shared study's: in other processes' folders too
     if len(pool) < 2:
         return None
     chosen = selection.greedy(pool, labels, study.cfg.search.metric)
@@ -92,7 +93,9 @@ def promote(study: Study, best: dict) -> Path:
     trial_dir = Path(best["run_dir"])
     if (trial_dir / rundir.MODEL_FILE).is_file() and not (best.get("best_epochs") and study.has_time_for(best)):
         return trial_dir  # a trial that ran to the budget's end; a study from before refits
-    cfg = rundir.read_config(trial_dir)
+    # another process's trial (a shared study) is rebuilt from its values where its folder cannot be read
+    readable = (trial_dir / rundir.CONFIG_FILE).is_file()
+    cfg = rundir.read_config(trial_dir) if readable else config_of(study, best["trial"], best["values"])
     if best.get("best_epochs"):
         examples = sum(len(getattr(corpus_for(study, cfg), name)) for name in ("train", "validation"))
         study.corpora.clear()  # the trials' reads: the refit splits its own (IMDB: gigabytes)

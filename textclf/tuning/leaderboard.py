@@ -28,6 +28,7 @@ def rows_of(study) -> list[dict]:
                      "finishing_seconds": trial.user_attrs.get("finishing_seconds"),
                      "values": trial.user_attrs.get("values", {}), "seconds": seconds,
                      "epochs": trial.user_attrs.get("epochs"), "run_dir": trial.user_attrs.get("run_dir"),
+                     "held_out": trial.user_attrs.get("held_out"),
                      "finished_at": trial.datetime_complete.isoformat() if trial.datetime_complete else None})
     return rows
 

@@ -75,8 +75,12 @@ def rows_key(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
+def held_out_path(tune_dir: Path, trial: int) -> Path:
+    return Path(tune_dir) / HELD_OUT_DIR / f"trial-{trial:03d}.npz"
+
+
 def save_held_out(tune_dir: Path, trial: int, key: str, rows: np.ndarray, probabilities: np.ndarray,
-                  labels: np.ndarray) -> None:
+                  labels: np.ndarray) -> Path:
     """A trial's held-out predictions, by row of the non-test data; written whole (rename) or not at all."""
     folder = Path(tune_dir) / HELD_OUT_DIR
     folder.mkdir(exist_ok=True)
@@ -85,16 +89,16 @@ def save_held_out(tune_dir: Path, trial: int, key: str, rows: np.ndarray, probab
     with open(partial, "wb") as handle:
         np.savez(handle, key=key, rows=rows[order], probabilities=probabilities[order].astype(np.float32),
                  labels=labels[order])
-    os.replace(partial, folder / f"trial-{trial:03d}.npz")
+    os.replace(partial, held_out_path(tune_dir, trial))
+    return held_out_path(tune_dir, trial)
 
 
-def load_pool(tune_dir: Path, trials: list[int]) -> tuple[dict[int, np.ndarray], np.ndarray]:
-    """The held-out predictions of ``trials`` that predicted the same rows as most of them (one read of the
-    data, one fold split), with those rows' labels; empty where none kept any."""
+def load_pool(paths: dict[int, Path]) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    """The held-out predictions saved at ``paths`` (trial → file) that predicted the same rows as most of them
+    (one read of the data, one fold split), with those rows' labels; empty where none can be read."""
     kept = {}
-    for trial in trials:
-        path = Path(tune_dir) / HELD_OUT_DIR / f"trial-{trial:03d}.npz"
-        if path.is_file():
+    for trial, path in paths.items():
+        if Path(path).is_file():
             with np.load(path) as saved:
                 kept[trial] = {name: saved[name] for name in ("key", "rows", "probabilities", "labels")}
     if not kept:

@@ -98,27 +98,31 @@ def locked(tune_dir: Path):
         yield
 
 
-def open_study(cfg: Config, tune_dir: Path):
-    """The study in ``tune_dir``, new or continued; trials a kill left running are rerun first."""
+def open_study(cfg: Config, tune_dir: Path, storage=None, name: str = "textclf"):
+    """The study in ``tune_dir`` (or named ``name`` in ``storage``, shared), new or continued; trials a kill
+    left running are rerun first."""
     import optuna
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = JournalStorage(JournalFileBackend(str(tune_dir / STUDY_FILE)))
+    shared = storage is not None
+    storage = storage or JournalStorage(JournalFileBackend(str(tune_dir / STUDY_FILE)))
     direction = "minimize" if cfg.search.metric == "val_loss" else "maximize"
     study = optuna.create_study(
-        study_name="textclf", storage=storage, direction=direction, load_if_exists=True,
+        study_name=name, storage=storage, direction=direction, load_if_exists=True,
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=cfg.search.prune_after - 1))
     # Seeded by the trials already drawn: a study run again (after a kill, or for more trials) goes on drawing
     # where it stopped, instead of replaying the first run's draws.
     study.sampler = optuna.samplers.TPESampler(seed=cfg.seed + len(study.trials),
                                                n_startup_trials=max(4, len(cfg.search.first)))
     if not study.trials:
-        for first in cfg.search.first:
+        for first in cfg.search.first:  # skip_if_exists: two processes starting a shared study at once
             model_type = first.get("model.type", cfg.model.type)
             study.enqueue_trial({space.param_name(k, model_type, cfg.search): space.encode_choice(v)
-                                 for k, v in first.items()})
+                                 for k, v in first.items()}, skip_if_exists=True)
+    if shared:
+        return study  # a running trial may be another process's
     for trial in study.trials:  # killed (still "running") or stopped by Ctrl-C mid-trial: run it again first
         stopped = trial.state.name == "RUNNING" or (trial.user_attrs.get("interrupted") and trial.state.name == "FAIL")
         if stopped and not trial.user_attrs.get("requeued"):

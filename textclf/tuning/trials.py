@@ -72,15 +72,20 @@ class Outcome:
         self.finishing = max(self.finishing, finishing)
 
 
+def config_of(study: Study, number: int, values: dict) -> Config:
+    """Trial ``number``'s config: the search's base config with its values, writing under ``tune-<name>/trials``."""
+    raw = trial_config(study.raw, values)
+    raw.update(name=f"trial-{number:03d}", output_dir=str(study.tune_dir / "trials"))
+    return validate(raw, origin=f"trial {number}")
+
+
 def objective(study: Study):
     """Optuna's objective: a trial's config from its values, trained on each fold, scored by their mean."""
     import optuna
 
     def run_trial(trial) -> float:
         values = space.trial_values(trial, study.raw, study.cfg.search)
-        raw = trial_config(study.raw, values)
-        raw.update(name=f"trial-{trial.number:03d}", output_dir=str(study.tune_dir / "trials"))
-        cfg = validate(raw, origin=f"trial {trial.number}")
+        cfg = config_of(study, trial.number, values)
         corpus = corpus_for(study, cfg)
         examples = len(corpus.train) + len(corpus.validation)
         count = space.fold_count(study.cfg.search, examples)
@@ -92,10 +97,11 @@ def objective(study: Study):
         if outcome.pruned:
             raise optuna.TrialPruned()
         if len(outcome.held_out) == count:  # every fold ran: a member the ensemble selection may pick
-            selection.save_held_out(study.tune_dir, trial.number, selection.rows_key(corpus_key(cfg), count),
-                                    np.concatenate(splits.held_out_rows(corpus, count, cfg.seed)),
-                                    np.concatenate(outcome.held_out),
-                                    np.concatenate([split.validation.labels for split in folds]))
+            path = selection.save_held_out(study.tune_dir, trial.number, selection.rows_key(corpus_key(cfg), count),
+                                           np.concatenate(splits.held_out_rows(corpus, count, cfg.seed)),
+                                           np.concatenate(outcome.held_out),
+                                           np.concatenate([split.validation.labels for split in folds]))
+            trial.set_user_attr("held_out", str(path))
         return float(np.mean(outcome.scores))
 
     return run_trial

@@ -19,7 +19,7 @@ from pathlib import Path
 from textclf.config import Config
 from textclf.errors import TextclfError
 from textclf.runs import rundir
-from textclf.tuning import final_run
+from textclf.tuning import final_run, shared
 from textclf.tuning.leaderboard import candidates, done, line, rows_of, winner
 from textclf.tuning.study import Study, folder_for, locked, open_study
 from textclf.tuning.study import identity as study_identity
@@ -31,10 +31,10 @@ TUNE_FILE = "tune.json"
 @dataclass(frozen=True)
 class TuneResult:
     tune_dir: Path
-    best_run: Path
+    best_run: Path | None  # None: another process sharing the study trains the final run (``shared``)
     leaderboard: list[dict]
-    test_accuracy: float
-    winner: dict  # the winning trial's leaderboard row
+    test_accuracy: float | None
+    winner: dict | None  # the winning trial's leaderboard row
     ensemble: dict | None = None  # the ensemble selection's members and held-out scores (``Selection.as_record``)
 
 
@@ -56,33 +56,57 @@ def _state(tune_dir: Path) -> dict:
 
 
 def run(cfg: Config, raw: dict, budget_seconds: float | None, max_trials: int | None, command_line: str = "",
-        echo=print, started: float | None = None) -> TuneResult:
+        echo=print, started: float | None = None, storage_url: str | None = None) -> TuneResult:
     """Tune ``cfg.search`` into ``<output_dir>/tune-<name>/``; continue the study there if it searched the same
-    data with the same config, else start one in the next free ``tune-<name>-N``.
+    data with the same config, else start one in the next free ``tune-<name>-N``. With ``storage_url``, the
+    study is shared with the other processes tuning the same data and config there (``shared``).
 
     The data is read and checked once, before any trial: a mistake in it is the one line ``train`` gives.
     ``started``: when the budget's clock started (``time.monotonic()``; the command's start), else now.
     """
     started = time.monotonic() if started is None else started
+    storage = shared.storage(storage_url) if storage_url else None
     corpus = read_corpus(cfg)
     identity = study_identity(raw, corpus.fingerprint)
     tune_dir = folder_for(cfg, identity, TUNE_FILE, echo)
     with locked(tune_dir):
         state = _state(tune_dir)
-        spent = float(state.get("spent_seconds", 0.0))
-        study = open_study(cfg, tune_dir)
+        if storage is None:
+            study, spent = open_study(cfg, tune_dir), float(state.get("spent_seconds", 0.0))
+        else:
+            study = open_study(cfg, tune_dir, storage, shared.study_name(cfg.name, identity))
+            already = time.monotonic() - started  # this process's start-up: spent too
+            spent = shared.spent(study, budget_seconds, already) - already
+            shared.say(study, "searching")
         finished = len(done(rows_of(study)))
         if finished:
-            echo(f"continuing the study in {tune_dir}: {finished} trials done, {spent:.0f} s spent")
+            echo(f"continuing the study {'in ' + str(tune_dir) if storage is None else study.study_name}: "
+                 f"{finished} trials done, {spent:.0f} s spent")
         context = Study.budgeted(cfg, raw, tune_dir, budget_seconds, spent, started)
         context.corpora[corpus_key(cfg)] = corpus
 
         def record(study_, best: dict | None = None) -> None:
             _save(tune_dir, cfg, budget_seconds, spent + time.monotonic() - started, study_, command_line,
                   {"study": identity, "best": best})
+            if storage is not None and best is None:
+                shared.say(study_, "searching")
 
         _search(context, study, None if max_trials is None else max(0, max_trials - finished), record, echo)
+        if storage is not None and _leave_to_others(study, echo):
+            return TuneResult(tune_dir, None, rows_of(study), None, None)
         return _finish(context, study, record, state.get("best"))
+
+
+def _leave_to_others(study, echo) -> bool:
+    """A shared study's final run is trained once, by the last process searching it: this one says it is done,
+    and leaves the final run to another process that still searches, if any."""
+    shared.say(study, "done")
+    longest = max((row["seconds"] or 0.0 for row in rows_of(study)), default=0.0)
+    others = shared.others_searching(study, grace=max(shared.GONE_AFTER, 2 * longest))
+    if others:
+        echo(f"{study.study_name}: {others} other process(es) still searching; the last to finish trains and "
+             "scores the final run")
+    return bool(others)
 
 
 def _search(context: Study, study, trials_left: int | None, record, echo) -> None:
