@@ -171,7 +171,8 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
             *([leaderboard.ensemble_line(result.ensemble)] if result.ensemble else []),
             f"best: trial {winner['trial']} ({cfg.search.metric} {winner['value']:.4f}"
             f"{f' over {folds} folds' if folds > 1 else ''}; {why}); final run {result.best_run.name}: "
-            f"test accuracy {result.test_accuracy:.4f}; leaderboard and plot in {result.tune_dir}",
+            f"test accuracy {result.test_accuracy:.4f}, macro-F1 {metrics.get('test_macro_f1', float('nan')):.4f}; "
+            f"leaderboard and plot in {result.tune_dir}",
             str(result.best_run)]
 
 

@@ -30,14 +30,18 @@ def test_trials_that_read_the_data_alike_share_one_read(tmp_path, monkeypatch):
     assert len(reads) == 2
 
 
-def test_multi_label_data_is_refused_in_one_line(tmp_path):
+def test_multi_label_data_searched_by_accuracy_is_refused_in_one_line_naming_the_metric(tmp_path):
     path = tmp_path / "tags.csv"
     path.write_text("text,label\n" + "".join(f"text {i},a|b\ntext {i}b,a\n" for i in range(20)), encoding="utf-8")
     cfg = validate({"name": "t", "data": {"source": "csv", "path": str(path), "label_separator": "|"},
-                    "model": {"type": "nbsvm"}})
+                    "model": {"type": "nbsvm"}, "search": {"metric": "val_accuracy"}})
     study = Study(cfg=None, raw={}, tune_dir=tmp_path, end=0.0, reserve=0.0, corpora={})
-    with pytest.raises(TextclfError, match="tune does not search multi-label data yet"):
+    with pytest.raises(TextclfError, match="search.metric: .* compare trials by val_macro_f1"):
         trials.corpus_for(study, cfg)
+    unsaid = validate({"name": "t", "data": {"source": "csv", "path": str(path), "label_separator": "|"},
+                       "model": {"type": "nbsvm"}, "search": {}})
+    assert unsaid.search.metric == "val_macro_f1" and "macro_f1" in unsaid.train.metrics  # the default for it
+    assert trials.corpus_for(study, unsaid).train.multi_label
 
 
 @pytest.mark.parametrize("can_win", [True, False])

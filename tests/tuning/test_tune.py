@@ -1,5 +1,7 @@
+import csv
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -293,3 +295,25 @@ def test_the_budget_counts_from_the_command_start_python_and_tensorflow_included
     saved = json.loads((tmp_path / "outputs" / "tune-small" / "tune.json").read_text())
     assert elapsed <= 15.0 * 1.05 + 1.0  # the promise: 5 %, and a second for Python to leave
     assert saved["spent_seconds"] >= 15.0 * 0.7  # the start-up is counted as spent, not given back
+
+
+def test_multi_label_data_is_searched_by_macro_f1_and_its_winner_keeps_tuned_thresholds(tmp_path):
+    from helpers import synthetic_review
+
+    rng = random.Random(5)
+    path = tmp_path / "tags.csv"
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["text", "label"])
+        for _ in range(160):
+            positive, zebra = rng.random() < 0.5, rng.random() < 0.4  # two labels, each learnable on its own
+            writer.writerow([synthetic_review(rng, positive) + (" zebra" if zebra else ""),
+                             "|".join(["good" if positive else "bad", *(["zebra"] if zebra else [])])])
+    result = runner.invoke(app, ["tune", str(path), "--set", "data.label_separator=|", "--set", "search.folds=2",
+                                 "--trials", "2", "--budget", "2m", "--output-dir", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "out" / "tune-tags" / "tune.json").read_text())
+    assert saved["metric"] == "val_macro_f1" and len(saved["trials"]) == 2
+    metrics = rundir.read_json(Path(result.stdout.strip().splitlines()[-1]) / "metrics.json")
+    assert metrics["task"] == "multi_label" and set(metrics["thresholds"]) == {"bad", "good", "zebra"}
+    assert metrics["test_macro_f1"] > 0.5

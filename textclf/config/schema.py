@@ -261,6 +261,12 @@ class Config(Strict):
     @model_validator(mode="before")
     @classmethod
     def _search_metric_is_logged(cls, raw: Any) -> Any:
+        """Multi-label data is searched by macro-F1 unless said (accuracy counts right (text, label) pairs);
+        the trainings log the metric their search compares."""
+        search, data = (raw.get(key) if isinstance(raw, dict) else None for key in ("search", "data"))
+        if isinstance(search, dict) and "metric" not in search and isinstance(data, dict) and \
+                declares_multi_label(data.get("task", "auto"), data.get("label_separator")):
+            raw = {**raw, "search": {**search, "metric": "val_macro_f1"}}
         return with_metric_logged(raw)
 
     @model_validator(mode="after")

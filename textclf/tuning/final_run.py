@@ -97,9 +97,10 @@ def promote(study: Study, best: dict) -> Path:
     readable = (trial_dir / rundir.CONFIG_FILE).is_file()
     cfg = rundir.read_config(trial_dir) if readable else config_of(study, best["trial"], best["values"])
     if best.get("best_epochs"):
-        examples = sum(len(getattr(corpus_for(study, cfg), name)) for name in ("train", "validation"))
+        corpus = corpus_for(study, cfg)
+        examples, multi_label = len(corpus.train) + len(corpus.validation), corpus.train.multi_label
         study.corpora.clear()  # the trials' reads: the refit splits its own (IMDB: gigabytes)
-        wanted = space.member_count(study.cfg.search, examples)
+        wanted = space.member_count(study.cfg.search, examples, multi_label)
         members = wanted if study.has_time_for(best, wanted) else 1
         cfg = space.refit_config(cfg, best["best_epochs"], examples, members)
     run_dir = rundir.create_run_dir(study.tune_dir / "best", cfg.name)
@@ -113,12 +114,13 @@ def score_test(best_run: Path) -> float:
     from textclf.results import evaluate
 
     report = evaluate.evaluate_run(best_run, split="test", errors=0)
-    counts = np.array(report["confusion_matrix"]).sum(axis=1)
     metrics = rundir.read_json(best_run / rundir.METRICS_FILE)
-    metrics["test_accuracy"] = float(report["accuracy"])
-    metrics["test_macro_f1"] = float(report["macro"]["f1"])
+    metrics["test_accuracy"] = float(report.get("accuracy", report.get("subset_accuracy", 0.0)))  # multi-label:
+    metrics["test_macro_f1"] = float(report["macro"]["f1"])  # every label of a text right
     if "loss" in report:
         metrics["test_loss"] = float(report["loss"])
-    metrics["majority_share"] = {**metrics.get("majority_share", {}), "test": float(counts.max() / counts.sum())}
+    if "confusion_matrix" in report:
+        counts = np.array(report["confusion_matrix"]).sum(axis=1)
+        metrics["majority_share"] = {**metrics.get("majority_share", {}), "test": float(counts.max() / counts.sum())}
     rundir.write_json(best_run / rundir.METRICS_FILE, metrics)
-    return float(report["accuracy"])
+    return metrics["test_accuracy"]

@@ -34,9 +34,12 @@ def fold_count(search: SearchConfig, examples: int) -> int:
     return 5 if examples < AUTO_FOLDS_BELOW else 1
 
 
-def member_count(search: SearchConfig, examples: int) -> int:
+def member_count(search: SearchConfig, examples: int, multi_label: bool = False) -> int:
     """How many members the winner's final training averages: ``search.members``, or 3 for fewer than 20,000
-    non-test examples, where one training's luck in its draw and batch order is worth a point (``ensemble.py``)."""
+    non-test examples, where one training's luck in its draw and batch order is worth a point (``ensemble.py``);
+    1 for multi-label data, whose thresholds an average would not have."""
+    if multi_label:
+        return 1
     if search.members != "auto":
         return search.members
     return 3 if examples < AUTO_FOLDS_BELOW else 1
@@ -127,4 +130,5 @@ def search_config(target: Path, overrides: list[str], output_dir: str | None) ->
     cfg = validate(raw, origin=str(target))
     if cfg.search is None:
         raise TextclfError(f"{target}: the config has no search: section (see configs/search/default.yaml)")
+    raw["search"]["metric"] = cfg.search.metric  # as the schema settled it: each trial's config logs it
     return cfg, raw

@@ -40,9 +40,9 @@ def read_corpus(cfg: Config):
     if corpus.streamed:
         raise TextclfError("data.stream: tune holds its data in memory (its trials share one read); "
                            "tune on a sample of the rows, then train the winner with data.stream: true")
-    if corpus.train.multi_label:
-        raise TextclfError(f"{corpus.location}: tune does not search multi-label data yet; train a config "
-                           "such as configs/goemotions.yaml")
+    if corpus.train.multi_label and cfg.search is not None and cfg.search.metric == "val_accuracy":
+        raise TextclfError(f"search.metric: {corpus.location} holds several labels per text, where accuracy is "
+                           "the share of right (text, label) decisions; compare trials by val_macro_f1")
     return corpus
 
 
@@ -89,7 +89,7 @@ def objective(study: Study):
         corpus = corpus_for(study, cfg)
         examples = len(corpus.train) + len(corpus.validation)
         count = space.fold_count(study.cfg.search, examples)
-        study.members = space.member_count(study.cfg.search, examples)
+        study.members = space.member_count(study.cfg.search, examples, corpus.train.multi_label)
         folds = [corpus] if count == 1 else splits.folds(corpus, count, cfg.seed)
         trial.set_user_attr("values", values)
         outcome = _train_folds(study, trial, cfg, folds)
