@@ -75,3 +75,31 @@ def test_before_after_reports_each_trees_medians_and_the_ratio():
     lines = table([row], "abc1234").splitlines()
     assert lines[2].startswith("| nbsvm | before (abc1234) | 11.0 (10.0, 12.0, 11.0) | 1.00× |")
     assert lines[3].startswith("| nbsvm | after (tree) | 9.5 (9.0, 10.0, 9.5) | **0.86×** |")
+
+
+def test_suite_scores_every_system_alike_with_bootstrap_intervals_around_the_estimate():
+    from benchmarks.suite import scores
+
+    truth = ["a"] * 60 + ["b"] * 30 + ["c"] * 10
+    predicted = ["a"] * 55 + ["b"] * 5 + ["b"] * 25 + ["a"] * 5 + ["a"] * 10  # c never predicted
+    result = scores(truth, predicted)
+    assert result["accuracy"] == 0.8
+    f1_a, f1_b = 2 * 55 / (60 + 70), 2 * 25 / (30 + 30)
+    assert abs(result["macro_f1"] - (f1_a + f1_b + 0.0) / 3) < 1e-9
+    for key in ("accuracy", "macro_f1"):
+        low, high = result[f"{key}_ci"]
+        assert low < result[key] < high and high - low < 0.3
+
+
+def test_suite_summary_counts_wins_and_margins_over_the_best_peer():
+    from benchmarks.suite import PEERS, margin, table
+
+    def row(name, ours, peers):
+        result = {"accuracy": ours, "accuracy_ci": [0, 1], "macro_f1": ours, "macro_f1_ci": [0, 1], "wall": 1, "rss": 1}
+        systems = {"textclf tune": result, **{p: {**result, "accuracy": a} for p, a in zip(PEERS, peers, strict=True)}}
+        return {"data": name, "test_rows": 10, "systems": systems, "measured_at": "now"}
+
+    rows = [row("x", 0.9, [0.85, 0.88, 0.7]), row("y", 0.8, [0.82, 0.5, 0.5])]
+    assert round(margin(rows[0], "textclf tune"), 6) == 2.0 and round(margin(rows[1], "textclf tune"), 6) == -2.0
+    assert margin(rows[0], "textclf recommended") is None  # not measured: no margin
+    assert "beats the best peer on 1 of 2 sets; mean margin +0.00 points, worst -2.00" in table(rows)

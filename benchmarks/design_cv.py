@@ -1,0 +1,122 @@
+"""The design choices behind textclf's defaults, judged by cross-validation on training data only.
+
+    python -m benchmarks.design_cv --sentences ../shared/data/sentences --suite ../shared/data/suite \
+        [--sets cr mpqa ...] [--folds 5] [--choices char_ngrams punctuation ...]
+
+Each choice is a change to configs/recommended.yaml (``--set`` values). For each set of the visible suite
+but IMDB (CR, MPQA and SUBJ: the training part of the peers' seeded 90/10 split; TweetEval emotion and hate,
+Banking77: their train.csv), the training rows are split into K folds (textclf's own, seed 42); each fold is
+held out once, and the config trains on the other folds (with its own validation draw from them, as
+``textclf train`` does) and is scored on the fold it never saw. A set's score is the mean over its folds;
+a choice is kept when it lifts the mean over the sets. No test split is read. Results go to
+benchmarks/RESULTS.md (section "design-cv") and design_cv.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.peers import HERE, ROOT, split_csv
+from benchmarks.results import markdown_table, write_section
+
+SETS = ["cr", "mpqa", "subj", "emotion", "hate", "banking77"]
+# choice → (the default's --set values, the alternative's): what the default is measured against
+CHOICES = {
+    "char_ngrams": ([], ["data.char_ngrams=null"]),
+    "punctuation": ([], ["data.punctuation=strip"]),
+    "optimizer": ([], ["train.optimizer=lazy_adam"]),
+    "checkpoint_monitor": ([], ["train.checkpoint_monitor=val_accuracy"]),
+    "alpha": ([], ["model.alpha=1.0"]),
+    "ensemble": ([], ["train.ensemble=3"]),
+}
+
+
+def training_rows(name: str, args, folder: Path) -> Path:
+    if name in ("cr", "mpqa", "subj"):
+        return split_csv(Path(args.sentences) / f"{name}.csv", folder)[0]
+    return Path(args.suite) / name / "train.csv"
+
+
+def fold_scores(train_csv: Path, overrides: list[str], folds: int, folder: Path) -> list[float]:
+    """Each fold's accuracy when held out from a training on the other folds (textclf's folds, seed 42)."""
+    import keras
+
+    from textclf.config import load_config
+    from textclf.data import splits
+    from textclf.data.labeled import Split
+    from textclf.runs import rundir
+    from textclf.training import train
+
+    cfg = load_config(ROOT / "configs" / "recommended.yaml", overrides, data_path=str(train_csv),
+                      output_dir=str(folder))
+    cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"test_split": 0.0001})})
+    corpus = splits.load_corpus(cfg.data, cfg.seed)
+    scores = []
+    for index, fold in enumerate(splits.folds(corpus, folds, cfg.seed)):
+        empty = Split(fold.train.texts[:0], fold.train.labels[:0])
+        outer = splits.Corpus(fold.train, empty, fold.validation, fold.class_names, fold.fingerprint, fold.location)
+        inner = splits.redrawn(outer, cfg.data.validation_split, cfg.seed + index, cfg.data.stratify)
+        keras.backend.clear_session()
+        run_dir = rundir.create_run_dir(folder, f"fold{index}")
+        metrics = train.run(cfg, run_dir, options=train.Options(corpus=inner)).metrics
+        scores.append(float(metrics["test_accuracy"]))
+    return scores
+
+
+def measure(args) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name in args.sets:
+            train_csv = training_rows(name, args, Path(folder))
+            base = fold_scores(train_csv, [], args.folds, Path(folder) / name / "base")
+            for choice in args.choices:
+                _, changed = CHOICES[choice]
+                other = fold_scores(train_csv, changed, args.folds, Path(folder) / name / choice)
+                rows.append({"data": name, "choice": choice, "default": base, "alternative": other,
+                             "change": " ".join(changed), "measured_at": time.strftime("%Y-%m-%d %H:%M UTC")})
+                print(f"{name} {choice}: default {np.mean(base):.4f}, {' '.join(changed)} {np.mean(other):.4f}",
+                      file=sys.stderr, flush=True)
+    return rows
+
+
+def table(rows: list[dict], sets: list[str]) -> str:
+    lines = []
+    for choice in dict.fromkeys(row["choice"] for row in rows):
+        picked = {row["data"]: row for row in rows if row["choice"] == choice}
+        cells = [f"{100 * statistics.mean(picked[s]['default']):.2f} / "
+                 f"{100 * statistics.mean(picked[s]['alternative']):.2f}" if s in picked else "-" for s in sets]
+        lift = statistics.mean(100 * (statistics.mean(r["default"]) - statistics.mean(r["alternative"]))
+                               for r in picked.values())
+        change = next(iter(picked.values()))["change"]
+        lines.append([choice, f"`{change}`", *cells, f"{lift:+.2f}", "keep the default" if lift >= 0 else
+                      "the alternative lifts the suite"])
+    header = ["choice", "alternative", *(f"{s}: default / alternative (CV accuracy, %)" for s in sets),
+              "default − alternative, suite mean (points)", "verdict"]
+    return markdown_table(header, lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sentences", required=True)
+    parser.add_argument("--suite", required=True)
+    parser.add_argument("--sets", nargs="*", default=SETS, choices=SETS)
+    parser.add_argument("--choices", nargs="*", default=list(CHOICES), choices=list(CHOICES))
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    rows = measure(args)
+    (HERE / "design_cv.json").write_text(json.dumps(rows, indent=1) + "\n")
+    body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(rows, args.sets)
+    write_section("design-cv", "Design choices by cross-validation on training data", body)
+    print(table(rows, args.sets))
+
+
+if __name__ == "__main__":
+    main()
