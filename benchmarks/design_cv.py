@@ -36,6 +36,8 @@ CHOICES = {
     "checkpoint_monitor": ([], ["train.checkpoint_monitor=val_accuracy"]),
     "alpha": ([], ["model.alpha=1.0"]),
     "ensemble": ([], ["train.ensemble=3"]),
+    "linear_tf_idf": ([], ["model={type: linear}", "data.output_mode=tf_idf", "data.char_ngrams=[2, 5]",
+                           "train.learning_rate=0.08", "train.epochs=20", "train.early_stopping.patience=2"]),
 }
 
 

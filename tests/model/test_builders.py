@@ -19,6 +19,7 @@ SMALL = {
     "dense_bow": {"hidden_units": [8]},
     "bow_ngram": {"hidden_units": [8], "input_dropout": 0.1},
     "nbsvm": {},
+    "linear": {},
     "embedding_bag": {"embedding_dim": 8},
     "cnn": {"embedding_dim": 8, "filters": 8, "kernel_sizes": [2, 3], "hidden_units": 8},
     "transformer": {"embedding_dim": 8, "num_heads": 2, "ff_dim": 16, "num_layers": 2},

@@ -15,6 +15,16 @@ def test_bag_dense_equals_dense_on_the_full_vector():
     np.testing.assert_allclose(ours, np.maximum(vectors @ kernel + bias, 0), rtol=1e-6)
 
 
+def test_bag_dense_l2_is_dense_on_each_texts_unit_vector_and_zero_for_an_empty_text():
+    layer = BagDense(6, 2, combiner="l2")
+    vectors = np.array([[0, 3, 0, 0, 4, 0], [1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]], dtype=np.float32)
+    ours = layer(bag_ids(tf.sparse.from_dense(vectors))).numpy()
+    kernel, bias = layer.get_weights()
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    np.testing.assert_allclose(ours, unit @ kernel + bias, rtol=1e-5, atol=1e-6)
+
+
 def test_normalized_naive_bayes_layer_divides_each_texts_logits_by_the_root_of_its_terms():
     vectors = np.array([[1, 1, 0, 1], [0, 1, 0, 0], [0, 0, 0, 0]], dtype=np.float32)
     layers = [NaiveBayesLinear(4, 1, 0.5, normalize=normalize) for normalize in (False, True)]

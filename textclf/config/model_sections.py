@@ -77,6 +77,16 @@ class NBSVMConfig(Strict):
     normalize: Union[bool, Literal["auto"]] = "auto"
 
 
+class LinearConfig(Strict):
+    """A logistic regression on the bag (best with ``data.output_mode: tf_idf`` and word and character n-grams:
+    the strongest classical baseline), each text's bag divided by its L2 norm, as scikit-learn's TF-IDF does."""
+
+    input_kind: ClassVar[str] = "bag"
+    type: Literal["linear"]
+    normalize: bool = True  # divide each text's bag by its L2 norm: long and short texts weigh alike
+    input_dropout: Fraction = 0.0  # zero whole features (n-grams) of each training example: a regularizer
+
+
 class EmbeddingBagConfig(EmbeddingModel):
     """fastText: the average of token and n-gram embeddings → output."""
 
@@ -147,8 +157,8 @@ class TransformerConfig(EmbeddingModel):
     dropout: Fraction = 0.1
 
 
-MODEL_CLASSES = (DenseBowConfig, BowNgramConfig, NBSVMConfig, EmbeddingBagConfig, SimpleRNNConfig, LSTMConfig,
-                 GRUConfig, Conv1DBiLSTMConfig, CNNConfig, TransformerConfig)
+MODEL_CLASSES = (DenseBowConfig, BowNgramConfig, NBSVMConfig, LinearConfig, EmbeddingBagConfig, SimpleRNNConfig,
+                 LSTMConfig, GRUConfig, Conv1DBiLSTMConfig, CNNConfig, TransformerConfig)
 ModelConfig = Annotated[Union[MODEL_CLASSES], Field(discriminator="type")]
 MODEL_CONFIGS: dict[str, type[BaseModel]] = {cls.model_fields["type"].annotation.__args__[0]: cls
                                              for cls in MODEL_CLASSES}

@@ -90,6 +90,18 @@ def build_nbsvm(cfg: model_sections.NBSVMConfig, *, vocab_size: int, head: Head)
     return keras.Model(inputs, outputs, name="nbsvm")
 
 
+@builds(model_sections.LinearConfig)
+def build_linear(cfg: model_sections.LinearConfig, *, vocab_size: int, head: Head) -> keras.Model:
+    """A bag (TF-IDF of word and character n-grams, at best), L2-normalized per text → one linear layer."""
+    ids, values = inputs = _bag_inputs()
+    if cfg.input_dropout:
+        values = layers.Dropout(cfg.input_dropout, name="feature_dropout")(values)
+    logits = BagDense(vocab_size, head.units, combiner="l2" if cfg.normalize else "sum", kernel_initializer="zeros",
+                      name="linear")([ids, values])
+    outputs = layers.Activation(head.activation, dtype="float32", name="predictions")(logits)
+    return keras.Model(inputs, outputs, name="linear")
+
+
 @builds(model_sections.EmbeddingBagConfig)
 def build_embedding_bag(cfg: model_sections.EmbeddingBagConfig, *, vocab_size: int, head: Head) -> keras.Model:
     """fastText (Joulin et al., 2016): the mean of the token and n-gram embeddings → output."""

@@ -64,7 +64,8 @@ class BagDense(_BagLayer):
 
     The same result as ``Dense`` on the full bag vector, computed from its
     non-zero entries only. ``combiner="mean"`` divides by Σ values: the
-    averaged token embeddings of fastText when the kernel is an embedding table.
+    averaged token embeddings of fastText when the kernel is an embedding table;
+    ``"l2"`` by the bag's L2 norm, as scikit-learn normalizes TF-IDF rows.
     """
 
     def __init__(self, input_dim, units, activation=None, use_bias=True, combiner="sum",
@@ -84,8 +85,11 @@ class BagDense(_BagLayer):
     def call_on_bags(self, bags):
         """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""
         x = bag_product(bags, self.kernel, self.input_dim * self.units >= SPARSE_GRADIENT_ENTRIES)
-        if self.combiner == "mean":
-            totals = tf.math.unsorted_segment_sum(tf.cast(bags.values, x.dtype), bags.indices[:, 0], tf.shape(x)[0])
+        if self.combiner in ("mean", "l2"):  # Σ values, or the bag's L2 norm
+            values = tf.cast(bags.values, x.dtype)
+            totals = tf.math.unsorted_segment_sum(values if self.combiner == "mean" else tf.square(values),
+                                                  bags.indices[:, 0], tf.shape(x)[0])
+            totals = totals if self.combiner == "mean" else tf.sqrt(totals)
             x = tf.math.divide_no_nan(x, totals[:, None])  # an empty text: zeros (1e-9 is 0 in float16)
         if self.bias is not None:
             x = x + self.bias
