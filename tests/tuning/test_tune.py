@@ -220,8 +220,6 @@ def test_train_warns_when_the_model_only_learned_the_majority_class(tmp_path):
     assert len(warnings) == 1 and warnings[0].startswith("warning: test accuracy")
 
 
-
-
 def test_a_data_mistake_ends_the_study_before_any_trial_in_one_line(tmp_path):
     wrong = tmp_path / "wrongcol.csv"
     wrong.write_text(write_csv(tmp_path / "ok.csv").read_text().replace("text,label", "sentence,label", 1))
