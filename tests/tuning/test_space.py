@@ -52,3 +52,21 @@ def test_the_final_config_holds_back_a_sliver_and_trains_for_the_median_epoch(ex
     assert final.data.validation_split == share and final.train.epochs == epochs
     assert not final.train.early_stopping.enabled and not final.train.reduce_lr_on_plateau.enabled
     assert final.model == cfg.model and final.data.model_copy(update={"validation_split": 0.2}) == cfg.data
+
+
+def test_a_config_without_a_search_section_keeps_its_data_and_searches_the_default_space(tmp_path):
+    import yaml
+
+    from textclf.tuning.space import DEFAULT_SPACE, search_config
+
+    data = tmp_path / "tags.tsv"
+    data.write_text("".join(f"text {i}\t{i % 3},{(i + 1) % 3}\tid{i}\n" for i in range(30)), encoding="utf-8")
+    config = tmp_path / "tags.yaml"
+    config.write_text(yaml.safe_dump({"name": "tags", "model": {"type": "nbsvm"}, "data": {
+        "source": "csv", "path": str(data), "columns": ["text", "labels", "id"], "label_column": "labels",
+        "task": "multi_label", "label_separator": ","}}), encoding="utf-8")
+    cfg, raw = search_config(config, [], None)
+    default = yaml.safe_load(DEFAULT_SPACE.read_text())["search"]
+    assert cfg.data.label_column == "labels" and cfg.name == "tags"
+    assert dict(cfg.search.space) == default["space"] and cfg.search.metric == "val_macro_f1"  # multi-label
+    assert raw["search"]["metric"] == "val_macro_f1"  # what each trial's config logs

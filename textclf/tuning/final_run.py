@@ -117,6 +117,8 @@ def score_test(best_run: Path) -> float:
     metrics = rundir.read_json(best_run / rundir.METRICS_FILE)
     metrics["test_accuracy"] = float(report.get("accuracy", report.get("subset_accuracy", 0.0)))  # multi-label:
     metrics["test_macro_f1"] = float(report["macro"]["f1"])  # every label of a text right
+    if "micro" in report:
+        metrics["test_micro_f1"] = float(report["micro"]["f1"])
     if "loss" in report:
         metrics["test_loss"] = float(report["loss"])
     if "confusion_matrix" in report:

@@ -108,7 +108,8 @@ def trial_values(trial, raw: dict, space: SearchConfig) -> dict:
 
 
 def search_config(target: Path, overrides: list[str], output_dir: str | None) -> tuple[Config, dict]:
-    """The validated config to tune and its raw mapping: a config with ``search:``, or data with the default space."""
+    """The validated config to tune and its raw mapping: a config with its ``search:`` (or the default space's,
+    where it has none), or data with the default space."""
     if not target.exists():
         raise TextclfError(f"{target}: no such config or data file")
     is_config = target.suffix in (".yaml", ".yml")
@@ -116,6 +117,8 @@ def search_config(target: Path, overrides: list[str], output_dir: str | None) ->
         raise TextclfError(f"{DEFAULT_SPACE}: the default search space is missing; "
                            "pass a config with a search: section")
     raw = read_yaml(target if is_config else DEFAULT_SPACE)
+    if is_config and "search" not in raw and DEFAULT_SPACE.is_file():  # its data and training, the default space
+        raw["search"] = read_yaml(DEFAULT_SPACE)["search"]
     if not is_config:
         raw.setdefault("data", {}).update(source=source_of(target), path=str(target.resolve()))
         stem = re.sub(r"[^A-Za-z0-9_.-]", "-", target.name.split(".")[0]) or "data"
