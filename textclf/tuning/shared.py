@@ -22,6 +22,8 @@ from textclf.errors import TextclfError
 SESSION = "session"  # study user attribute: {"started": epoch seconds, "budget": seconds}
 WORKER = "worker:"  # + host:pid → {"state": "searching" | "done", "seen": epoch seconds}
 GONE_AFTER = 120.0  # seconds without a word from a searching process: it was killed, not slow
+FINAL = "final run by"  # study user attribute: {"worker": host:pid, "session": its session's start}
+CLAIM_WAIT = 1.0  # seconds between claiming the final run and reading whose claim stands
 
 
 def storage(url: str):
@@ -32,11 +34,16 @@ def storage(url: str):
     given = url
     if url.startswith(("postgresql://", "postgres://")):  # the driver the postgres extra installs, whatever
         url = "postgresql+psycopg://" + url.split("://", 1)[1]  # SQLAlchemy's default for a bare scheme
-    try:
-        return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
-    except (ValueError, ImportError, ModuleNotFoundError, sqlalchemy.exc.SQLAlchemyError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TextclfError(f"--storage: cannot open {given!r} ({first})") from None
+    for attempt in range(5):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+        except sqlalchemy.exc.IntegrityError:  # another process created Optuna's tables at the same moment
+            if attempt == 4:
+                raise TextclfError(f"--storage: cannot set up {given!r}: other processes keep creating it") from None
+            time.sleep(0.5 * (attempt + 1))
+        except (ValueError, ImportError, ModuleNotFoundError, sqlalchemy.exc.SQLAlchemyError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise TextclfError(f"--storage: cannot open {given!r} ({first})") from None
 
 
 def study_name(name: str, identity: dict) -> str:
@@ -72,3 +79,21 @@ def others_searching(study, grace: float = GONE_AFTER) -> int:
     return sum(1 for key, value in study.user_attrs.items()
                if key.startswith(WORKER) and key != me and isinstance(value, dict)
                and value.get("state") == "searching" and now - value.get("seen", 0) < grace)
+
+
+def sampler_seed(seed: int, drawn: int) -> int:
+    """A seed of this process's own: processes that join a study at once draw apart, not the same values."""
+    return int(hashlib.sha256(f"{seed}:{drawn}:{_me()}".encode()).hexdigest()[:8], 16)
+
+
+def claim_final_run(study) -> bool:
+    """Whether this process trains the final run: the first to claim it in this session, where two finish at
+    once the last claim written (each reads whose claim stands after ``CLAIM_WAIT``)."""
+    session = (study.user_attrs.get(SESSION) or {}).get("started")
+    claim = study.user_attrs.get(FINAL)
+    if claim and claim.get("session") == session and claim.get("worker") != _me():
+        return False
+    study.set_user_attr(FINAL, {"worker": _me(), "session": session})
+    time.sleep(CLAIM_WAIT)
+    fresh = study._storage.get_study_user_attrs(study._study_id).get(FINAL) or {}
+    return fresh.get("worker") == _me()

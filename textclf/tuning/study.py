@@ -22,6 +22,7 @@ from textclf.errors import TextclfError
 from textclf.runs import rundir
 from textclf.tuning import space
 from textclf.tuning.leaderboard import candidates, contenders, final_training_seconds
+from textclf.tuning.shared import sampler_seed as shared_seed
 
 STUDY_FILE = "study.journal"
 
@@ -113,14 +114,15 @@ def open_study(cfg: Config, tune_dir: Path, storage=None, name: str = "textclf")
         study_name=name, storage=storage, direction=direction, load_if_exists=True,
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=cfg.search.prune_after - 1))
     # Seeded by the trials already drawn: a study run again (after a kill, or for more trials) goes on drawing
-    # where it stopped, instead of replaying the first run's draws.
-    study.sampler = optuna.samplers.TPESampler(seed=cfg.seed + len(study.trials),
+    # where it stopped, instead of replaying the first run's draws. Processes sharing a study draw apart.
+    drawn = len(study.trials)
+    study.sampler = optuna.samplers.TPESampler(seed=shared_seed(cfg.seed, drawn) if shared else cfg.seed + drawn,
                                                n_startup_trials=max(4, len(cfg.search.first)))
     if not study.trials:
-        for first in cfg.search.first:  # skip_if_exists: two processes starting a shared study at once
+        for first in cfg.search.first:  # shared: two processes may start the study at once, each enqueuing these
             model_type = first.get("model.type", cfg.model.type)
             study.enqueue_trial({space.param_name(k, model_type, cfg.search): space.encode_choice(v)
-                                 for k, v in first.items()}, skip_if_exists=True)
+                                 for k, v in first.items()}, skip_if_exists=shared)
     if shared:
         return study  # a running trial may be another process's
     for trial in study.trials:  # killed (still "running") or stopped by Ctrl-C mid-trial: run it again first

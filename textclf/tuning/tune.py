@@ -106,6 +106,9 @@ def _leave_to_others(study, echo) -> bool:
     if others:
         echo(f"{study.study_name}: {others} other process(es) still searching; the last to finish trains and "
              "scores the final run")
+    elif not shared.claim_final_run(study):
+        echo(f"{study.study_name}: another process that finished with this one trains and scores the final run")
+        return True
     return bool(others)
 
 
