@@ -7,8 +7,9 @@ Each choice is a change to configs/recommended.yaml (``--set`` values). For each
 but IMDB (CR, MPQA and SUBJ: the training part of the peers' seeded 90/10 split; TweetEval emotion and hate,
 Banking77: their train.csv), the training rows are split into K folds (textclf's own, seed 42); each fold is
 held out once, and the config trains on the other folds (with its own validation draw from them, as
-``textclf train`` does) and is scored on the fold it never saw. A set's score is the mean over its folds;
-a choice is kept when it lifts the mean over the sets. No test split is read. Results go to
+``textclf train`` does) and is scored on the fold it never saw. A set's score is the mean over its folds. A
+default is changed where the alternative lifts the mean over the sets by more than the standard error of
+that mean (the differences' spread across sets); otherwise it is kept. No test split is read. Results go to
 benchmarks/RESULTS.md (section "design-cv") and design_cv.json.
 """
 
@@ -89,19 +90,28 @@ def measure(args) -> list[dict]:
     return rows
 
 
+def verdict(lift: float, error: float) -> str:
+    """Change a default only where the alternative lifts the suite's mean by more than its standard error
+    across the sets: a smaller difference is the draw of folds, not the choice."""
+    if lift < -error:
+        return "change: the alternative lifts the suite"
+    return "keep the default" if lift >= 0 else "keep the default (the alternative's lift is within the error)"
+
+
 def table(rows: list[dict], sets: list[str]) -> str:
     lines = []
     for choice in dict.fromkeys(row["choice"] for row in rows):
         picked = {row["data"]: row for row in rows if row["choice"] == choice}
         cells = [f"{100 * statistics.mean(picked[s]['default']):.2f} / "
                  f"{100 * statistics.mean(picked[s]['alternative']):.2f}" if s in picked else "-" for s in sets]
-        lift = statistics.mean(100 * (statistics.mean(r["default"]) - statistics.mean(r["alternative"]))
-                               for r in picked.values())
+        differences = [100 * (statistics.mean(r["default"]) - statistics.mean(r["alternative"]))
+                       for r in picked.values()]
+        lift = statistics.mean(differences)
+        error = statistics.stdev(differences) / len(differences) ** 0.5 if len(differences) > 1 else 0.0
         change = next(iter(picked.values()))["change"]
-        lines.append([choice, f"`{change}`", *cells, f"{lift:+.2f}", "keep the default" if lift >= 0 else
-                      "the alternative lifts the suite"])
+        lines.append([choice, f"`{change}`", *cells, f"{lift:+.2f} ± {error:.2f}", verdict(lift, error)])
     header = ["choice", "alternative", *(f"{s}: default / alternative (CV accuracy, %)" for s in sets),
-              "default − alternative, suite mean (points)", "verdict"]
+              "default − alternative, suite mean ± its standard error (points)", "verdict"]
     return markdown_table(header, lines)
 
 
@@ -112,9 +122,15 @@ def main() -> None:
     parser.add_argument("--sets", nargs="*", default=SETS, choices=SETS)
     parser.add_argument("--choices", nargs="*", default=list(CHOICES), choices=list(CHOICES))
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--render", action="store_true", help="write the table of design_cv.json again, measuring "
+                                                               "nothing (each row keeps its own measured time)")
     args = parser.parse_args()
-    rows = measure(args)
-    (HERE / "design_cv.json").write_text(json.dumps(rows, indent=1) + "\n")
+    if args.render:
+        rows = json.loads((HERE / "design_cv.json").read_text())
+        args.sets = [s for s in SETS if any(row["data"] == s for row in rows)]
+    else:
+        rows = measure(args)
+        (HERE / "design_cv.json").write_text(json.dumps(rows, indent=1) + "\n")
     body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(rows, args.sets)
     write_section("design-cv", "Design choices by cross-validation on training data", body)
     print(table(rows, args.sets))
