@@ -101,16 +101,24 @@ def assert_user_error(result, *words: str) -> None:
 
 
 # tune: a small CSV of synthetic reviews, a search config over it, and a space of two fast models
-def write_csv(path: Path, rows: int = 120, seed: int = 0, same_text: bool = False, majority: float = 0.5) -> Path:
-    rng = random.Random(seed)
+def write_table(path: Path, rows) -> Path:
+    """``rows`` of (text, label) as a CSV with a ``text,label`` header."""
     with open(path, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(["text", "label"])
-        for _ in range(rows):
-            positive = rng.random() < majority
-            writer.writerow(["the same words every time" if same_text else synthetic_review(rng, positive),
-                             "pos" if positive else "neg"])
+        writer.writerows(rows)
     return path
+
+
+def write_csv(path: Path, rows: int = 120, seed: int = 0, same_text: bool = False, majority: float = 0.5) -> Path:
+    rng = random.Random(seed)
+
+    def row():
+        positive = rng.random() < majority
+        return ("the same words every time" if same_text else synthetic_review(rng, positive),
+                "pos" if positive else "neg")
+
+    return write_table(path, [row() for _ in range(rows)])
 
 
 def search_yaml(tmp_path: Path, data: Path, search: dict, **sections) -> Path:

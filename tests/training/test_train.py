@@ -303,20 +303,15 @@ def test_a_split_left_empty_or_with_one_class_is_named(tmp_path, imdb_dir, fract
 
 
 def test_training_names_a_class_it_never_labels_right(tmp_path):
-    import csv
     import random
 
-    from helpers import invoke, synthetic_review
+    from helpers import invoke, synthetic_review, write_table
 
     rng = random.Random(0)
-    path = tmp_path / "skewed.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["text", "label"])
-        for index in range(200):
-            writer.writerow([synthetic_review(rng, index % 2 == 0), "pos" if index % 2 == 0 else "neg"])
-        for _ in range(6):  # a rare class whose texts read like the others': nothing to learn it from
-            writer.writerow([synthetic_review(rng, True), "rare"])
+    path = write_table(tmp_path / "skewed.csv", [
+        *((synthetic_review(rng, index % 2 == 0), "pos" if index % 2 == 0 else "neg") for index in range(200)),
+        # a rare class whose texts read like the others': nothing to learn it from
+        *((synthetic_review(rng, True), "rare") for _ in range(6))])
     config = tmp_path / "nb.yaml"
     config.write_text(f"name: nb\ndata: {{source: csv, path: {path}, vocab_size: 300}}\nmodel: {{type: nbsvm}}\n"
                       f"train: {{epochs: 1, batch_size: 16}}\noutput_dir: {tmp_path / 'out'}\n")

@@ -1,4 +1,3 @@
-import csv
 import json
 import os
 import random
@@ -296,17 +295,16 @@ def test_the_budget_counts_from_the_command_start_python_and_tensorflow_included
 
 
 def test_multi_label_data_is_searched_by_macro_f1_and_its_winner_keeps_tuned_thresholds(tmp_path):
-    from helpers import synthetic_review
+    from helpers import synthetic_review, write_table
 
     rng = random.Random(5)
-    path = tmp_path / "tags.csv"
-    with open(path, "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(["text", "label"])
-        for _ in range(160):
-            positive, zebra = rng.random() < 0.5, rng.random() < 0.4  # two labels, each learnable on its own
-            writer.writerow([synthetic_review(rng, positive) + (" zebra" if zebra else ""),
-                             "|".join(["good" if positive else "bad", *(["zebra"] if zebra else [])])])
+
+    def row():
+        positive, zebra = rng.random() < 0.5, rng.random() < 0.4  # two labels, each learnable on its own
+        return (synthetic_review(rng, positive) + (" zebra" if zebra else ""),
+                "|".join(["good" if positive else "bad", *(["zebra"] if zebra else [])]))
+
+    path = write_table(tmp_path / "tags.csv", [row() for _ in range(160)])
     result = runner.invoke(app, ["tune", str(path), "--set", "data.label_separator=|", "--set", "search.folds=2",
                                  "--trials", "2", "--budget", "2m", "--output-dir", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output

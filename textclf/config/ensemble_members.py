@@ -37,8 +37,7 @@ def member_raw(raw: dict[str, Any], index: int) -> dict[str, Any]:
     members = base.get("train", {}).get("members") or []
     base["train"] = {**base.get("train", {}), "members": [], "ensemble": 1}
     base["seed"] = int(base.get("seed", 42)) + index
-    values = members[index]["set"] if isinstance(members[index], dict) else dict(members[index].set)
-    return trial_config(base, values)
+    return trial_config(base, members[index].get("set") or {})
 
 
 def check(raw: dict[str, Any], count: int, validate) -> None:

@@ -23,6 +23,15 @@ def sparse_bag(ids, values, width):
 SPARSE_GRADIENT_ENTRIES = 1_000_000
 
 
+def per_text(bags, dtype, how: str):
+    """Each bag's Σ values (``how="mean"``) or L2 norm (``"l2"``): what a bag layer divides a text's output by."""
+    values = tf.cast(bags.values, dtype)
+    rows, count = bags.indices[:, 0], bags.dense_shape[0]
+    if how == "mean":
+        return tf.math.unsorted_segment_sum(values, rows, count)
+    return tf.sqrt(tf.math.unsorted_segment_sum(tf.square(values), rows, count))
+
+
 def bag_product(bags, table, sparse_gradient: bool):
     """Each bag vector times ``table``, as a sparse × dense product: it reads only the non-zero entries.
 
@@ -85,12 +94,8 @@ class BagDense(_BagLayer):
     def call_on_bags(self, bags):
         """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""
         x = bag_product(bags, self.kernel, self.input_dim * self.units >= SPARSE_GRADIENT_ENTRIES)
-        if self.combiner in ("mean", "l2"):  # Σ values, or the bag's L2 norm
-            values = tf.cast(bags.values, x.dtype)
-            totals = tf.math.unsorted_segment_sum(values if self.combiner == "mean" else tf.square(values),
-                                                  bags.indices[:, 0], tf.shape(x)[0])
-            totals = totals if self.combiner == "mean" else tf.sqrt(totals)
-            x = tf.math.divide_no_nan(x, totals[:, None])  # an empty text: zeros (1e-9 is 0 in float16)
+        if self.combiner != "sum":  # an empty text: zeros (1e-9 is 0 in float16)
+            x = tf.math.divide_no_nan(x, per_text(bags, x.dtype, self.combiner)[:, None])
         if self.bias is not None:
             x = x + self.bias
         return self.activation(x)
@@ -141,8 +146,7 @@ class NaiveBayesLinear(_BagLayer):
         rows, count = bags.indices[:, 0], bags.dense_shape[0]
         logits = tf.math.unsorted_segment_sum(weights * values, rows, count)
         if self.normalize:  # an empty text: zeros, then the bias
-            norms = tf.sqrt(tf.math.unsorted_segment_sum(tf.square(values), rows, count))
-            logits = tf.math.divide_no_nan(logits, norms)
+            logits = tf.math.divide_no_nan(logits, per_text(bags, weights.dtype, "l2")[:, None])
         return logits + self.bias
 
     def compute_output_shape(self, input_shape):

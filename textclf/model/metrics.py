@@ -5,8 +5,8 @@ textclf trains on class numbers (a (batch,) vector) with one sigmoid unit for
 two classes and a softmax otherwise. These subclasses reshape the labels
 first, so ``auc`` and ``f1`` mean the same for two classes or twenty:
 ROC-AUC of the positive class (micro-averaged one-vs-rest above two), and F1
-of the positive class (macro-averaged above two); ``macro_f1`` the mean of every class's F1. Multi-label labels already
-are 0/1 rows: ``accuracy`` is then the share of right (text, label)
+of the positive class (macro-averaged above two); ``macro_f1`` the mean of every
+class's F1. Multi-label labels already are 0/1 rows: ``accuracy`` is then the share of right (text, label)
 decisions, ``auc`` one ROC-AUC over them all, ``f1`` the micro-averaged F1
 at 0.5 (the thresholds are tuned after training), ``macro_f1`` the mean of the labels' F1 at 0.5.
 """
@@ -45,8 +45,7 @@ class LabelMacroF1(keras.metrics.F1Score):
     def update_state(self, y_true, y_pred, sample_weight=None):
         if y_pred.shape[-1] == 1:
             y_pred = tf.concat([1 - y_pred, y_pred], axis=-1)
-        y_true = tf.one_hot(tf.reshape(tf.cast(y_true, tf.int32), [-1]), y_pred.shape[-1], dtype=y_pred.dtype)
-        return super().update_state(y_true, y_pred, sample_weight)
+        return super().update_state(_labels_like(y_true, y_pred), y_pred, sample_weight)
 
 
 @keras.saving.register_keras_serializable(package="textclf", name="LabelF1")

@@ -72,15 +72,26 @@ def ensemble_config(study: Study, chosen: selection.Selection, rows: list[dict],
 def train_final(study: Study, best: dict, chosen: selection.Selection | None, rows: list[dict]) -> Path:
     """The final run's folder, in ``tune-<name>/best/``: the ensemble, or the winner (``promote``)."""
     if chosen is not None:
-        cfg = study.cfg
-        examples = sum(len(getattr(corpus_for(study, cfg), name)) for name in ("train", "validation"))
-        study.corpora.clear()  # the trials' reads: the final training splits its own (IMDB: gigabytes)
-        ensemble = ensemble_config(study, chosen, rows, examples)
-        run_dir = rundir.create_run_dir(study.tune_dir / "best", ensemble.name)
-        finish = StopAtDeadline(study.finish_by, after_an_epoch=True)
-        train_trial(ensemble, run_dir, corpus_for(study, ensemble), callbacks=(finish,), trial=None)
-        return run_dir
+        examples, _ = _examples_then_free(study, study.cfg)
+        return _train_final(study, ensemble_config(study, chosen, rows, examples))
     return promote(study, best)
+
+
+def _examples_then_free(study: Study, cfg) -> tuple[int, bool]:
+    """How many non-test texts the trials read (and whether they hold several labels), then the trials' reads
+    let go: the final training splits its own (IMDB: gigabytes)."""
+    corpus = corpus_for(study, cfg)
+    examples, multi_label = len(corpus.train) + len(corpus.validation), corpus.train.multi_label
+    study.corpora.clear()
+    return examples, multi_label
+
+
+def _train_final(study: Study, cfg) -> Path:
+    """``cfg`` trained into a new folder in ``tune-<name>/best/``, stopped where the test scoring must start."""
+    run_dir = rundir.create_run_dir(study.tune_dir / "best", cfg.name)
+    finish = StopAtDeadline(study.finish_by, after_an_epoch=True)
+    train_trial(cfg, run_dir, corpus_for(study, cfg), callbacks=(finish,), trial=None)
+    return run_dir
 
 
 def promote(study: Study, best: dict) -> Path:
@@ -97,16 +108,11 @@ def promote(study: Study, best: dict) -> Path:
     readable = (trial_dir / rundir.CONFIG_FILE).is_file()
     cfg = rundir.read_config(trial_dir) if readable else config_of(study, best["trial"], best["values"])
     if best.get("best_epochs"):
-        corpus = corpus_for(study, cfg)
-        examples, multi_label = len(corpus.train) + len(corpus.validation), corpus.train.multi_label
-        study.corpora.clear()  # the trials' reads: the refit splits its own (IMDB: gigabytes)
+        examples, multi_label = _examples_then_free(study, cfg)
         wanted = space.member_count(study.cfg.search, examples, multi_label)
         members = wanted if study.has_time_for(best, wanted) else 1
         cfg = space.refit_config(cfg, best["best_epochs"], examples, members)
-    run_dir = rundir.create_run_dir(study.tune_dir / "best", cfg.name)
-    finish = StopAtDeadline(study.finish_by, after_an_epoch=True)
-    train_trial(cfg, run_dir, corpus_for(study, cfg), callbacks=(finish,), trial=None)
-    return run_dir
+    return _train_final(study, cfg)
 
 
 def score_test(best_run: Path) -> float:
