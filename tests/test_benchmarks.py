@@ -103,3 +103,15 @@ def test_suite_summary_counts_wins_and_margins_over_the_best_peer():
     assert round(margin(rows[0], "textclf tune"), 6) == 2.0 and round(margin(rows[1], "textclf tune"), 6) == -2.0
     assert margin(rows[0], "textclf recommended") is None  # not measured: no margin
     assert "beats the best peer on 1 of 2 sets; mean margin +0.00 points, worst -2.00" in table(rows)
+
+
+def test_inspection_plants_flips_to_another_class_and_scores_flags_against_them():
+    from benchmarks.inspection import flipped, rows_of, score
+
+    rows = [(f"text {i}", "abc"[i % 3]) for i in range(200)]
+    noisy, truth = flipped(rows, seed=1)
+    assert len(truth) == 10 and flipped(rows, seed=1) == (noisy, truth)
+    assert all((noisy[i][1] != rows[i][1]) == (i in truth) for i in range(200))
+    picked = sorted(truth)[:4]
+    flags = rows_of([noisy[i] for i in picked] + [noisy[next(i for i in range(200) if i not in truth)]], noisy)
+    assert score(flags, truth) == {"flagged": 5, "precision": 0.8, "recall": 0.4, "f1": round(2 * 0.8 * 0.4 / 1.2, 4)}

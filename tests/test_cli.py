@@ -180,6 +180,7 @@ def test_train_prints_the_run_directory_last_and_never_reuses_it(tmp_path, imdb_
     second = invoke("train", config)
     assert first.exit_code == 0 and second.exit_code == 0, first.output
     assert "\x1b" not in first.output and "\r" not in first.output  # a log file gets plain lines
+    assert "textclf inspect" not in first.stderr  # distinct texts: no warning of repeats
     assert [line for line in first.stdout.splitlines() if line.startswith("Epoch")][0].startswith("Epoch 1/1  ")
     first_dir = Path(first.stdout.strip().splitlines()[-1])
     second_dir = Path(second.stdout.strip().splitlines()[-1])

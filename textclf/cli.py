@@ -18,7 +18,7 @@ from textclf import progress, quiet, show
 from textclf.errors import Interrupted, TextclfError
 from textclf.features.inputs import EVALUATION_BATCH
 from textclf.runs import listing, rundir
-from textclf.usage import OneLineErrors
+from textclf.usage import OneLineErrors, versions
 
 app = typer.Typer(
     cls=OneLineErrors,
@@ -29,30 +29,10 @@ app = typer.Typer(
 )
 
 
-def _versions(show: bool) -> None:
-    """``--version``: textclf's and the versions that decide its numbers, without importing TensorFlow."""
-    if not show:
-        return
-    import platform
-    from importlib import metadata
-
-    from textclf import __version__
-
-    def installed(package: str) -> str:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
-    typer.echo(f"textclf {__version__}\ntensorflow {installed('tensorflow')}\nkeras {installed('keras')}\n"
-               f"python {platform.python_version()}")
-    raise typer.Exit()
-
-
 @app.callback()
 def _group(
     verbose: Annotated[bool, typer.Option("--verbose", help="Show TensorFlow's own log lines too.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_versions, is_eager=True,
+    version: Annotated[bool, typer.Option("--version", callback=versions, is_eager=True,
                                           help="Print the versions of textclf, TensorFlow, Keras and Python.")]
     = False,
 ) -> None:
@@ -132,6 +112,39 @@ def tune(
                                  shlex.join(["textclf", *sys.argv[1:]]), progress.command_started, storage)
     for line in launch.tune(request, note=lambda line: typer.echo(line, err=True)):
         typer.echo(line)
+
+
+@app.command()
+@user_errors
+def inspect(
+    data: Annotated[str, typer.Argument(help="Data as train reads it: a table, class folders, the IMDB archive, "
+                                             "a glob of shards.", show_default=False)],
+    config: Annotated[Optional[Path], typer.Option("--config", help="Data settings and the model for label "
+                                                   "errors [configs/inspect.yaml].", show_default=False)] = None,
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value (repeatable).")]
+    = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="A new or empty folder for report.html, report.json "
+                                                "and findings.csv [output_dir/inspect-NAME-TIME].",
+                                                show_default=False)] = None,
+    top: Annotated[int, typer.Option("--top", min=0, help="Suspicious rows shown here.")] = 10,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on leakage or conflicting labels.")] = False,
+    write_clean: Annotated[Optional[Path], typer.Option("--write-clean", help="Write the data without repeats, "
+                           "leaked rows and conflicts to this new .csv, .tsv or .jsonl file.", show_default=False)]
+    = None,
+    near: Annotated[float, typer.Option("--near", help="Jaccard similarity from which texts are near-duplicates.")]
+    = 0.8,
+    label_errors: Annotated[bool, typer.Option("--label-errors/--no-label-errors",
+                                               help="Look for likely wrong labels (trains a model per fold).")] = True,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Folds of out-of-fold probabilities.")] = 5,
+) -> None:
+    """Find duplicates, leakage, conflicting labels and likely label errors; the last line is the report folder."""
+    from textclf import launch
+
+    request = launch.InspectRequest(data, config, tuple(overrides or ()), out, write_clean, near, label_errors, folds)
+    result = launch.inspect(request, note=lambda line: typer.echo(line, err=True))
+    typer.echo("\n".join(show.inspection_lines(result, top)))
+    if strict and result.leaked_or_conflicting:
+        raise typer.Exit(1)
 
 
 RunDirArg = Annotated[Optional[Path], typer.Argument(
@@ -280,21 +293,4 @@ def main() -> None:
         code = 1
     if "tensorflow" not in sys.modules:
         sys.exit(code)
-    _leave(int(code or 0))
-
-
-def _leave(code: int) -> None:
-    import atexit
-    import threading
-
-    for thread in threading.enumerate():  # Python's exit would wait for these too
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join()
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (BrokenPipeError, ValueError):  # `textclf predict … | head`: the reader has gone
-            pass
-    os._exit(code)
-
+    quiet.leave(int(code or 0))

@@ -79,9 +79,9 @@ def train(request: Request, note: Callable[[str], None]) -> list[str]:
         if request.resume is not None and (taken := rundir.takeover_note(run_dir)):
             note(taken)
         metrics = _train_stoppably(cfg, run_dir, request.resume is not None, request.command_line)
-    from textclf.training.run_record import baseline_warning, headline, missed_warning
+    from textclf.training.run_record import baseline_warning, data_warning, headline, missed_warning
 
-    for warning in (baseline_warning(metrics, "test"), missed_warning(metrics)):
+    for warning in (data_warning(metrics), baseline_warning(metrics, "test"), missed_warning(metrics)):
         if warning:
             note(warning)
     return [headline(metrics), str(run_dir)]
@@ -217,3 +217,23 @@ def predict(request: PredictRequest, note: Callable[[str], None]) -> Iterator:
         probabilities = prediction.predict_texts(model, chunk, batch_size=request.batch_size)
         yield from prediction.label_predictions(chunk, probabilities, names, request.top_k, request.threshold,
                                                 thresholds)
+
+
+@dataclass(frozen=True)
+class InspectRequest:
+    data: str  # any data source train reads
+    config: Path | None = None  # the model for label errors and the data settings; None: configs/inspect.yaml
+    overrides: tuple[str, ...] = ()
+    out: Path | None = None  # the report's folder; None: <output_dir>/inspect-<data name>-<time>
+    write_clean: Path | None = None  # a new file: the data without repeats, leaked rows and conflicts
+    near_threshold: float = 0.8  # Jaccard similarity of word 3-grams from which two texts are near-duplicates
+    label_errors: bool = True
+    folds: int = 5  # out-of-fold probabilities for the label errors
+
+
+def inspect(request: InspectRequest, note: Callable[[str], None]):
+    """Carry out a ``textclf inspect`` request: the ``inspection.inspect.Result``."""
+    quiet.import_tensorflow()
+    from textclf.inspection import inspect
+
+    return inspect.run(request, note)

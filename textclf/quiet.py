@@ -76,3 +76,22 @@ def _import_quietly() -> None:
             kept = [line for line in capture.read().decode("utf-8", "replace").splitlines(keepends=True)
                     if not _NATIVE_LINE.match(line)]
             sys.stderr.write("".join(kept))
+
+
+def leave(code: int) -> None:
+    """End the process with ``code`` once its threads, exit handlers and streams are done, skipping Python's
+    teardown of TensorFlow (``cli.main``)."""
+    import atexit
+    import threading
+
+    for thread in threading.enumerate():  # Python's exit would wait for these too
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # `textclf predict … | head`: the reader has gone
+            pass
+    os._exit(code)
+

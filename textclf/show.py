@@ -162,3 +162,39 @@ def multi_label_lines(report: dict) -> list[str]:
         lines.append(f"  wrong {', '.join(mistake['predicted_labels']) or '(none)'} (true "
                      f"{', '.join(mistake['true_labels']) or '(none)'}): {mistake['text'][:100]}")
     return lines
+
+
+SUSPICIOUS_FIRST = ("leak", "conflict", "label_error", "near_duplicate", "duplicate")
+
+
+def inspection_lines(result, top: int) -> list[str]:
+    """``inspect``: the shape, a table of counts, what each finding means, the ``top`` most suspicious rows of
+    each kind, the files written; the report folder last."""
+    shape, counts = result.inspection.shape, result.counts
+    rows = ", ".join(f"{split} {count:,}" for split, count in shape["rows"].items())
+    words = shape["words"]
+    lines = [f"{shape['location']}: {rows} texts; {len(shape['classes'])} classes"
+             f"{' (several per text)' if shape['task'] == 'multi_label' else ''}; words per text: median "
+             f"{words.get('p50', 0):,}, 95th percentile {words.get('p95', 0):,}",
+             *runs_table([{"finding": key, "count": f"{value:.2%}" if key.endswith("share") else value}
+                          for key, value in counts.items()], ("finding", "count"), ("count",)),
+             "", *(f"- {line}" for line in result.lines)]
+    for kind in SUSPICIOUS_FIRST:
+        shown = [row for row in result.found if row["kind"] == kind][:top]
+        if shown:
+            lines += ["", f"{kind} (first {len(shown)}):"]
+            lines += [f"  {row['split']} {row['row']}: {row['label']}{_suggestion(row)}  {_clip(row['text'])}"
+                      for row in shown]
+    if result.clean is not None:
+        lines.append(f"clean copy: {result.clean[0]} ({result.clean[1]:,} rows)")
+    return [*lines, str(result.folder)]
+
+
+def _suggestion(row: dict) -> str:
+    """A likely label error's suggested label and the model's confidence in it."""
+    return f" → {row['suggested']} {row['confidence']:.2f}" if row.get("suggested") else ""
+
+
+def _clip(text: str, width: int = 90) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[:width - 1] + "…"

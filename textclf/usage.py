@@ -43,3 +43,23 @@ class OneLineErrors(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code)
+
+
+def versions(show: bool) -> None:
+    """``--version``: textclf's and the versions that decide its numbers, without importing TensorFlow."""
+    if not show:
+        return
+    import platform
+    from importlib import metadata
+
+    from textclf import __version__
+
+    def installed(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    typer.echo(f"textclf {__version__}\ntensorflow {installed('tensorflow')}\nkeras {installed('keras')}\n"
+               f"python {platform.python_version()}")
+    raise typer.Exit()

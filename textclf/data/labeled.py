@@ -35,6 +35,7 @@ class Labeled:
     splits: dict[str, Split]  # "train", and "test" when the source has one
     class_names: tuple[str, ...]
     location: str
+    empty_skipped: int = 0  # rows whose text was empty once stripped, left out (``EmptyTexts``)
 
 
 def sort_key(name: str) -> tuple[int, str]:
@@ -149,4 +150,4 @@ class Collector:
         if len(names) < 2:
             raise TextclfError(f"{self.origin}: only one class ({', '.join(names) or 'none'}); "
                                "a classifier needs examples of at least two")
-        return Labeled(splits, tuple(names), self.origin)
+        return Labeled(splits, tuple(names), self.origin, self.empty.count)

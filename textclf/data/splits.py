@@ -25,6 +25,8 @@ class Corpus:
     class_names: tuple[str, ...]
     fingerprint: str  # sha256 of every text and label, whatever the container
     location: str
+    empty_skipped: int = 0  # rows left out as empty texts when read (``labeled.EmptyTexts``)
+    test_read: bool = False  # the test rows came from the source's own test files, not drawn from its rows
     streamed = False  # held in memory; a ``stream.StreamCorpus`` reads its texts from the files when asked
 
 
@@ -139,7 +141,8 @@ def load_corpus(cfg: DataConfig, seed: int, share=None) -> Corpus:
     train, validation = _divide(splits["train"], cfg.validation_split, rng, cfg.stratify)
     _check_split_sizes({"train": train, "validation": validation, "test": splits["test"]}, drawn,
                        labeled.class_names, labeled.location, cfg.limit)
-    return Corpus(train, validation, splits["test"], labeled.class_names, fingerprint(splits), labeled.location)
+    return Corpus(train, validation, splits["test"], labeled.class_names, fingerprint(splits), labeled.location,
+                  labeled.empty_skipped, "test" in labeled.splits)
 
 
 def _non_test(corpus: Corpus) -> Split:
@@ -170,6 +173,26 @@ def held_out_rows(corpus: Corpus, count: int, seed: int) -> list[np.ndarray]:
     if count == 1:
         return [np.arange(len(corpus.train), size)]
     return [np.sort(part) for part in np.array_split(np.random.default_rng(seed).permutation(size), count)]
+
+
+def pooled(corpus: Corpus) -> Split:
+    """Every row of the corpus as one split: train, then validation, then test."""
+    parts = (corpus.train, corpus.validation, corpus.test)
+    return Split(np.concatenate([part.texts for part in parts]), np.concatenate([part.labels for part in parts]))
+
+
+def cross_fitted(corpus: Corpus, count: int, fraction: float, seed: int, stratify: bool = True):
+    """For each of ``count`` parts of every row (``pooled`` order): its rows, and a corpus that tests on them and
+    trains on the rest, ``fraction`` of which is drawn for validation. Every row is predicted once, by a model
+    that never saw it: out-of-fold predictions (``inspection.label_errors``)."""
+    every = pooled(corpus)
+    rng = np.random.default_rng(seed)
+    for held in np.array_split(rng.permutation(len(every)), count):
+        held = np.sort(held)
+        kept = np.setdiff1d(np.arange(len(every)), held)
+        train, validation = _divide(Split(every.texts[kept], every.labels[kept]), fraction, rng, stratify)
+        yield held, Corpus(train, validation, Split(every.texts[held], every.labels[held]), corpus.class_names,
+                           corpus.fingerprint, corpus.location)
 
 
 def redrawn(corpus: Corpus, fraction: float, seed: int, stratify: bool = True) -> Corpus:

@@ -161,20 +161,22 @@ def history_plot(run_dirs: list[Path], out: Path, metric: str = "accuracy", fini
     return marks
 
 
-def confusion_matrix(matrix: np.ndarray, names: list[str], out: Path) -> None:
+def confusion_matrix(matrix: np.ndarray, names: list[str], out, axes=("predicted", "true"),
+                     title: str = "Confusion matrix") -> None:
+    """Counts of (row, column) label pairs; ``out`` a path or a binary file (``inspect``'s page embeds one)."""
     fig, ax = plt.subplots(figsize=(1.2 * len(names) + 3, 1.2 * len(names) + 2.5))
     image = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(image, ax=ax)
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
     ax.set_yticks(range(len(names)), names)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_xlabel(axes[0])
+    ax.set_ylabel(axes[1])
     threshold = matrix.max() / 2 if matrix.size else 0
     for (row, col), count in np.ndenumerate(matrix):
         ax.text(col, row, f"{count:,}", ha="center", va="center", color="white" if count > threshold else "black")
-    ax.set_title("Confusion matrix")
+    ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, format="png")
     plt.close(fig)
 
 

@@ -165,6 +165,17 @@ def baseline_warning(metrics: dict, split: str, advice: str = "or `textclf tune`
             f"({share:.4f}): the model did not learn; try another model type, a higher learning rate {advice}")
 
 
+def data_warning(metrics: dict) -> str | None:
+    """One line when the texts read repeat across splits or carry two labels (``data.duplicates.counts``)."""
+    checks = metrics.get("data_checks") or {}
+    found = [f"{checks[key]:,} {what}" for key, what in (
+        ("test_in_train", "test texts also in train"), ("validation_in_train", "validation texts also in train"),
+        ("conflicting_texts", "texts with two labels")) if checks.get(key)]
+    if not found:
+        return None
+    return f"warning: {', '.join(found)} (after standardization); see `textclf inspect` for the rows and a clean copy"
+
+
 def headline(metrics: dict) -> str:
     """The line ``train`` ends with before the run folder: the test score that fits the task."""
     epochs = metrics["epochs_run"]

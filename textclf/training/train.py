@@ -17,10 +17,10 @@ import numpy as np
 import tensorflow as tf
 
 from textclf.config import Config, to_yaml
-from textclf.data import splits
+from textclf.data import duplicates, splits
 from textclf.data.read_ahead import ReadAhead
 from textclf.errors import TextclfError
-from textclf.features import inputs, nb_ratios
+from textclf.features import inputs, nb_ratios, text_keys
 from textclf.model import builders, embeddings, optimizers
 from textclf.model.head import Head
 from textclf.results import multi_label
@@ -185,6 +185,10 @@ def finalize(cfg: Config, run_dir: Path, prepared: Prepared, score_test: bool) -
                                        prepared.vectorizer.vocabulary_size(), thresholds)
     if missed:
         metrics["missed_classes"] = missed
+    if score_test and not prepared.corpus.streamed:  # what it has read anyway: repeats across splits, conflicts
+        metrics["data_checks"] = duplicates.counts(duplicates.groups(
+            text_keys.split_keys(prepared.corpus, cfg.data.punctuation),
+            {name: getattr(prepared.corpus, name).labels for name in duplicates.SPLITS}))
     rundir.write_json(run_dir / rundir.METRICS_FILE, metrics)
     history_plot([run_dir], run_dir / rundir.HISTORY_PLOT, finished=True)
     return TrainResult(metrics, end_to_end)
