@@ -1,16 +1,17 @@
 """``textclf inspect`` measured: label errors found against planted flips, and duplicates on full IMDB in time.
 
     python -m benchmarks.inspection --sentences ../shared/data/sentences --suite ../shared/data/suite \
-        --imdb ../shared/data/aclImdb_labeled.tar.gz [--sets subj cr banking77] [--skip-imdb]
+        --imdb ../shared/data/aclImdb_labeled.tar.gz [--sets subj cr banking77]
 
-Label errors: the training rows of SUBJ and CR (the seeded 90/10 split of benchmarks/peers.py) and of
-Banking77 (its official train.csv), with 5 % of the labels flipped at random (seed 0; a flipped label goes to
-another class, drawn uniformly). ``textclf inspect`` (configs/recommended.yaml, 5 folds) flags rows; the baseline
-is cleanlab's ``find_label_issues`` (its defaults) on 5-fold out-of-fold probabilities of scikit-learn's
-TF-IDF(1,2) + logistic regression. Each is scored against the flipped rows: precision, recall, F1. No test split
-is read. IMDB: the whole ``textclf inspect --no-label-errors`` process on the official archive, wall time and
-peak RSS, with the exact and near-duplicate counts it reports. Results go to benchmarks/RESULTS.md (section
-"inspect") and inspection.json. Needs the ``bench`` extra.
+Label errors: the training rows of SUBJ and CR (the seeded 90/10 split of benchmarks/peers.py) and of Banking77
+(its official train.csv), with 5 % of the labels flipped at random (seed 0; a flipped label goes to another class,
+drawn uniformly). ``textclf inspect`` (its defaults: configs/inspect.yaml, 10 folds) flags rows; the baseline is
+cleanlab's ``find_label_issues`` (its defaults) on 5-fold out-of-fold probabilities of scikit-learn's TF-IDF(1,2) +
+logistic regression. Each is scored against the flipped rows: precision, recall, F1. No test split is read.
+inspect's filter and folds were chosen on another draw of flips (seed 1), not on this one. IMDB: the whole
+``textclf inspect --no-label-errors`` process on the official archive, wall time and peak RSS, with the exact and
+near-duplicate counts it reports. Results go to benchmarks/RESULTS.md (section "inspect") and inspection.json.
+Needs the ``bench`` extra.
 """
 
 from __future__ import annotations

@@ -135,7 +135,9 @@ def inspect(
     = 0.8,
     label_errors: Annotated[bool, typer.Option("--label-errors/--no-label-errors",
                                                help="Look for likely wrong labels (trains a model per fold).")] = True,
-    folds: Annotated[int, typer.Option("--folds", min=2, help="Folds of out-of-fold probabilities.")] = 5,
+    folds: Annotated[Optional[int], typer.Option("--folds", min=2, help="Folds of the label errors' out-of-fold "
+                                                 "probabilities [10 under 20,000 texts, else 5].", show_default=False)]
+    = None,
 ) -> None:
     """Find duplicates, leakage, conflicting labels and likely label errors; the last line is the report folder."""
     from textclf import launch

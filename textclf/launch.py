@@ -228,7 +228,7 @@ class InspectRequest:
     write_clean: Path | None = None  # a new file: the data without repeats, leaked rows and conflicts
     near_threshold: float = 0.8  # Jaccard similarity of word 3-grams from which two texts are near-duplicates
     label_errors: bool = True
-    folds: int = 5  # out-of-fold probabilities for the label errors
+    folds: int | None = None  # out-of-fold probabilities for the label errors; None: 10 under 20,000 rows, else 5
 
 
 def inspect(request: InspectRequest, note: Callable[[str], None]):

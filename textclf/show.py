@@ -130,7 +130,9 @@ def runs_table(rows: list[dict], columns, numeric) -> list[str]:
 
 def evaluation_lines(report: dict) -> list[str]:
     """``evaluate``'s report of a single-label model: scores, each class, the confusion table, surest mistakes."""
-    lines = [f"accuracy {report['accuracy']:.4f}   loss {report['loss']:.4f}   ROC-AUC {report['roc_auc']:.4f}",
+    calibrated = report.get("calibration")
+    lines = [f"accuracy {report['accuracy']:.4f}   loss {report['loss']:.4f}   ROC-AUC {report['roc_auc']:.4f}"
+             + (f"   ECE {calibrated['ece']:.4f}   Brier {calibrated['brier']:.4f}" if calibrated else ""),
              f"{'class':<16}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
     rows = [*report["per_class"].items(), ("macro avg", report["macro"]), ("weighted avg", report["weighted"])]
     for name, scores in rows:

@@ -144,3 +144,9 @@ def test_multi_label_data_is_inspected_by_its_label_sets(tmp_path):
     assert "likely_label_errors" in report["counts"]
     conflict = [row for row in _findings(out) if row["kind"] == "conflict"]
     assert sorted(row["label"] for row in conflict) == ["pos", "pos|x"]
+
+
+def test_a_similarity_outside_zero_to_one_is_refused(tmp_path):
+    train, _ = _planted(tmp_path)
+    assert_user_error(invoke("inspect", train, "--near", "1.5", "--out", tmp_path / "r"), "--near", "1.5")
+    assert not (tmp_path / "r").exists()

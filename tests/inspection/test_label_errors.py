@@ -19,3 +19,15 @@ def test_rows_whose_probabilities_contradict_their_label_are_flagged_with_the_ot
     assert sorted(issue.row for issue in issues) == [("train", 3), ("train", 10), ("train", 55)]
     for issue in issues:
         assert issue.suggested != issue.given and issue.confidence > 0.8 and issue.given_probability < 0.2
+
+
+def test_labels_cleanlab_cannot_rank_are_one_line():
+    import pytest
+
+    from textclf.errors import TextclfError
+
+    texts = np.array(["a", "b", "c", "d"], dtype=object)
+    corpus = Corpus(Split(texts[:2], np.array([0, 2], np.int32)), Split(texts[2:3], np.array([1], np.int32)),
+                    Split(texts[3:], np.array([0], np.int32)), ("a", "b", "c"), "", "data")
+    with pytest.raises(TextclfError, match="cleanlab cannot rank these labels"):
+        label_errors.find(corpus, np.full((4, 2), 0.5, np.float32))  # two columns for three classes

@@ -15,8 +15,11 @@ def test_evaluate_reproduces_the_test_accuracy_of_training(trained_run):
     assert report["loss"] == pytest.approx(metrics["test_loss"], rel=1e-3)
     written = json.loads((trained_run / "evaluation" / "test" / "metrics.json").read_text())
     assert written["accuracy"] == report["accuracy"] and len(written["mistakes"]) <= 3
-    for picture in ("confusion_matrix.png", "roc.png"):
+    for picture in ("confusion_matrix.png", "roc.png", "reliability.png"):
         assert (trained_run / "evaluation" / "test" / picture).read_bytes()[:4] == b"\x89PNG"
+    calibrated = written["calibration"]
+    assert 0 <= calibrated["ece"] <= 1 and 0 <= calibrated["brier"] <= 2
+    assert sum(b["count"] for b in calibrated["bins"]) == 80
 
 
 def test_each_split_keeps_its_own_evaluation(trained_run):

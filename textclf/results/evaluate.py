@@ -15,7 +15,7 @@ from textclf.config import source_of
 from textclf.data import splits
 from textclf.errors import TextclfError
 from textclf.model.head import Head
-from textclf.results import loading, multi_label, plots, predict
+from textclf.results import calibration, loading, multi_label, plots, predict
 from textclf.results.scores import classification_metrics, confident_mistakes, roc_curve
 from textclf.runs import rundir
 
@@ -90,6 +90,8 @@ def _evaluate_single_label(model, chosen, corpus, names: list[str], errors: int,
     report["mistakes"] = confident_mistakes(chosen.texts, labels, probabilities, names, errors, threshold=threshold)
     out.mkdir(parents=True, exist_ok=True)
     plots.confusion_matrix(np.array(report["confusion_matrix"]), names, out / "confusion_matrix.png")
+    report["calibration"] = calibration.reliability(labels, probabilities)
+    plots.reliability_diagram(report["calibration"]["bins"], report["calibration"]["ece"], out / "reliability.png")
     curves = {}
     for index in Head(len(names)).scored_classes():
         fpr, tpr = roc_curve((labels == index).astype(int), probabilities[:, index])

@@ -180,6 +180,28 @@ def confusion_matrix(matrix: np.ndarray, names: list[str], out, axes=("predicted
     plt.close(fig)
 
 
+def reliability_diagram(table: list[dict], ece: float, out: Path) -> None:
+    """Accuracy against confidence per bin (``calibration.reliability``): on the diagonal, probabilities mean
+    what they say; below it, the model is overconfident. Bars are as wide as their bins; a line shows the texts."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(5.5, 6.5), sharex=True, height_ratios=[3, 1])
+    lows = np.array([b["low"] for b in table])
+    widths = np.array([b["high"] - b["low"] for b in table])
+    top.bar(lows, [b["accuracy"] for b in table], width=widths, align="edge", edgecolor="black", label="accuracy")
+    top.bar(lows, [b["confidence"] - b["accuracy"] for b in table], bottom=[b["accuracy"] for b in table],
+            width=widths, align="edge", color="red", alpha=0.3, label="gap to confidence")
+    top.plot([0, 1], [0, 1], "k--", linewidth=1, label="calibrated")
+    top.set_ylabel("accuracy")
+    top.set_title(f"Reliability (ECE {ece:.4f})")
+    top.legend(fontsize="small", loc="upper left")
+    bottom.bar(lows, [b["count"] for b in table], width=widths, align="edge", color="gray")
+    bottom.set_xlabel("confidence of the decision")
+    bottom.set_ylabel("texts")
+    bottom.set_xlim(0, 1)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
 def roc(curves: dict[str, tuple[np.ndarray, np.ndarray, float]], out: Path) -> None:
     """ROC curves, one per class name: (false positive rates, true positive rates, AUC)."""
     fig, ax = plt.subplots(figsize=(5.5, 5))
