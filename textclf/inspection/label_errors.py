@@ -70,13 +70,15 @@ def _where(corpus) -> list[tuple[str, int]]:
 def find(corpus, probabilities: np.ndarray) -> list[LabelIssue]:
     """The rows cleanlab flags, most likely wrong first (lowest probability of the given label)."""
     from cleanlab.filter import find_label_issues
+    from cleanlab.multilabel_classification.filter import find_label_issues as find_multi_label_issues
 
     labels, rows = splits.pooled(corpus).labels, _where(corpus)
     multi = labels.ndim == 2
     given = [tuple(int(i) for i in np.flatnonzero(row)) for row in labels] if multi else labels.astype(np.int64)
     try:
-        flagged = find_label_issues([list(g) for g in given] if multi else np.asarray(given), probabilities,
-                                    filter_by=FILTER, return_indices_ranked_by="self_confidence", multi_label=multi)
+        finder = find_multi_label_issues if multi else find_label_issues
+        flagged = finder([list(g) for g in given] if multi else np.asarray(given), probabilities, filter_by=FILTER,
+                         return_indices_ranked_by="self_confidence")
     except (AssertionError, ValueError) as exc:  # cleanlab checks its inputs with assert
         raise TextclfError(f"label errors: cleanlab cannot rank these labels ({exc or type(exc).__name__}); "
                            "inspect the rest with --no-label-errors") from None
