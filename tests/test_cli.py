@@ -209,13 +209,16 @@ def test_evaluate_without_argument_uses_the_newest_run(in_outputs_parent):
 
 
 def test_predict_and_evaluate_take_a_decision_threshold(in_outputs_parent):
-    low = invoke("predict", "--json", "--threshold", "0.001", "superb loved it", "awful waste")
-    high = invoke("predict", "--json", "--threshold", "0.999", "superb loved it", "awful waste")
+    plain = invoke("predict", "--json", "superb loved it", "awful waste")
+    positive = [json.loads(line)["probabilities"]["pos"] for line in plain.stdout.splitlines()]
+    assert max(positive) < 1.0, positive  # a threshold above both must exist for the test to mean anything
+    low = invoke("predict", "--json", "--threshold", str(min(positive) / 2), "superb loved it", "awful waste")
+    high = invoke("predict", "--json", "--threshold", str((max(positive) + 1) / 2), "superb loved it", "awful waste")
     assert [json.loads(line)["label"] for line in low.stdout.splitlines()] == ["pos", "pos"]
     assert [json.loads(line)["label"] for line in high.stdout.splitlines()] == ["neg", "neg"]
-    everything_positive = invoke("evaluate", "--threshold", "0.001", "--errors", "0")
+    everything_positive = invoke("evaluate", "--threshold", "1e-9", "--errors", "0")
     report = json.loads((in_outputs_parent / "evaluation" / "test" / "metrics.json").read_text())
-    assert everything_positive.exit_code == 0 and report["threshold"] == 0.001
+    assert everything_positive.exit_code == 0 and report["threshold"] == 1e-9
     assert [row[0] for row in report["confusion_matrix"]] == [0, 0]  # nothing predicted neg
     assert_user_error(invoke("predict", "--threshold", "2", "text"), "--threshold")
 
@@ -566,6 +569,8 @@ CROSS_FIELD = {  # every rule between fields: in the schema, so --dry-run refuse
                                    ["data.label_separator", "only for source csv"]),
     "character n-grams for a sequence model": ("data: {char_ngrams: [2, 5]}",
                                                ["data.char_ngrams", "only for bag models"]),
+    "temperature scaling of several labels per text": ("data: {task: multi_label}\ntrain: {calibrate: temperature}",
+                                                       ["train.calibrate", "multi-label"]),
     "character n-grams the wrong way round": ("data: {char_ngrams: [5, 2]}", ["data.char_ngrams", "wrong way"]),
     "character n-grams left to the data, for a sequence model": ("data: {char_ngrams: auto}",
                                                                  ["data.char_ngrams", "only for bag models"]),

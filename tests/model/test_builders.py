@@ -199,3 +199,22 @@ def test_transformer_ignores_post_padding():
     other = model(tf.constant([[9, 7, 5]]), training=False).numpy()
     np.testing.assert_allclose(padded, alone, rtol=1e-5)
     assert not np.allclose(other, alone, rtol=1e-5)  # positions matter
+
+
+@pytest.mark.parametrize("num_classes", [2, 3])
+@pytest.mark.parametrize("model_type", sorted(builders.REGISTRY))
+def test_temperature_folded_into_the_output_layer_divides_every_logit(model_type, num_classes):
+    from textclf.model.head import Head
+    from textclf.results.calibration import scaled
+
+    _, _, vectorizer, train_ds, _, _ = prepared(model_type)
+    model = builders.build(model_config(model_type), vocab_size=vectorizer.vocabulary_size(), num_classes=num_classes)
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.normal(0, 0.5, w.shape).astype(w.dtype) for w in model.get_weights()])
+    features = next(iter(train_ds))[0]
+    head = Head(num_classes)
+    before = head.probabilities(np.asarray(model.predict_on_batch(features), np.float64))
+    head.divide_logits(model, 2.5)
+    after = head.probabilities(np.asarray(model.predict_on_batch(features), np.float64))
+    np.testing.assert_allclose(after, scaled(before, 2.5), atol=2e-4)
+    assert (after.argmax(axis=1) == before.argmax(axis=1)).all() and not np.allclose(after, before, atol=1e-3)

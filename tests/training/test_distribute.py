@@ -36,7 +36,8 @@ print(json.dumps(results))
 @pytest.mark.parametrize("model", [{"type": "lstm", "units": 8, "embedding_dim": 8},
                                    {"type": "dense_bow", "hidden_units": [8]}], ids=["lstm", "dense_bow"])
 def test_mirrored_on_two_devices_trains_like_one_device(tmp_path, imdb_dir, model):
-    config = tiny_config(tmp_path, imdb_dir, model, train={"epochs": 2})
+    # calibrate none: a temperature fitted on 16 validation texts would magnify the replicas' rounding
+    config = tiny_config(tmp_path, imdb_dir, model, train={"epochs": 2, "calibrate": "none"})
     out = subprocess.run([sys.executable, "-c", SCRIPT, str(config), json.dumps(TEXTS)],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]

@@ -47,6 +47,9 @@ def test_training_leaves_a_complete_self_describing_run(tmp_path, imdb_tar, mode
     assert metrics["parameters"] == result.model.count_params()
     assert metrics["train_seconds"] > 0 and metrics["seconds_per_epoch"] > 0
     assert 100 < metrics["peak_rss_mib"] < 100_000  # MiB: TensorFlow alone holds hundreds
+    calibrated = metrics["calibration"]  # train.calibrate: auto, one label per text: a temperature, ECE either side
+    assert calibrated["temperature"] > 0
+    assert {"validation_ece_before", "validation_ece_after", "test_ece_before", "test_ece_after"} <= set(calibrated)
 
     history = json.loads((run_dir / "history.json").read_text())
     assert history["epoch"] == [1, 2]

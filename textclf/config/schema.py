@@ -173,6 +173,9 @@ class TrainConfig(Strict):
     lr_schedule: Literal["constant", "cosine", "warmup_cosine"] = "constant"
     # multi-label: a label applies above its threshold; tuned: per label, for the best F1 on validation
     threshold: Union[Literal["tuned"], Annotated[float, Field(gt=0.0, lt=1.0)]] = "tuned"
+    # temperature: after training, one temperature fitted on the validation split divides the logits (Guo et
+    # al., 2017), so that probabilities mean what they say; auto: that, for one label per text; none: off
+    calibrate: Literal["auto", "temperature", "none"] = "auto"
     # members trained with seeds seed … seed + ensemble − 1, their probabilities averaged (``ensemble.py``)
     ensemble: Annotated[int, Field(ge=1, le=10)] = 1
     # members of different configs, with weights (``ensemble_members``); train.ensemble is then their count
@@ -276,6 +279,9 @@ class Config(Strict):
         if self.train.ensemble > 1 and (self.data.stream or self.train.distribute != "none" or self.data.multi_label):
             raise RuleError("train.ensemble", "members are trained one after another on data held in memory, one "
                                               "label per text: not with data.stream, train.distribute or multi-label")
+        if self.train.calibrate == "temperature" and self.data.multi_label:
+            raise RuleError("train.calibrate", "temperature scaling fits one label per text; a multi-label run "
+                                               "decides by its tuned thresholds: leave it at auto")
         if self.sharded and self.train.metrics != ["accuracy"]:
             raise RuleError("train.metrics", "a streamed multi_worker run scores accuracy (and loss) only: each "
                                              "worker scores its share, and these two add up across shares")

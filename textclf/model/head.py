@@ -63,6 +63,20 @@ class Head:
 
         return layers.Dense(self.units, activation=self.activation, dtype="float32", name="predictions")
 
+    def divide_logits(self, classifier, temperature: float) -> None:
+        """Temperature scaling folded into the output layer's weights: every logit divided by ``temperature``.
+
+        The model then gives calibrated probabilities wherever it runs (``predict``, an export, a server), with
+        nothing new to load. A Dense output layer carries it in its kernel and bias; an activation after a logits
+        layer (nbsvm, linear), in that layer (``scale_logits``).
+        """
+        output = classifier.get_layer("predictions")
+        if hasattr(output, "kernel"):
+            output.kernel.assign(output.kernel / temperature)
+            output.bias.assign(output.bias / temperature)
+            return
+        output._inbound_nodes[0].input_tensors[0]._keras_history.operation.scale_logits(1.0 / temperature)
+
     def probabilities(self, raw: np.ndarray) -> np.ndarray:
         """Model outputs as one column per class: a sigmoid's (n, 1) becomes [1 - p, p]."""
         return np.concatenate([1.0 - raw, raw], axis=1) if self.binary else raw

@@ -91,6 +91,12 @@ class BagDense(_BagLayer):
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias") if self.use_bias else None
 
 
+    def scale_logits(self, factor: float) -> None:
+        """Multiply every output before the activation by ``factor`` (temperature scaling)."""
+        self.kernel.assign(self.kernel * factor)
+        if self.bias is not None:
+            self.bias.assign(self.bias * factor)
+
     def call_on_bags(self, bags):
         """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""
         x = bag_product(bags, self.kernel, self.input_dim * self.units >= SPARSE_GRADIENT_ENTRIES)
@@ -132,6 +138,11 @@ class NaiveBayesLinear(_BagLayer):
         self.ratios = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="ratios")
         self.kernel = self.add_weight(shape=shape, initializer="zeros", name="kernel")
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def scale_logits(self, factor: float) -> None:
+        """Multiply every logit by ``factor`` (temperature scaling): the ratios and the bias carry it."""
+        self.ratios.assign(self.ratios * factor)
+        self.bias.assign(self.bias * factor)
 
     def set_ratios(self, ratios):
         self.ratios.assign(ratios)

@@ -31,3 +31,34 @@ def reliability(labels: np.ndarray, probabilities: np.ndarray, bins: int = BINS)
     truth = np.eye(probabilities.shape[1])[labels]
     return {"ece": float(ece), "brier": float(np.mean(np.sum((probabilities - truth) ** 2, axis=1))),
             "bins": table}
+
+
+def scaled(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities (one column per class) with their logits divided by ``temperature``: softmax(log p / T),
+    which for two classes is the sigmoid of the logit over T. The argmax never changes."""
+    logits = np.log(np.clip(probabilities.astype(np.float64), 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _nll(labels: np.ndarray, probabilities: np.ndarray, temperature: float) -> float:
+    picked = scaled(probabilities, temperature)[np.arange(len(labels)), labels]
+    return float(-np.mean(np.log(np.clip(picked, 1e-12, 1.0))))
+
+
+def fit_temperature(labels: np.ndarray, probabilities: np.ndarray, low: float = 0.05, high: float = 20.0) -> float:
+    """The one temperature that minimizes the negative log-likelihood of ``labels`` (Guo et al., 2017), by golden
+    section search over log T; 1.0 where there is nothing to fit on."""
+    if len(labels) == 0:
+        return 1.0
+    a, b, ratio = np.log(low), np.log(high), (np.sqrt(5) - 1) / 2
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    for _ in range(60):
+        if _nll(labels, probabilities, np.exp(c)) < _nll(labels, probabilities, np.exp(d)):
+            b, d = d, c
+            c = b - ratio * (b - a)
+        else:
+            a, c = c, d
+            d = a + ratio * (b - a)
+    return float(np.exp((a + b) / 2))

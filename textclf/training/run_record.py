@@ -20,6 +20,7 @@ from textclf.data import splits
 from textclf.errors import TextclfError
 from textclf.features import vocabulary_table
 from textclf.model.head import Head
+from textclf.results import calibration
 from textclf.runs import rundir
 from textclf.version import __version__
 
@@ -163,6 +164,12 @@ def baseline_warning(metrics: dict, split: str, advice: str = "or `textclf tune`
         return None
     return (f"warning: {split} accuracy {accuracy:.4f} is no better than always predicting the largest class "
             f"({share:.4f}): the model did not learn; try another model type, a higher learning rate {advice}")
+
+
+def test_calibration(probabilities: np.ndarray, labels: np.ndarray, temperature: float) -> dict:
+    """The test split's ECE as saved (calibrated) and as it was before: the same logits times ``temperature``."""
+    return {"test_ece_before": calibration.reliability(labels, calibration.scaled(probabilities, 1 / temperature))[
+        "ece"], "test_ece_after": calibration.reliability(labels, probabilities)["ece"]}
 
 
 def data_warning(metrics: dict) -> str | None:

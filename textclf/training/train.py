@@ -23,7 +23,7 @@ from textclf.errors import TextclfError
 from textclf.features import inputs, nb_ratios, text_keys
 from textclf.model import builders, embeddings, optimizers
 from textclf.model.head import Head
-from textclf.results import multi_label
+from textclf.results import calibration, multi_label
 from textclf.results.loading import load_safely
 from textclf.results.marks import history_marks
 from textclf.results.plots import history_plot
@@ -141,15 +141,32 @@ def _thresholds(best, prepared: Prepared, cfg: Config) -> np.ndarray | None:
     return multi_label.tune_thresholds(*reversed(_outputs(best, prepared.val_ds)))
 
 
+def _calibrate(best, prepared: Prepared, cfg: Config) -> dict | None:
+    """``train.calibrate``: the temperature that fits the validation split best, folded into ``best``'s output
+    layer (``Head.divide_logits``), and the validation ECE before and after. The argmax never changes."""
+    if cfg.train.calibrate == "none" or prepared.head.multi_label or cfg.sharded:
+        return None
+    outputs, labels = _outputs(best, prepared.val_ds)
+    labels, probabilities = labels.reshape(-1).astype(np.int64), prepared.head.probabilities(outputs)
+    temperature = calibration.fit_temperature(labels, probabilities)
+    prepared.head.divide_logits(best, temperature)
+    return {"temperature": round(temperature, 4),
+            "validation_ece_before": calibration.reliability(labels, probabilities)["ece"],
+            "validation_ece_after": calibration.reliability(
+                labels, calibration.scaled(probabilities, temperature))["ece"]}
+
+
 def _test(best, prepared: Prepared, cfg: Config, thresholds) -> dict:
     """The best epoch's scores on the test split, from one pass over it: accuracy, loss and macro-F1, and the
     classes it never labels right; multi-label adds the scores of its tuned decisions to Keras' own."""
     dataset, names = prepared.test_set(cfg), list(prepared.corpus.class_names)
     if thresholds is None and not cfg.sharded:
         outputs, labels = _outputs(best, dataset)
-        report = classification_metrics(labels.astype(np.int64), Head(len(names)).probabilities(outputs), names)
+        probabilities = Head(len(names)).probabilities(outputs)
+        report = classification_metrics(labels.astype(np.int64), probabilities, names)
         return {"accuracy": report["accuracy"], "loss": report["loss"], "macro_f1": report["macro"]["f1"],
-                "missed": run_record.missed_classes(outputs, labels, names)}
+                "missed": run_record.missed_classes(outputs, labels, names), "probabilities": probabilities,
+                "labels": labels.reshape(-1).astype(np.int64)}
     test = best.evaluate(dataset, return_dict=True, verbose=0)
     if cfg.sharded:  # each worker scored its share of the test split; the others' texts are not here
         test = prepared.corpus.share.mean(test, len(prepared.corpus.test))
@@ -173,7 +190,12 @@ def finalize(cfg: Config, run_dir: Path, prepared: Prepared, score_test: bool) -
     """Test the best epoch's weights, save the end-to-end model, write metrics and the history plot."""
     best = load_safely(run_dir / rundir.CHECKPOINT)
     thresholds = _thresholds(best, prepared, cfg)
+    calibrated = _calibrate(best, prepared, cfg)
     test = _test(best, prepared, cfg, thresholds) if score_test else None  # a tuning trial never looks at test
+    if test and "probabilities" in test:  # one label per text: the test split's ECE, as saved and before
+        probabilities, labels = test.pop("probabilities"), test.pop("labels")
+        if calibrated:
+            calibrated.update(run_record.test_calibration(probabilities, labels, calibrated["temperature"]))
     missed = _missed(best, prepared, cfg, test)
     end_to_end = builders.end_to_end(prepared.vectorizer, best, cfg.data, prepared.kind, prepared.corpus.class_names,
                                    thresholds)
@@ -185,6 +207,8 @@ def finalize(cfg: Config, run_dir: Path, prepared: Prepared, score_test: bool) -
                                        prepared.vectorizer.vocabulary_size(), thresholds)
     if missed:
         metrics["missed_classes"] = missed
+    if calibrated:
+        metrics["calibration"] = calibrated
     if score_test and not prepared.corpus.streamed:  # what it has read anyway: repeats across splits, conflicts
         metrics["data_checks"] = duplicates.counts(duplicates.groups(
             text_keys.split_keys(prepared.corpus, cfg.data.punctuation),
