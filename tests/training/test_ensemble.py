@@ -80,6 +80,7 @@ def test_an_ensemble_run_averages_members_that_each_drew_their_own_validation_te
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["ensemble"] == 2 and len(metrics["members"]) == 2
     assert 0.0 <= metrics["test_accuracy"] <= 1.0 and "test_accuracy" in metrics["members"][1]
+    assert "calibration" not in metrics and all(member["temperature"] > 0 for member in metrics["members"])
     evaluated = CliRunner().invoke(app, ["evaluate", str(run_dir)])
     assert evaluated.exit_code == 0 and f"accuracy {metrics['test_accuracy']:.4f}" in evaluated.stdout
     predicted = CliRunner().invoke(app, ["predict", str(run_dir), TEXTS[0]])

@@ -121,7 +121,9 @@ def combine(run_dir: Path, dirs: list[Path], corpus: splits.Corpus, score_test: 
     metrics = {**members[0], "ensemble": len(dirs), "parameters": int(model.count_params()),
                "train_seconds": round(sum(m.get("train_seconds", 0.0) for m in members), 3),
                "members": [{**{key: m[key] for key in ("val_accuracy", "test_accuracy", "best_epoch") if key in m},
+                            **({"temperature": m["calibration"]["temperature"]} if "calibration" in m else {}),
                             **({"weight": round(weights[i], 6)} if weights else {})} for i, m in enumerate(members)]}
+    metrics.pop("calibration", None)  # each member is calibrated on its own validation draw: see members
     if score_test:
         names = list(corpus.class_names)
         labels = np.asarray(corpus.test.labels)
