@@ -178,7 +178,7 @@ def inspection_lines(result, top: int) -> list[str]:
     lines = [f"{shape['location']}: {rows} texts; {len(shape['classes'])} classes"
              f"{' (several per text)' if shape['task'] == 'multi_label' else ''}; words per text: median "
              f"{words.get('p50', 0):,}, 95th percentile {words.get('p95', 0):,}",
-             *runs_table([{"finding": key, "count": f"{value:.2%}" if key.endswith("share") else value}
+             *runs_table([{"finding": key, "count": f"{value:.2%}" if "share" in key else value}
                           for key, value in counts.items()], ("finding", "count"), ("count",)),
              "", *(f"- {line}" for line in result.lines)]
     for kind in SUSPICIOUS_FIRST:

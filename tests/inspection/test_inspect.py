@@ -52,6 +52,7 @@ def test_planted_duplicates_leakage_and_conflicts_are_found_exactly(tmp_path):
     assert report["counts"]["near_duplicate_groups"] == 0
     assert report["shape"]["rows"]["test"] == 21 and "likely_label_errors" not in report["counts"]
     assert "1 test texts (4.8% of the test split) also appear in train" in result.stdout
+    assert any(line.split() == ["test_share_in_train", "4.76%"] for line in result.stdout.splitlines())
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
