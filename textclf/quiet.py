@@ -94,4 +94,3 @@ def leave(code: int) -> None:
         except (BrokenPipeError, ValueError):  # `textclf predict … | head`: the reader has gone
             pass
     os._exit(code)
-

@@ -21,7 +21,7 @@ class Inspection:
     shape: dict
     exact: list[duplicates.Group]
     near: list[list[tuple[str, int]]]  # near-duplicate groups, rows as (split, index)
-    near_similarity: dict = field(default_factory=dict)  # (row, row) → Jaccard similarity
+    near_similarity: dict = field(default_factory=dict)  # row → its highest Jaccard similarity in its group
     label_issues: list[LabelIssue] | None = None  # None: not looked for (--no-label-errors)
 
     def text(self, row: tuple[str, int]) -> str:

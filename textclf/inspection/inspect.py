@@ -19,7 +19,6 @@ from textclf.errors import TextclfError
 from textclf.features import text_keys
 from textclf.inspection import clean_copy, findings, label_errors, near_duplicates, profile, report_page
 from textclf.runs import rundir
-from textclf.training import ensemble
 
 if TYPE_CHECKING:
     from textclf.launch import InspectRequest as Request
@@ -54,10 +53,7 @@ def read(request: Request) -> tuple[Config, splits.Corpus]:
     cfg = load_config(request.config or DEFAULT_CONFIG, overrides, data_path=request.data)
     if cfg.data.stream:
         raise TextclfError("data.stream: inspect holds the texts in memory; inspect a sample of the rows")
-    corpus = splits.load_corpus(cfg.data, cfg.seed)
-    if corpus.train.multi_label and cfg.train.ensemble > 1:  # an ensemble averages one label per text
-        cfg = ensemble.member_config(cfg, 0).model_copy(update={"seed": cfg.seed})
-    return cfg, corpus
+    return cfg, splits.load_corpus(cfg.data, cfg.seed)
 
 
 def _declares_multi_label(path: Path, overrides: list[str]) -> bool:

@@ -74,17 +74,16 @@ def find(corpus, probabilities: np.ndarray) -> list[LabelIssue]:
 
     labels, rows = splits.pooled(corpus).labels, _where(corpus)
     multi = labels.ndim == 2
-    given = [tuple(int(i) for i in np.flatnonzero(row)) for row in labels] if multi else labels.astype(np.int64)
+    given = [[int(i) for i in np.flatnonzero(row)] for row in labels] if multi else labels.astype(np.int64)
     try:
         finder = find_multi_label_issues if multi else find_label_issues
-        flagged = finder([list(g) for g in given] if multi else np.asarray(given), probabilities, filter_by=FILTER,
-                         return_indices_ranked_by="self_confidence")
+        flagged = finder(given, probabilities, filter_by=FILTER, return_indices_ranked_by="self_confidence")
     except (AssertionError, ValueError) as exc:  # cleanlab checks its inputs with assert
         raise TextclfError(f"label errors: cleanlab cannot rank these labels ({exc or type(exc).__name__}); "
                            "inspect the rest with --no-label-errors") from None
     issues = []
     for row in flagged:
-        gave = given[row] if multi else (int(given[row]),)
+        gave = tuple(given[row]) if multi else (int(given[row]),)
         suggested = tuple(int(i) for i in np.flatnonzero(probabilities[row] >= 0.5)) if multi else \
             (int(np.argmax(probabilities[row])),)
         confidence = float(min((probabilities[row, i] for i in suggested), default=1 - probabilities[row].max()))

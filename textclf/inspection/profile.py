@@ -67,7 +67,7 @@ def profile(corpus, keys: dict[str, list[str]], maxlen: int) -> dict:
         "length_histogram": _histogram(lengths),
         "longer_than_maxlen": int((lengths > maxlen).sum()),
         "maxlen": maxlen,
-        "empty_skipped": int(getattr(corpus, "empty_skipped", 0)),
+        "empty_skipped": corpus.empty_skipped,
         "replaced_bytes": sum(REPLACEMENT in text for text in texts),
     }
     if corpus.train.multi_label:

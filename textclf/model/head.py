@@ -75,7 +75,8 @@ class Head:
             output.kernel.assign(output.kernel / temperature)
             output.bias.assign(output.bias / temperature)
             return
-        output._inbound_nodes[0].input_tensors[0]._keras_history.operation.scale_logits(1.0 / temperature)
+        logits = next(layer for layer in reversed(classifier.layers) if hasattr(layer, "scale_logits"))
+        logits.scale_logits(1.0 / temperature)
 
     def probabilities(self, raw: np.ndarray) -> np.ndarray:
         """Model outputs as one column per class: a sigmoid's (n, 1) becomes [1 - p, p]."""

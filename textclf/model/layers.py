@@ -90,7 +90,6 @@ class BagDense(_BagLayer):
                                       name="kernel")
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias") if self.use_bias else None
 
-
     def scale_logits(self, factor: float) -> None:
         """Multiply every output before the activation by ``factor`` (temperature scaling)."""
         self.kernel.assign(self.kernel * factor)

@@ -156,17 +156,19 @@ def _calibrate(best, prepared: Prepared, cfg: Config) -> dict | None:
                 labels, calibration.scaled(probabilities, temperature))["ece"]}
 
 
-def _test(best, prepared: Prepared, cfg: Config, thresholds) -> dict:
-    """The best epoch's scores on the test split, from one pass over it: accuracy, loss and macro-F1, and the
-    classes it never labels right; multi-label adds the scores of its tuned decisions to Keras' own."""
+def _test(best, prepared: Prepared, cfg: Config, thresholds, temperature: float | None = None) -> dict:
+    """The best epoch's scores on the test split, from one pass over it: accuracy, loss and macro-F1, the
+    classes it never labels right, and (``temperature``: calibrated) its ECE as saved and before; multi-label
+    adds the scores of its tuned decisions to Keras' own."""
     dataset, names = prepared.test_set(cfg), list(prepared.corpus.class_names)
     if thresholds is None and not cfg.sharded:
         outputs, labels = _outputs(best, dataset)
         probabilities = Head(len(names)).probabilities(outputs)
         report = classification_metrics(labels.astype(np.int64), probabilities, names)
+        calibrated = {"calibration": run_record.test_calibration(probabilities, labels.reshape(-1).astype(np.int64),
+                                                                 temperature)} if temperature else {}
         return {"accuracy": report["accuracy"], "loss": report["loss"], "macro_f1": report["macro"]["f1"],
-                "missed": run_record.missed_classes(outputs, labels, names), "probabilities": probabilities,
-                "labels": labels.reshape(-1).astype(np.int64)}
+                "missed": run_record.missed_classes(outputs, labels, names), **calibrated}
     test = best.evaluate(dataset, return_dict=True, verbose=0)
     if cfg.sharded:  # each worker scored its share of the test split; the others' texts are not here
         test = prepared.corpus.share.mean(test, len(prepared.corpus.test))
@@ -191,11 +193,10 @@ def finalize(cfg: Config, run_dir: Path, prepared: Prepared, score_test: bool) -
     best = load_safely(run_dir / rundir.CHECKPOINT)
     thresholds = _thresholds(best, prepared, cfg)
     calibrated = _calibrate(best, prepared, cfg)
-    test = _test(best, prepared, cfg, thresholds) if score_test else None  # a tuning trial never looks at test
-    if test and "probabilities" in test:  # one label per text: the test split's ECE, as saved and before
-        probabilities, labels = test.pop("probabilities"), test.pop("labels")
-        if calibrated:
-            calibrated.update(run_record.test_calibration(probabilities, labels, calibrated["temperature"]))
+    temperature = calibrated["temperature"] if calibrated else None
+    test = _test(best, prepared, cfg, thresholds, temperature) if score_test else None  # trials never look at test
+    if calibrated and test:
+        calibrated.update(test.pop("calibration", {}))
     missed = _missed(best, prepared, cfg, test)
     end_to_end = builders.end_to_end(prepared.vectorizer, best, cfg.data, prepared.kind, prepared.corpus.class_names,
                                    thresholds)
