@@ -39,3 +39,17 @@ def trained_run(tmp_path_factory, imdb_dir) -> Path:
     run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
     train.run(cfg, run_dir)
     return run_dir
+
+
+@pytest.fixture(scope="session")
+def nbsvm_run(tmp_path_factory, imdb_dir) -> Path:
+    """One tiny finished NBSVM run (word bigrams), shared by the read-only tests of explain and serve."""
+    from textclf.config import load_config
+    from textclf.runs import rundir
+    from textclf.training import train
+
+    root = tmp_path_factory.mktemp("nbsvm")
+    cfg = load_config(tiny_config(root, imdb_dir, {"type": "nbsvm"}, data={"ngrams": 2}))
+    run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name)
+    train.run(cfg, run_dir)
+    return run_dir

@@ -22,6 +22,22 @@ NEGATIVE = "awful boring terrible hated dull waste worst clumsy tedious".split()
 FILLER = "the movie film plot actor scene story director was and a it of this".split()
 
 
+# Each model type at its smallest: the tests build every registry key in seconds
+SMALL = {
+    "dense_bow": {"hidden_units": [8]},
+    "bow_ngram": {"hidden_units": [8], "input_dropout": 0.1},
+    "nbsvm": {},
+    "linear": {},
+    "embedding_bag": {"embedding_dim": 8},
+    "cnn": {"embedding_dim": 8, "filters": 8, "kernel_sizes": [2, 3], "hidden_units": 8},
+    "transformer": {"embedding_dim": 8, "num_heads": 2, "ff_dim": 16, "num_layers": 2},
+    "simple_rnn": {"embedding_dim": 8, "units": 8},
+    "lstm": {"embedding_dim": 8, "units": 8},
+    "gru": {"embedding_dim": 8, "units": 8, "bidirectional": True, "num_layers": 2},
+    "conv1d_bilstm": {"embedding_dim": 8, "filters": 8, "kernel_size": 3, "pool_size": 2, "lstm_units": [8, 4]},
+}
+
+
 def synthetic_review(rng: random.Random, positive: bool, length: int = 12) -> str:
     """Filler words with a few class words; sometimes a ``<br />`` and punctuation."""
     cue = POSITIVE if positive else NEGATIVE
@@ -139,3 +155,94 @@ SPACE = {"space": {"model.type": ["nbsvm", "embedding_bag"], "train.learning_rat
          "per_model": {"nbsvm": {"model.alpha": {"uniform": [0.2, 1.0]}, "data.ngrams": [1, 2]},
                        "embedding_bag": {"model.embedding_dim": [4, 8], "data.output_mode": "count"}},
          "first": [{"model.type": "nbsvm", "model.alpha": 0.5}], "folds": 1}
+
+
+def headless_chromium():
+    """The system's Chromium, headless, driven by Selenium through its chromedriver; its console log kept."""
+    import shutil
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser") or ""
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def post_json(url: str, payload, timeout: float = 60.0) -> tuple[int, dict]:
+    """POST ``payload`` as JSON; the status and the JSON body, errors included."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def start_server(run: Path, *options: str, timeout: float = 90.0):
+    """``textclf serve RUN`` in a process of its own on a free port, once it answers /health: (process, URL)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "textclf", "serve", str(run), "--port", str(port), *options],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited {process.returncode}: {process.stderr.read()}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=1.0) as response:
+                if response.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("serve did not answer /health in time")
+
+
+def stop_server(process) -> int:
+    """SIGTERM, as a process manager stops a server; its exit code."""
+    import subprocess
+
+    process.terminate()
+    try:
+        return process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
+# multi-label: texts of three topics
+TOPICS = {"sports": "game team score goal match player", "money": "price bank loan cash market pay",
+          "weather": "rain sun storm cold wind snow"}
+
+
+def topic_rows(count: int, seed: int) -> list[tuple[str, str]]:
+    """Texts of filler words and a few words of each topic they hold: none, one, two or all three."""
+    rng = random.Random(seed)
+    filler = "the a of and to in it is was for on with as".split()
+    rows = []
+    for _ in range(count):
+        held = [topic for topic in TOPICS if rng.random() < 0.4]
+        words = [rng.choice(filler) for _ in range(5)] + [w for t in held for w in rng.sample(TOPICS[t].split(), 3)]
+        rng.shuffle(words)
+        rows.append((" ".join(words), "|".join(held)))
+    return rows

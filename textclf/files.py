@@ -1,4 +1,5 @@
-"""The one guard for every path a user gives textclf to read: configs, data, vectors.
+"""The one guard for every path a user gives textclf to read (configs, data, vectors), and for new files written
+where a user said (``--html``, ``--write-clean``): they never replace one.
 
 Only regular files and folders are read. A FIFO blocks ``open`` forever, a
 dangling symbolic link or a link loop fails deep inside a reader, a folder
@@ -8,6 +9,7 @@ here, naming the path and what it is, before any reading starts.
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -68,3 +70,28 @@ def regular_files(paths) -> tuple[list[Path], list[Path]]:
             regular = False
         (kept if regular else skipped).append(path)
     return kept, skipped
+
+
+def link_into_place(temporary: Path, path: Path, field: str) -> None:
+    """Give the finished ``temporary`` file its name ``path``, which must be new: a hard link fails where a
+    file of that name exists, even one another process made meanwhile, so nothing a user has is replaced."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise TextclfError(f"{field}: {path} exists; textclf never replaces a file: name a new one") from None
+    except OSError as exc:
+        raise TextclfError(f"{field}: cannot write {path} ({exc.strerror})") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_new_text(path: Path, text: str, field: str) -> None:
+    """Write ``text`` (UTF-8) to the new file ``path``; refused in one line when it exists or cannot be made."""
+    path = Path(path).expanduser()
+    if path.exists():
+        raise TextclfError(f"{field}: {path} exists; textclf never replaces a file: name a new one")
+    if not path.parent.is_dir():
+        raise TextclfError(f"{field}: {path.parent} is not a folder")
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    link_into_place(temporary, path, field)

@@ -176,6 +176,22 @@ def tune(request: TuneRequest, note: Callable[[str], None]) -> list[str]:
             str(result.best_run)]
 
 
+def run_and_texts(words, texts, outputs: Path, note: Callable[[str], None]) -> tuple[Path, list[str]]:
+    """``[RUN_DIR] TEXT ...`` and ``--text``s → the run (the newest completed one when none is named, said
+    through ``note``) and the texts. A first word that is a run folder, or looks like a folder (it exists, or
+    has a ``/`` and no space), must be a run: a mistyped run folder is an error, never a text."""
+    words, run_dir = list(words), None
+    if words and (rundir.is_run_dir(Path(words[0])) or rundir.looks_like_path(words[0])):
+        run_dir = Path(words.pop(0))
+        if not rundir.is_run_dir(run_dir):
+            raise TextclfError(f"{run_dir}: not a run folder (no {rundir.RUN_FILE}); to use this text itself, "
+                               f"pass it with --text")
+    run = rundir.resolve_run_dir(run_dir, outputs)
+    if run_dir is None:
+        note(f"using the newest completed run: {run}")
+    return run, words + list(texts)
+
+
 @dataclass(frozen=True)
 class PredictRequest:
     words: tuple[str, ...] = ()  # [RUN_DIR] TEXT ...: a first word that names a folder is the run
@@ -189,23 +205,10 @@ class PredictRequest:
 
 
 def predict(request: PredictRequest, note: Callable[[str], None]) -> Iterator:
-    """Each text's ``results.predict.Prediction``, in order, read and predicted a chunk at a time.
-
-    A first word that is a run folder, or looks like a folder (it exists, or has a ``/`` and no space), must
-    be a run: a mistyped run folder is an error, never a text to label.
-    """
-    texts, run_dir = list(request.words), None
-    if texts and (rundir.is_run_dir(Path(texts[0])) or rundir.looks_like_path(texts[0])):
-        run_dir = Path(texts.pop(0))
-        if not rundir.is_run_dir(run_dir):
-            raise TextclfError(f"{run_dir}: not a run folder (no {rundir.RUN_FILE}); to label this text itself, "
-                               f"pass it with --text")
-    texts += request.texts
+    """Each text's ``results.predict.Prediction``, in order, read and predicted a chunk at a time."""
+    run, texts = run_and_texts(request.words, request.texts, request.outputs, note)
     if not texts and request.file is None:
         raise TextclfError("predict: give TEXT arguments, --text TEXT or --file FILE")
-    run = rundir.resolve_run_dir(run_dir, request.outputs)
-    if run_dir is None:
-        note(f"using the newest completed run: {run}")
     quiet.import_tensorflow()
     from textclf.results import loading
     from textclf.results import predict as prediction

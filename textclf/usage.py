@@ -49,17 +49,7 @@ def versions(show: bool) -> None:
     """``--version``: textclf's and the versions that decide its numbers, without importing TensorFlow."""
     if not show:
         return
-    import platform
-    from importlib import metadata
+    from textclf.version import stack_versions
 
-    from textclf import __version__
-
-    def installed(package: str) -> str:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
-    typer.echo(f"textclf {__version__}\ntensorflow {installed('tensorflow')}\nkeras {installed('keras')}\n"
-               f"python {platform.python_version()}")
+    typer.echo("\n".join(f"{name} {version}" for name, version in stack_versions().items()))
     raise typer.Exit()

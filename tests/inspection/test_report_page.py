@@ -2,22 +2,9 @@
 both), renders it without errors, every picture decoded."""
 
 import random
-import shutil
 
 import pytest
-from helpers import invoke, synthetic_review, write_table
-
-
-def _chromium():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser") or ""
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+from helpers import headless_chromium, invoke, synthetic_review, write_table
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +24,7 @@ def report(tmp_path_factory):
 def test_the_report_renders_in_headless_chromium_without_errors(report):
     from selenium.webdriver.common.by import By
 
-    browser = _chromium()
+    browser = headless_chromium()
     try:
         browser.get(report.as_uri())
         assert browser.find_element(By.TAG_NAME, "h1").text.startswith("textclf inspect:")

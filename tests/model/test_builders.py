@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import ROOT, synthetic_review
+from helpers import ROOT, SMALL, synthetic_review
 
 from textclf.config import MODEL_CONFIGS, DataConfig, validate
 from textclf.errors import TextclfError
@@ -14,20 +14,6 @@ from textclf.features import featurize, inputs, nb_ratios
 from textclf.features.bag_input import _bag_predictor
 from textclf.model import builders
 from textclf.results.predict import predict_texts
-
-SMALL = {
-    "dense_bow": {"hidden_units": [8]},
-    "bow_ngram": {"hidden_units": [8], "input_dropout": 0.1},
-    "nbsvm": {},
-    "linear": {},
-    "embedding_bag": {"embedding_dim": 8},
-    "cnn": {"embedding_dim": 8, "filters": 8, "kernel_sizes": [2, 3], "hidden_units": 8},
-    "transformer": {"embedding_dim": 8, "num_heads": 2, "ff_dim": 16, "num_layers": 2},
-    "simple_rnn": {"embedding_dim": 8, "units": 8},
-    "lstm": {"embedding_dim": 8, "units": 8},
-    "gru": {"embedding_dim": 8, "units": 8, "bidirectional": True, "num_layers": 2},
-    "conv1d_bilstm": {"embedding_dim": 8, "filters": 8, "kernel_size": 3, "pool_size": 2, "lstm_units": [8, 4]},
-}
 
 
 def model_config(model_type: str, **extra):

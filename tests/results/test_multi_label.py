@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import TOPICS, topic_rows
 
 from textclf.model.head import Head
 from textclf.results import multi_label
@@ -66,25 +67,6 @@ def test_the_multi_label_head_is_a_sigmoid_per_label():
     assert head.scored_classes() == [0, 1, 2] and head.label_matrix(LABELS) is LABELS
 
 
-TOPICS = {"sports": "game team score goal match player", "money": "price bank loan cash market pay",
-          "weather": "rain sun storm cold wind snow"}
-
-
-def _topic_rows(count: int, seed: int) -> list[tuple[str, str]]:
-    """Texts of filler words and a few words of each topic they hold: none, one, two or all three."""
-    import random
-
-    rng = random.Random(seed)
-    filler = "the a of and to in it is was for on with as".split()
-    rows = []
-    for _ in range(count):
-        held = [topic for topic in TOPICS if rng.random() < 0.4]
-        words = [rng.choice(filler) for _ in range(5)] + [w for t in held for w in rng.sample(TOPICS[t].split(), 3)]
-        rng.shuffle(words)
-        rows.append((" ".join(words), "|".join(held)))
-    return rows
-
-
 def test_a_multi_label_run_through_every_command(tmp_path):
     """train → metrics with thresholds → evaluate → predict (text, --json, --file) → runs → plot-history →
     export, whose SavedModel decides as model.keras does."""
@@ -98,7 +80,7 @@ def test_a_multi_label_run_through_every_command(tmp_path):
     from textclf.cli import app
 
     with open(tmp_path / "topics.csv", "w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows([("text", "label"), *_topic_rows(300, seed=0)])
+        csv.writer(handle).writerows([("text", "label"), *topic_rows(300, seed=0)])
     config = {"name": "topics", "seed": 1, "output_dir": str(tmp_path / "outputs"),
               "data": {"source": "csv", "path": str(tmp_path / "topics.csv"), "task": "multi_label",
                        "label_separator": "|", "vocab_size": 100},
@@ -140,7 +122,7 @@ def test_a_multi_label_run_through_every_command(tmp_path):
 
     assert "largest difference" in invoke("export", run, "--out", tmp_path / "served")
     served = tf.saved_model.load(str(tmp_path / "served" / "1")).signatures["serving_default"]
-    texts = [text for text, _ in _topic_rows(40, seed=7)]
+    texts = [text for text, _ in topic_rows(40, seed=7)]
     applied = served(text=tf.constant(texts))["labels_applied"].numpy()
     expected = (model.predict(texts) > np.array(model.thresholds)).astype(int)
     assert applied.tolist() == expected.tolist() and applied.sum() > 0

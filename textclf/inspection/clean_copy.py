@@ -14,6 +14,7 @@ from pathlib import Path
 
 from textclf.data import duplicates
 from textclf.errors import TextclfError
+from textclf.files import link_into_place
 
 SUFFIXES = (".csv", ".tsv", ".jsonl")
 
@@ -65,10 +66,5 @@ def write(path: Path, corpus, found: list[duplicates.Group], data_cfg) -> int:
             writer.writerow([text_column, label_column])
             writer.writerows([str(getattr(corpus, r[0]).texts[r[1]]), _label(corpus, r, separator, False)]
                              for r in rows)
-    try:
-        os.link(temporary, path)  # fails where another process made the file meanwhile: nothing is replaced
-    except FileExistsError:
-        raise TextclfError(f"--write-clean: {path} exists; inspect never replaces a file: name a new one") from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    link_into_place(temporary, path, "--write-clean")  # fails where another process made the file meanwhile
     return len(rows)

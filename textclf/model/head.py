@@ -78,6 +78,23 @@ class Head:
         logits = next(layer for layer in reversed(classifier.layers) if hasattr(layer, "scale_logits"))
         logits.scale_logits(1.0 / temperature)
 
+    def logits(self, classifier, features):
+        """The output units' scores before the activation (log-odds for a sigmoid), from what the output layer
+        takes: a Dense output applies its kernel and bias; an activation after a logits layer takes the logits."""
+        output = classifier.get_layer("predictions")
+        if not hasattr(output, "kernel"):
+            return features
+        import tensorflow as tf
+
+        return tf.matmul(tf.cast(features, tf.float32), output.kernel) + output.bias
+
+    def unit_of(self, class_index: int) -> tuple[int, float]:
+        """The output unit whose score is class ``class_index``'s, and its sign: two classes share one sigmoid
+        unit, whose log-odds are the second class's and, negated, the first's."""
+        if self.binary:
+            return 0, (1.0 if class_index == 1 else -1.0)
+        return class_index, 1.0
+
     def probabilities(self, raw: np.ndarray) -> np.ndarray:
         """Model outputs as one column per class: a sigmoid's (n, 1) becomes [1 - p, p]."""
         return np.concatenate([1.0 - raw, raw], axis=1) if self.binary else raw
