@@ -96,6 +96,8 @@ def error_of(tmp_path: Path, text: str, *overrides: str) -> str:
     return str(info.value)
 
 
+GOOD_CONFIG = "name: tiny\nmodel: {type: lstm}\n"  # the smallest valid config
+
 runner = CliRunner()  # stderr apart from stdout: the run folder is stdout's last line
 
 

@@ -4,12 +4,12 @@
 class TextclfError(Exception):
     """A problem with the user's input: config, data, run directory or model file.
 
-    ``cli.py`` prints its message on one line and exits with code 2.
+    ``textclf.cli`` prints its message on one line and exits with code 2.
     """
 
 
 class Interrupted(Exception):
     """The user stopped a command (Ctrl-C, ``kill``); the message says what was kept and how to go on.
 
-    ``cli.py`` prints it and exits with code 130, as a shell does for Ctrl-C.
+    ``textclf.cli`` prints it and exits with code 130, as a shell does for Ctrl-C.
     """

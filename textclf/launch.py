@@ -1,7 +1,7 @@
 """The commands' policy: for ``train``, which config, a new run or a resume, chief or worker, the lock, the
 signals; for ``tune``, the search and its warnings; for ``predict``, which run and which texts.
 
-``cli.py`` parses the command line into a request and prints what comes
+``textclf.cli`` parses the command line into a request and prints what comes
 back; everything decided between the two is decided here.
 TensorFlow is imported only once a run is really going to train, so
 ``--dry-run`` answers at once.

@@ -1,6 +1,6 @@
 """What the commands print and read besides their stage's results: tables, JSON lines, text sources.
 
-Pure formatting and input plumbing, kept out of ``cli.py`` so that it stays
+Pure formatting and input plumbing, kept out of ``textclf.cli`` so that it stays
 the thin layer that parses, calls one stage and prints.
 """
 

@@ -1,55 +1,26 @@
-"""``textclf explain`` on finished runs: lines, JSON, an HTML page that never replaces a file, --global."""
+"""The explain command's steps: a run's explanations, and the page written only as a new file."""
 
-import json
+import pytest
 
-from helpers import assert_user_error, invoke
-
-
-def test_explain_prints_each_texts_label_its_strongest_terms_and_the_marked_text(nbsvm_run):
-    result = invoke("explain", nbsvm_run, "a wonderful and moving film", "awful and boring")
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
-    assert len(lines) == 8
-    assert lines[0].startswith("pos  ") and "(exact: score " in lines[0]
-    assert lines[1].startswith("  for pos:") and "wonderful +" in lines[1]
-    assert "[wonderful]+" in lines[3]
-    assert lines[4].startswith("neg  ") and "boring +" in lines[5]
+from textclf.errors import TextclfError
+from textclf.explanation import explain
 
 
-def test_json_lines_add_up_and_the_page_is_a_new_file(nbsvm_run, tmp_path):
-    page = tmp_path / "why.html"
-    result = invoke("explain", nbsvm_run, "--json", "--html", page, "superb", "--label", "neg")
-    assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout)
-    assert record["label"] == "neg" and record["method"] == "exact"
-    total = record["baseline"] + sum(item["contribution"] for item in record["terms"])
-    assert abs(total - record["score"]) < 1e-5
-    assert "superb" in page.read_text(encoding="utf-8")
-    again = invoke("explain", nbsvm_run, "--html", page, "dull")
-    assert_user_error(again, "--html:", "exists")
-    assert "dull" not in page.read_text(encoding="utf-8")
+def test_a_runs_explanations_are_of_its_own_model_and_classes(nbsvm_run):
+    found = explain.explain_run(nbsvm_run, ["superb and moving", "dull"])
+    assert [item.label for item in found] == ["pos", "neg"]
+    assert all(item.method == "exact" and abs(item.gap) < 1e-5 for item in found)
+    with pytest.raises(TextclfError, match="give TEXT arguments"):
+        explain.explain_run(nbsvm_run, [])
 
 
-def test_global_lists_each_class_strongest_ngrams_for_bag_models_only(nbsvm_run, trained_run):
-    result = invoke("explain", nbsvm_run, "--global", "--top", "3", "--json")
-    assert result.exit_code == 0, result.output
-    found = json.loads(result.stdout)
-    assert set(found) == {"neg", "pos"} and len(found["pos"]["for"]) == 3
-    positive = {term for term, _ in found["pos"]["for"]}
-    assert positive & set("great wonderful superb loved brilliant moving excellent charming delightful".split())
-    assert_user_error(invoke("explain", trained_run, "--global"), "--global: only for the models linear")
-
-
-def test_integrated_gradients_explain_a_sequence_model(trained_run):
-    result = invoke("explain", trained_run, "--json", "--steps", "64", "great wonderful film")
-    assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout)
-    assert record["method"] == "integrated gradients, 64 steps"
-    gap = record["score"] - record["baseline"] - sum(item["contribution"] for item in record["terms"])
-    assert abs(gap) <= 0.05 * sum(abs(item["contribution"]) for item in record["terms"])
-
-
-def test_explain_refuses_no_texts_an_unknown_label_and_a_folder_that_is_not_a_run(nbsvm_run, tmp_path):
-    assert_user_error(invoke("explain", nbsvm_run), "explain: give TEXT arguments")
-    assert_user_error(invoke("explain", nbsvm_run, "x", "--label", "maybe"), "--label: 'maybe'")
-    assert_user_error(invoke("explain", tmp_path, "good"), "not a run folder")
+def test_the_page_is_written_once_and_never_replaced(nbsvm_run, tmp_path):
+    found = explain.explain_run(nbsvm_run, ["<i>superb</i>"])
+    page = explain.write_page(tmp_path / "why.html", found, nbsvm_run)
+    text = page.read_text(encoding="utf-8")
+    assert nbsvm_run.name in text and "&lt;i&gt;superb&lt;/i&gt;" in text
+    with pytest.raises(TextclfError, match="exists; textclf never replaces a file"):
+        explain.write_page(page, found, nbsvm_run)
+    with pytest.raises(TextclfError, match="is not a folder"):
+        explain.write_page(tmp_path / "missing" / "why.html", found, nbsvm_run)
+    assert page.read_text(encoding="utf-8") == text and not list(tmp_path.glob(".why.html.tmp*"))

@@ -1,13 +1,19 @@
-"""The HTTP API in this process (FastAPI's TestClient, the app's lifespan run): answers, shapes, limits, errors."""
+"""The HTTP API: in this process (FastAPI's TestClient, the app's lifespan run) its answers, shapes, limits and
+errors; through a real server, its web page in the system's headless Chromium (Selenium), and the whole API
+fuzzed from its own OpenAPI document by schemathesis, valid and invalid requests alike: no 5xx, nothing outside
+the document. The operations are walked here rather than through schemathesis' pytest plugin, whose lazy
+fixture loading does not run under pytest 9."""
 
 import csv
 import json
 
 import numpy as np
 import pytest
+import schemathesis
 import yaml
 from fastapi.testclient import TestClient
-from helpers import topic_rows
+from helpers import headless_chromium, post_json, start_server, stop_server, topic_rows
+from hypothesis import HealthCheck, given, settings
 
 from textclf.results.loading import load_model
 from textclf.results.predict import predict_texts
@@ -102,6 +108,11 @@ def test_bad_requests_get_a_json_error_of_one_line(client, body, status, message
     assert response.json()["error"].startswith(message) and "\n" not in response.json()["error"]
 
 
+def test_a_body_that_is_not_utf8_is_a_422_like_any_bad_body(client):
+    response = client.post("/v1/predict", content=b'{"texts": ["\xff\xfe"]}')
+    assert response.status_code == 422 and response.json()["error"].startswith("body: not valid JSON")
+
+
 def test_a_body_larger_than_any_request_can_be_is_refused_before_it_is_read(client):
     huge = b" " * (Settings(max_texts=4, max_chars=200).body_limit() + 1)
     response = client.post("/v1/predict", content=huge)
@@ -152,3 +163,59 @@ def test_an_ensemble_is_served_and_its_explanation_refused_in_one_line(tmp_path,
         assert client.post("/v1/predict", json={"texts": TEXTS}).status_code == 200
         refused = client.post("/v1/predict", json={"texts": TEXTS, "explain": True})
         assert refused.status_code == 422 and refused.json()["error"].startswith("explain: this run is an ensemble")
+
+
+@pytest.fixture(scope="module")
+def server(nbsvm_run):
+    """A real server of the NBSVM run, with small limits: the page and the fuzzing use it."""
+    process, url = start_server(nbsvm_run, "--max-texts", "8", "--max-chars", "400")
+    yield url
+    assert stop_server(process) == 0
+
+
+def test_the_page_labels_a_typed_text_as_the_api_does(server, nbsvm_run, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    text = "A wonderful, moving film with a <b>superb</b> cast."
+    _, expected = post_json(server + "/v1/predict", {"texts": [text]})
+    browser = headless_chromium()
+    try:
+        browser.set_window_size(1000, 760)
+        browser.get(server + "/")
+        WebDriverWait(browser, 20).until(expected_conditions.text_to_be_present_in_element((By.ID, "about"),
+                                                                                           nbsvm_run.name))
+        about = browser.find_element(By.ID, "about").text
+        assert "nbsvm" in about and "test accuracy" in about and "neg, pos" in about
+        browser.find_element(By.ID, "texts").send_keys(text)
+        browser.find_element(By.ID, "predict").click()
+        label = WebDriverWait(browser, 20).until(expected_conditions.visibility_of_element_located((By.ID, "label-0")))
+        assert label.text == expected["predictions"][0]["label"] == "pos"
+        shaded = browser.find_elements(By.CSS_SELECTOR, ".text span[title]")
+        assert {span.text for span in shaded} >= {"wonderful,", "moving"}
+        assert browser.find_element(By.CSS_SELECTOR, ".text").text == text  # markup shown as text, not run
+        assert len(browser.find_elements(By.CSS_SELECTOR, ".bar")) == 2
+        assert browser.get_screenshot_as_file(str(tmp_path / "page.png"))
+        assert not [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    finally:
+        browser.quit()
+
+
+@pytest.mark.parametrize("mode", list(schemathesis.GenerationMode), ids=lambda mode: mode.value)
+def test_no_request_makes_a_server_error_or_breaks_the_schema(server, mode):
+    # a body over the limits is refused with 413 (documented), which is a refusal of invalid data too
+    config = schemathesis.Config.from_dict({"checks": {"negative_data_rejection": {
+        "expected-statuses": [400, 404, 413, 422]}}})
+    schema = schemathesis.openapi.from_url(server + "/openapi.json", config=config)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert {operation.path for operation in operations} >= {"/v1/predict", "/v1/models/{name}:predict", "/health"}
+    for operation in operations:
+        if mode == schemathesis.GenerationMode.NEGATIVE and operation.method.upper() != "POST":
+            continue  # a GET without parameters has no invalid request to make
+        @given(operation.as_strategy(generation_mode=mode))
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def check(case):
+            case.call_and_validate(base_url=server)
+
+        check()

@@ -83,6 +83,7 @@ def _checked(texts: list[str], settings: Settings) -> list[str]:
 
 
 def create_app(served: ServedModel, settings: Settings) -> FastAPI:
+    """The app of one server process: its model's batcher started and stopped with it, every route, every error."""
     batcher = Batcher(served.probabilities, settings.batch_size, settings.batch_wait_ms / 1000)
 
     @asynccontextmanager
@@ -91,11 +92,16 @@ def create_app(served: ServedModel, settings: Settings) -> FastAPI:
         yield
         await batcher.stop()
 
-    predict_body, instances_body = schemas.with_limits(settings.max_texts, settings.max_chars)
     app = FastAPI(title="textclf", version=__version__, lifespan=lifespan,
                   description=f"Text classifier **{served.name}** ({served.metadata['model_type']}): "
                               f"classes {', '.join(served.names)}.")
     _add_error_handlers(app, settings)
+    _add_pages(app, served)
+    _add_predictions(app, served, batcher, settings)
+    return app
+
+
+def _add_pages(app: FastAPI, served: ServedModel) -> None:
     page = resources.files("textclf.serving").joinpath("page/index.html").read_text(encoding="utf-8")
 
     @app.get("/", include_in_schema=False)
@@ -110,6 +116,10 @@ def create_app(served: ServedModel, settings: Settings) -> FastAPI:
     async def metadata() -> dict:
         """Class names, model type, config, test metrics and versions."""
         return served.metadata
+
+
+def _add_predictions(app: FastAPI, served: ServedModel, batcher: Batcher, settings: Settings) -> None:
+    predict_body, instances_body = schemas.with_limits(settings.max_texts, settings.max_chars)
 
     @app.post("/v1/predict", response_model=schemas.PredictResponse, responses=schemas.ERRORS)
     async def predict(body: predict_body) -> dict:
@@ -134,5 +144,3 @@ def create_app(served: ServedModel, settings: Settings) -> FastAPI:
             raise HTTPException(404, f"model {name!r} not found; this server serves {served.name!r} (or {ALIAS!r})")
         texts = _checked([item if isinstance(item, str) else item.text for item in body.instances], settings)
         return {"predictions": served.tf_serving_rows(await batcher.probabilities(texts))}
-
-    return app
