@@ -2,15 +2,14 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
-from helpers import invoke
+from helpers import ROOT, invoke
 
 from textclf.cli import app
 
 
 def test_help_and_dry_run_never_import_tensorflow(tmp_path):
-    config = Path(__file__).parent.parent / "configs" / "lstm.yaml"
+    config = ROOT / "configs" / "lstm.yaml"
     script = (
         "import sys\n"
         "from typer.testing import CliRunner\n"

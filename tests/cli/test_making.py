@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import GOOD_CONFIG, assert_user_error, invoke, tiny_config, write_imdb_tree
+from helpers import GOOD_CONFIG, ROOT, assert_user_error, invoke, tiny_config, write_imdb_tree
 
 
 def test_dry_run_prints_every_resolved_default(tmp_path, imdb_dir):
@@ -180,7 +180,7 @@ def test_four_topics_from_a_generated_csv_or_class_folders(tmp_path, layout):
 
     writer = examples.write_csv if layout == "csv" else examples.write_directory
     corpus = writer(tmp_path / ("topics.csv" if layout == "csv" else "topics"), rows=400)
-    config = Path(__file__).parent.parent / "configs" / "topics.yaml"
+    config = ROOT / "configs" / "topics.yaml"
     result = invoke("train", config, "--data", corpus, "--output-dir", tmp_path / "outputs",
                     "--set", f"data.source={layout}", "--set", "train.epochs=12")
     assert result.exit_code == 0, result.output
