@@ -68,3 +68,21 @@ def test_a_lone_request_waits_at_most_the_wait(wait):
     started = time.perf_counter()
     asyncio.run(_concurrently(Batcher(model, batch_size=64, wait=wait), [["a"]]))
     assert time.perf_counter() - started < wait + 0.5
+
+
+def test_a_lone_client_never_waits_for_company_and_a_crowd_does():
+    async def one_after_another(batcher):
+        await batcher.start()
+        try:
+            started = time.perf_counter()
+            for text in "abcde":
+                await batcher.probabilities([text])
+            alone = time.perf_counter() - started
+            await asyncio.gather(*(batcher.probabilities([text]) for text in "fghij"))
+            return alone, batcher.concurrent
+        finally:
+            await batcher.stop()
+
+    alone, crowded = asyncio.run(one_after_another(Batcher(Recorder(), batch_size=64, wait=0.2)))
+    assert alone < 0.5  # five calls of 10 ms, not five waits of 200 ms
+    assert crowded  # five at once shared a call: the next call would wait for company

@@ -2,8 +2,9 @@
 
 A model call costs about the same for one text as for dozens (the Python, graph and thread hand-offs
 dominate), so under load the server answers many more requests per second when requests share calls.
-A request waits at most ``wait`` seconds for others to join (only when nothing else is queued);
-calls run one at a time on one thread, so TensorFlow's own threads get the cores.
+A call waits at most ``wait`` seconds for more requests, and only when the call before it served several: a
+lone client never waits, while under load requests gather. Calls run one at a time on one thread, so
+TensorFlow's own threads get the cores.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Batcher:
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="textclf-model")
         self.queue: asyncio.Queue | None = None
         self.task: asyncio.Task | None = None
+        self.concurrent = False  # the last call served several requests: the next one waits for company
 
     async def start(self) -> None:
         self.queue = asyncio.Queue()
@@ -51,7 +53,7 @@ class Batcher:
         deadline = loop.time() + self.wait
         while count < self.batch_size:
             if self.queue.empty():
-                left = deadline - loop.time()
+                left = deadline - loop.time() if self.concurrent else 0.0
                 if left <= 0:
                     break
                 try:
@@ -62,6 +64,7 @@ class Batcher:
                 item = self.queue.get_nowait()
             batch.append(item)
             count += len(item[0])
+        self.concurrent = len(batch) > 1
         return batch
 
     async def _loop(self) -> None:
