@@ -135,6 +135,9 @@ def load(port: int, texts: list[str], concurrency: int, total: int) -> dict:
 
 
 def measure(model: str, run: Path, texts: list[str], rounds: int, scale: float) -> list[dict]:
+    from datetime import datetime, timezone
+
+    measured = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {rounds} rounds, --scale {scale}"
     found: dict[tuple[str, int], list[dict]] = {}
     for turn in range(rounds):
         for system in SYSTEMS:
@@ -152,7 +155,7 @@ def measure(model: str, run: Path, texts: list[str], rounds: int, scale: float) 
     rows = []
     for (system, concurrency), results in found.items():
         latencies = np.array([value for result in results for value in result["latencies"]]) * 1000
-        rows.append({"key": f"{model}|{system}|{concurrency}", "model": model, "system": system,
+        rows.append({"key": f"{model}|{system}|{concurrency}", "model": model, "system": system, "measured": measured,
                      "concurrency": concurrency, "throughput": float(np.mean([r["throughput"] for r in results])),
                      "throughput_rounds": [r["throughput"] for r in results],
                      "p50_ms": float(np.percentile(latencies, 50)), "p99_ms": float(np.percentile(latencies, 99)),
@@ -168,7 +171,9 @@ def table(rows: list[dict]) -> str:
         [[row["model"], row["system"], str(row["concurrency"]),
           f"{row['throughput']:.1f} ({', '.join(f'{v:.1f}' for v in row['throughput_rounds'])})",
           f"{row['throughput'] / naive[(row['model'], row['concurrency'])]:.2f}",
-          f"{row['p50_ms']:.1f}", f"{row['p99_ms']:.1f}", f"{row['errors']} / {row['requests']}"] for row in rows])
+          f"{row['p50_ms']:.1f}", f"{row['p99_ms']:.1f}", f"{row['errors']} / {row['requests']}"] for row in rows]) + \
+        "".join(f"\n\n{model} rows measured {when}." for model, when in
+                {row["model"]: row.get("measured", "earlier") for row in rows}.items())
 
 
 SHOWN = ("An absolute joy: the cast is superb and the story moving, though the last act drags a little and the "

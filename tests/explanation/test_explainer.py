@@ -143,3 +143,17 @@ def test_global_terms_are_the_weights_each_class_gives_its_terms():
     assert len(top_for) == 3 and all(value > 0 for _, value in top_for)
     assert [value for _, value in top_for] == sorted((value for _, value in top_for), reverse=True)
     assert found["class0"]["for"] == [(term, -value) for term, value in top_against]
+
+
+def test_a_network_of_another_shape_is_refused_in_one_line():
+    """A sequence network without textclf's named embedding and output layers (as an older textclf saved)."""
+    data_cfg = DataConfig(vocab_size=50, maxlen=10)
+    kind = inputs.kinds()["sequence"]
+    vectorizer = kind.vectorizer(data_cfg)
+    featurize.adapt(vectorizer, np.array(_texts(20), dtype=object), data_cfg, kind)
+    ids = keras.Input(shape=(None,), dtype="int32")
+    vectors = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(50, 4, name="table")(ids))
+    network = keras.Model(ids, keras.layers.Dense(1, activation="sigmoid", name="out")(vectors))
+    model = builders.end_to_end(vectorizer, network, data_cfg, kind, ["a", "b"])
+    with pytest.raises(TextclfError, match="explain: this model's network is not one textclf explains"):
+        Explainer(model)

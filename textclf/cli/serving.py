@@ -62,7 +62,7 @@ def serve(
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Most texts in one model call; "
                                             "1 turns dynamic batching off.")] = 64,
     batch_wait_ms: Annotated[float, typer.Option("--batch-wait-ms", min=0.0, help="How long a model call waits for "
-                                                 "more requests to join it.")] = 2.0,
+                                                 "more requests to join it, under concurrent load.")] = 2.0,
     max_texts: Annotated[int, typer.Option("--max-texts", min=1, help="Most texts per request (413 above).")] = 256,
     max_chars: Annotated[int, typer.Option("--max-chars", min=1, help="Most characters per text (413 above).")]
     = 100_000,

@@ -46,6 +46,12 @@ class Explainer:
         self.bag = inputs.of_model(model).name == "bag"
         self.characters = isinstance(split, TermSplit) if self.bag else split == "character"
         self.terms = vocabulary_terms(self.vectorizer)
+        try:
+            self._settle_method(model)
+        except (ValueError, StopIteration, AttributeError) as exc:  # a network of another shape (an older textclf)
+            raise TextclfError(f"explain: this model's network is not one textclf explains ({exc})") from None
+
+    def _settle_method(self, model) -> None:
         if self.bag:
             self.method = "exact" if bag_terms.linear_in_bag(self.classifier) else "integrated gradients"
         else:

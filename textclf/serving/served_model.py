@@ -31,8 +31,15 @@ class ServedModel:
         self.thresholds = loading.thresholds_of(self.model)
         self.name = self.run_dir.name
         self.metadata = self._metadata()
-        self._explainer: Explainer | None = None
+        self._explainer, self._refusal = self._explainer_or_refusal()
         self.probabilities(["warm up", ""])  # trace the model's functions before the first request
+
+    def _explainer_or_refusal(self) -> tuple[Explainer | None, str | None]:
+        """Built once, at start-up: requests then never race to build it, nor block the server doing so."""
+        try:
+            return Explainer(self.model), None
+        except TextclfError as exc:  # an ensemble
+            return None, str(exc)
 
     def _metadata(self) -> dict:
         cfg = rundir.read_config(self.run_dir)
@@ -76,15 +83,8 @@ class ServedModel:
 
     def explanations(self, texts: list[str], probabilities: np.ndarray) -> list[dict]:
         """Each text's explanation of its most probable class, as ``explain --json`` gives it."""
-        if self._explainer is None:
-            self._explainer = Explainer(self.model)
         return [found.to_dict(top=10) for found in self._explainer.explain(texts, probabilities=probabilities)]
 
     def explanation_refusal(self) -> str | None:
         """Why this model cannot be explained (an ensemble), or None."""
-        try:
-            if self._explainer is None:
-                self._explainer = Explainer(self.model)
-        except TextclfError as exc:
-            return str(exc)
-        return None
+        return self._refusal
