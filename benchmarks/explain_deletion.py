@@ -4,7 +4,7 @@ drawn at random, and measure how far the probability of the class it was predict
     python -m benchmarks.explain_deletion --imdb ../shared/data/aclImdb_labeled.tar.gz --run nbsvm=RUN \
         --run lstm=RUN [--texts 200] [--ks 1 5 10]
 
-The reviews are IMDB test reviews drawn at random (seed 0). Each is explained by `textclf explain`'s code for the
+The reviews are IMDB test reviews drawn at random (seed 1). Each is explained by `textclf explain`'s code for the
 class the model predicts; its written words are ranked by their share of that class's score, and the top k are
 deleted (every occurrence of those pieces of text), or k of its words drawn at random (seed 0). The drop is the
 predicted class's probability before minus after; its mean over the reviews has a 95 % bootstrap interval
