@@ -1,7 +1,6 @@
 """``textclf serve`` as a process: refusals at start-up in one line, and SIGTERM finishing what is in flight."""
 
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -41,8 +40,6 @@ def test_sigterm_finishes_the_requests_in_flight_then_exits_0(trained_run):
 
 
 def test_two_workers_each_serve_the_model(nbsvm_run):
-    if sys.platform != "linux":
-        return
     process, url = start_server(nbsvm_run, "--workers", "2")
     try:
         answers = [post_json(url + "/v1/predict", {"texts": ["superb"]}) for _ in range(4)]
