@@ -33,8 +33,12 @@ def linear_in_bag(classifier) -> bool:
 
 
 def term_weights(classifier, ids=None) -> tuple[np.ndarray, np.ndarray]:
-    """M's rows for ``ids`` (every term when None), one column per output unit, and the bias b."""
-    first, output = first_bag_layer(classifier), classifier.get_layer("predictions")
+    """M's rows for ``ids`` (every term when None), one column per output unit, and the bias b.
+
+    What follows the bag layer is linear (``linear_in_bag``), so the head's own logits of a row, less those of
+    zero, are that row carried through (embedding_bag: an embedding times the output kernel)."""
+    first = first_bag_layer(classifier)
+    head = Head.of_model(classifier)
 
     def rows(variable):
         return variable if ids is None else tf.gather(variable, ids)
@@ -44,10 +48,12 @@ def term_weights(classifier, ids=None) -> tuple[np.ndarray, np.ndarray]:
     else:
         weights = rows(first.kernel)
         bias = first.bias if first.bias is not None else tf.zeros([first.units])
-    if hasattr(output, "kernel"):  # embedding_bag: the averaged embedding goes through the output kernel
-        weights, bias = tf.matmul(weights, output.kernel), tf.linalg.matvec(output.kernel, bias, True) + output.bias
-    return (keras.ops.convert_to_numpy(weights).astype(np.float64),
-            keras.ops.convert_to_numpy(bias).astype(np.float64))
+
+    def through(x) -> np.ndarray:
+        return keras.ops.convert_to_numpy(head.logits(classifier, x)).astype(np.float64)
+
+    zero = through(tf.zeros([1, first.units]))
+    return through(weights) - zero, through(tf.reshape(bias, [1, -1]))[0]
 
 
 def normaliser(classifier, values: np.ndarray) -> float:

@@ -121,10 +121,13 @@ class Explainer:
         for class_index, name in enumerate(self.names):
             unit, sign = self.head.unit_of(class_index)
             column = sign * weights[:, unit]
-            column[: min(1, len(column))] = 0.0  # the OOV term: what no text's words are
+            column[:1] = 0.0  # the OOV term: what no text's words are
             order = np.argsort(-column, kind="stable")
-            pick = {"for": order[:top], "against": order[::-1][:top]}
-            found[name] = {side: [(term, float(column[i])) for term, i in zip(
-                _decoded(tf.gather(self.terms, rows)), rows, strict=True) if column[i] * (1 if side == "for" else -1)
-                > 0] for side, rows in pick.items()}
+            found[name] = {"for": self._named(order[:top], column, 1),
+                           "against": self._named(order[::-1][:top], column, -1)}
         return found
+
+    def _named(self, rows: np.ndarray, column: np.ndarray, sign: int) -> list[tuple[str, float]]:
+        """The terms at ``rows`` whose weight has ``sign``, with their weights."""
+        kept = np.asarray([row for row in rows if column[row] * sign > 0], dtype=np.int64)
+        return list(zip(_decoded(tf.gather(self.terms, kept)), column[kept].tolist(), strict=True))
