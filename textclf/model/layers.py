@@ -40,23 +40,20 @@ def bag_product(bags, table, sparse_gradient: bool):
     gradient of its text), and a sparse-aware optimizer (``textclf.optimizers``)
     updates nothing else: a step costs the batch's non-zeros, not the size of
     an 800,000-row trigram table or a 200,000 × 64 embedding table. The
-    forward pass is the same product either way. XLA cannot compile a
-    SparseTensor, hence the bag layers' ``supports_jit = False``.
+    forward pass gives the same product either way (there, the gathered rows
+    summed per text). XLA cannot compile a SparseTensor, hence the bag layers'
+    ``supports_jit = False``.
     """
     values = tf.cast(bags.values, table.dtype)
     bags = tf.SparseTensor(bags.indices, values, bags.dense_shape)
     if not sparse_gradient:
         return tf.sparse.sparse_dense_matmul(bags, table)
 
-    @tf.custom_gradient
-    def product(table):
-        def gradient(upstream):
-            rows = tf.gather(upstream, bags.indices[:, 0]) * values[:, None]
-            return tf.IndexedSlices(rows, bags.indices[:, 1], tf.shape(table, out_type=tf.int64))
-
-        return tf.sparse.sparse_dense_matmul(bags, table), gradient
-
-    return product(tf.convert_to_tensor(table))  # read outside: the gradient flows on to the variable
+    # The rows a batch holds, gathered: their gradient is IndexedSlices by itself. (A tf.custom_gradient did the
+    # same, but TensorFlow keeps each traced custom gradient in a global registry, and with it the graph that
+    # holds the table: every trial's table and optimizer moments stayed in memory until the process ended.)
+    rows = tf.gather(table, bags.indices[:, 1]) * values[:, None]
+    return tf.math.unsorted_segment_sum(rows, bags.indices[:, 0], bags.dense_shape[0])
 
 
 class _BagLayer(keras.layers.Layer):
