@@ -59,6 +59,16 @@ def test_a_label_validation_never_holds_keeps_the_default_threshold():
     assert thresholds[1] == 0.5 and 0.1 < thresholds[0] < 0.9
 
 
+def test_cross_fitted_macro_f1_never_scores_the_rows_that_tuned_its_thresholds():
+    rng = np.random.default_rng(0)
+    labels = (rng.random((400, 3)) < 0.1).astype(np.int8)
+    telling = np.where(labels > 0, 0.7, 0.3) + rng.normal(0, 0.01, labels.shape)  # every label separable
+    assert multi_label.cross_fitted_macro_f1(labels, telling) == pytest.approx(1.0)
+    noise = rng.random(labels.shape)  # no label told: thresholds fitted to these rows look good only on them
+    in_sample = multi_label.scores(labels, noise, multi_label.tune_thresholds(labels, noise), ["a", "b", "c"])
+    assert multi_label.cross_fitted_macro_f1(labels, noise) < in_sample["macro"]["f1"] - 0.02
+
+
 def test_the_multi_label_head_is_a_sigmoid_per_label():
     head = Head(3, multi_label=True)
     assert (head.units, head.activation, head.loss, head.binary) == (3, "sigmoid", "binary_crossentropy", False)
@@ -99,6 +109,7 @@ def test_a_multi_label_run_through_every_command(tmp_path):
     assert trained[-2].startswith("test micro-F1 ")
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["task"] == "multi_label" and set(metrics["thresholds"]) == set(TOPICS)
+    assert metrics["val_tuned_macro_f1"] > 0.9  # what tune compares multi-label trials by
     assert metrics["test_micro_f1"] > 0.9 and metrics["test_macro_f1"] > 0.9
     model = textclf.load_model(run / "model.keras")
     assert model.thresholds == pytest.approx(list(metrics["thresholds"].values()), abs=1e-6)

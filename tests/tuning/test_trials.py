@@ -60,3 +60,12 @@ def test_an_outcome_keeps_each_folds_score_and_epoch_and_the_slowest_save():
     outcome.add({"val_accuracy": 0.8, "best_epoch": 3}, "val_accuracy", 1.5)
     outcome.add({"val_accuracy": 0.7, "best_epoch": None}, "val_accuracy", 0.5)
     assert (outcome.scores, outcome.best_epochs, outcome.finishing) == ([0.8, 0.7], [3], 1.5)
+
+
+def test_multi_label_folds_are_scored_by_the_macro_f1_of_their_tuned_thresholds():
+    outcome = trials.Outcome()
+    fold = {"val_macro_f1": 0.21, "val_tuned_macro_f1": 0.44, "val_accuracy": 0.96, "best_epoch": 2}
+    outcome.add(fold, "val_macro_f1", 0.0)
+    outcome.add({"val_macro_f1": 0.5, "best_epoch": 1}, "val_macro_f1", 0.0)  # one label per text: Keras' own
+    outcome.add(fold, "val_accuracy", 0.0)
+    assert outcome.scores == [0.44, 0.5, 0.96]

@@ -132,13 +132,16 @@ def _outputs(model, dataset) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(outputs), np.concatenate(labels)
 
 
-def _thresholds(best, prepared: Prepared, cfg: Config) -> np.ndarray | None:
-    """Multi-label: each label's threshold, tuned for the best F1 on validation or as configured."""
+def _thresholds(best, prepared: Prepared, cfg: Config) -> tuple[np.ndarray | None, dict]:
+    """Multi-label: each label's threshold, tuned for the best F1 on validation or as configured; tuned, also
+    the validation macro-F1 of tuned thresholds (``multi_label.cross_fitted_macro_f1``: what tune compares)."""
     if not prepared.head.multi_label:
-        return None
+        return None, {}
     if cfg.train.threshold != "tuned":
-        return np.full(prepared.num_classes, cfg.train.threshold)
-    return multi_label.tune_thresholds(*reversed(_outputs(best, prepared.val_ds)))
+        return np.full(prepared.num_classes, cfg.train.threshold), {}
+    outputs, labels = _outputs(best, prepared.val_ds)
+    return multi_label.tune_thresholds(labels, outputs), {
+        "val_tuned_macro_f1": multi_label.cross_fitted_macro_f1(labels, outputs)}
 
 
 def _calibrate(best, prepared: Prepared, cfg: Config) -> dict | None:
@@ -191,7 +194,7 @@ def _missed(best, prepared: Prepared, cfg: Config, test: dict | None) -> dict:
 def finalize(cfg: Config, run_dir: Path, prepared: Prepared, score_test: bool) -> TrainResult:
     """Test the best epoch's weights, save the end-to-end model, write metrics and the history plot."""
     best = load_safely(run_dir / rundir.CHECKPOINT)
-    thresholds = _thresholds(best, prepared, cfg)
+    thresholds, tuned = _thresholds(best, prepared, cfg)
     calibrated = _calibrate(best, prepared, cfg)
     temperature = calibrated["temperature"] if calibrated else None
     test = _test(best, prepared, cfg, thresholds, temperature) if score_test else None  # trials never look at test
@@ -205,7 +208,7 @@ def finalize(cfg: Config, run_dir: Path, prepared: Prepared, score_test: bool) -
     rundir.write_json(run_dir / rundir.HISTORY_JSON, history)
     best_epoch = history_marks(history, cfg.train.checkpoint_monitor, cfg.train.epochs).best_epoch
     metrics = run_record.final_metrics(best, test, history, best_epoch, prepared.corpus,
-                                       prepared.vectorizer.vocabulary_size(), thresholds)
+                                       prepared.vectorizer.vocabulary_size(), thresholds) | tuned
     if missed:
         metrics["missed_classes"] = missed
     if calibrated:

@@ -66,7 +66,9 @@ class Outcome:
     held_out: list = field(default_factory=list)  # each fold's class probabilities on the texts it held out
 
     def add(self, metrics: dict, metric: str, finishing: float) -> None:
-        self.scores.append(float(metrics[metric]))
+        """A fold's score; multi-label macro-F1 as its tuned thresholds decide (the final run decides so too)."""
+        self.scores.append(float(metrics.get("val_tuned_macro_f1" if metric == "val_macro_f1" else metric,
+                                             metrics[metric])))
         if metrics.get("best_epoch"):
             self.best_epochs.append(int(metrics["best_epoch"]))
         self.finishing = max(self.finishing, finishing)
