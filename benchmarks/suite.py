@@ -123,6 +123,20 @@ def measure(name: str, args, folder: Path) -> dict:
             "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
+def with_saved_systems(row: dict) -> dict:
+    """A set rerun for some systems only (``--systems``) keeps the others' saved results, each with the time it
+    was measured, which the table names where it differs from the row's."""
+    path = HERE / "suite.json"
+    saved = next((old for old in json.loads(path.read_text()) if old["data"] == row["data"]), None) if (
+        path.exists()) else None
+    if saved is None:
+        return row
+    systems = {name: {"measured_at": saved["measured_at"], **result} for name, result in saved["systems"].items()}
+    for result in row["systems"].values():
+        result["measured_at"] = row["measured_at"]
+    return {**row, "systems": {**systems, **row["systems"]}}
+
+
 def margin(row: dict, system: str) -> float | None:
     """``system``'s test accuracy minus the best peer's, in points."""
     found = row["systems"]
@@ -131,18 +145,20 @@ def margin(row: dict, system: str) -> float | None:
     return 100 * (found[system]["accuracy"] - max(found[peer]["accuracy"] for peer in PEERS))
 
 
-def cell(result: dict | None) -> str:
+def cell(result: dict | None, row_measured: str = "") -> str:
     if result is None:
         return "-"
+    when = result.get("measured_at", row_measured)
+    measured = f"; measured {when}" if when != row_measured else ""
     low, high = result["accuracy_ci"]
     f_low, f_high = result["macro_f1_ci"]
     return (f"{result['accuracy']:.4f} [{low:.3f}, {high:.3f}]; F1 {result['macro_f1']:.4f} [{f_low:.3f}, "
-            f"{f_high:.3f}]; {result['wall']:.0f} s, {result['rss']:,} MiB")
+            f"{f_high:.3f}]; {result['wall']:.0f} s, {result['rss']:,} MiB{measured}")
 
 
 def table(rows: list[dict]) -> str:
     systems = ["textclf tune", "textclf recommended", *PEERS]
-    body = [[row["data"], str(row["test_rows"]), *(cell(row["systems"].get(s)) for s in systems),
+    body = [[row["data"], str(row["test_rows"]), *(cell(row["systems"].get(s), row["measured_at"]) for s in systems),
              *(f"{m:+.2f}" if (m := margin(row, s)) is not None else "-" for s in systems[:2]), row["measured_at"]]
             for row in rows]
     header = ["data", "test rows", *(f"{s}: test accuracy [95 %]; macro-F1 [95 %]; wall; peak RSS" for s in systems),
@@ -167,7 +183,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for name in args.sets:
-            rows.append(measure(name, args, Path(folder)))
+            rows.append(with_saved_systems(measure(name, args, Path(folder))))
             merged = merge_rows(HERE / "suite.json", rows, "data", SETS)  # saved after each set: a long run
     body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(merged)
     write_section("suite", "The visible suite: seven real sets, textclf against the best of three peers", body)
