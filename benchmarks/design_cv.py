@@ -39,6 +39,12 @@ CHOICES = {
     "ensemble": ([], ["train.ensemble=3"]),
     "linear_tf_idf": ([], ["model={type: linear}", "data.output_mode=tf_idf", "data.char_ngrams=[2, 5]",
                            "train.learning_rate=0.08", "train.epochs=20", "train.early_stopping.patience=2"]),
+    # NBSVM trials' train.epochs [1, 10]: one pass from the Naive Bayes solution against early stopping
+    "one_epoch": ([], ["train.epochs=1"]),
+    # tune's refit: the final training on all but a sliver, for a fixed count of epochs (the sentence sets' folds
+    # kept 1 to 5; 2 here), without early stopping, against the trial's own 90 % / 10 % with early stopping
+    "refit": ([], ["data.validation_split=0.01", "train.epochs=2", "train.early_stopping.enabled=false",
+                   "train.reduce_lr_on_plateau.enabled=false", "train.checkpoint_monitor=loss"]),
 }
 
 
