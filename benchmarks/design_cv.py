@@ -135,8 +135,13 @@ def main() -> None:
         rows = json.loads((HERE / "design_cv.json").read_text())
         args.sets = [s for s in SETS if any(row["data"] == s for row in rows)]
     else:
-        rows = measure(args)
+        saved = json.loads((HERE / "design_cv.json").read_text()) if (HERE / "design_cv.json").exists() else []
+        measured = measure(args)  # choices not rerun keep their saved rows, each with its own measured time
+        rows = [row for row in saved if (row["choice"], row["data"]) not in
+                {(new["choice"], new["data"]) for new in measured}] + measured
+        rows.sort(key=lambda row: list(CHOICES).index(row["choice"]) if row["choice"] in CHOICES else len(CHOICES))
         (HERE / "design_cv.json").write_text(json.dumps(rows, indent=1) + "\n")
+        args.sets = [s for s in SETS if any(row["data"] == s for row in rows)]
     body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(rows, args.sets)
     write_section("design-cv", "Design choices by cross-validation on training data", body)
     print(table(rows, args.sets))
