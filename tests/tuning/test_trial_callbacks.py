@@ -42,3 +42,20 @@ def test_a_deadline_stops_training_at_a_batch_end_or_once_an_epoch_is_done(after
     again = Count()  # a second training it watches (an ensemble's member) gets its epoch too
     model.fit(np.zeros((64, 2)), np.zeros(64), batch_size=8, epochs=5, callbacks=[passed, again], verbose=0)
     assert again.seen == batches
+
+
+def test_multi_label_epochs_report_their_loss_negated_to_a_search_of_macro_f1():
+    """Keras' macro-F1 at 0.5 hardly ever says a rare label while a model trains, so multi-label trials are
+    pruned by val_loss, which points the other way from the study's maximized macro-F1."""
+    import optuna
+
+    from textclf.tuning.trial_callbacks import pruning_metric
+
+    assert pruning_metric("val_macro_f1", multi_label=True) == "val_loss"
+    assert pruning_metric("val_macro_f1", multi_label=False) == "val_macro_f1"
+    study = optuna.create_study(direction="maximize")
+    report = ReportToTrial(study.ask(), pruning_metric("val_macro_f1", True), "val_loss", searched="val_macro_f1")
+    report.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    for epoch, loss in enumerate([0.30, 0.20, 0.25]):
+        report.on_epoch_end(epoch, {"val_loss": loss, "val_macro_f1": 0.01})
+    assert list(study.trials[0].intermediate_values.values()) == pytest.approx([-0.30, -0.20, -0.20])

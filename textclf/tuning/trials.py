@@ -26,7 +26,7 @@ from textclf.runs import rundir
 from textclf.training import train
 from textclf.tuning import selection, space
 from textclf.tuning.study import Study
-from textclf.tuning.trial_callbacks import ReportToTrial, StopAtDeadline
+from textclf.tuning.trial_callbacks import ReportToTrial, StopAtDeadline, pruning_metric
 
 
 def corpus_key(cfg: Config) -> tuple:
@@ -112,7 +112,9 @@ def objective(study: Study):
 def _train_folds(study: Study, trial, cfg: Config, folds: list) -> Outcome:
     """Train the trial on each fold in turn: pruning watches the first fold, the budget all of them."""
     budget = StopAtDeadline(study.trials_end)
-    pruning = ReportToTrial(trial, study.cfg.search.metric, cfg.train.checkpoint_monitor)
+    metric = study.cfg.search.metric
+    pruning = ReportToTrial(trial, pruning_metric(metric, folds[0].train.multi_label), cfg.train.checkpoint_monitor,
+                            searched=metric)
     outcome = Outcome()
     for index, split in enumerate(folds):
         run_dir = rundir.create_run_dir(cfg.output_dir, cfg.name if len(folds) == 1 else f"{cfg.name}-fold{index}")
