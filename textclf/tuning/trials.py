@@ -67,8 +67,8 @@ class Outcome:
 
     def add(self, metrics: dict, metric: str, finishing: float) -> None:
         """A fold's score; multi-label macro-F1 as its tuned thresholds decide (the final run decides so too)."""
-        self.scores.append(float(metrics.get("val_tuned_macro_f1" if metric == "val_macro_f1" else metric,
-                                             metrics[metric])))
+        tuned = metric == "val_macro_f1" and "val_tuned_macro_f1" in metrics
+        self.scores.append(float(metrics["val_tuned_macro_f1" if tuned else metric]))
         if metrics.get("best_epoch"):
             self.best_epochs.append(int(metrics["best_epoch"]))
         self.finishing = max(self.finishing, finishing)
