@@ -139,9 +139,22 @@ def write_csv(path: Path, rows: int = 120, seed: int = 0, same_text: bool = Fals
     return write_table(path, [row() for _ in range(rows)])
 
 
-def search_yaml(tmp_path: Path, data: Path, search: dict, **sections) -> Path:
+def write_tagged_csv(path: Path, rows: int = 160, seed: int = 4) -> Path:
+    """Reviews tagged ``good`` (its class words) and ``plot`` (it names the plot): a multi-label table whose
+    labels column joins a text's tags with ``|``."""
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(rows):
+        positive = rng.random() < 0.5
+        text = synthetic_review(rng, positive)
+        tags = [tag for tag, has in (("good", positive), ("plot", " plot" in text.lower())) if has]
+        lines.append((text, "|".join(tags)))
+    return write_table(path, lines)
+
+
+def search_yaml(tmp_path: Path, data_path: Path, search: dict, **sections) -> Path:
     cfg = {"name": "small", "seed": 3,
-           "data": {"source": "csv", "path": str(data), "vocab_size": 300, "maxlen": 20},
+           "data": {"source": "csv", "path": str(data_path), "vocab_size": 300, "maxlen": 20},
            "model": {"type": "nbsvm"},
            "train": {"epochs": 3, "batch_size": 16, "learning_rate": 0.05, "optimizer": "lazy_adam",
                      "early_stopping": {"enabled": False}},

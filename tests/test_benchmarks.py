@@ -63,6 +63,20 @@ def test_goemotions_files_are_read_as_the_config_reads_them(tmp_path):
     assert texts[0] == 'a "quoted" text' and labels[0].nonzero()[0].tolist() == [0, 27]
 
 
+def test_multi_label_cv_holds_out_part_of_the_training_rows_and_reports_mean_differences(tmp_path):
+    from benchmarks.multi_label_cv import row, split
+
+    rows = [f"text {i}\t{i % 28}\tid{i}\n" for i in range(200)]
+    (tmp_path / "train.tsv").write_text("".join(rows), encoding="utf-8")
+    kept, held = split(tmp_path / "train.tsv", 1, tmp_path)
+    kept_rows, held_rows = kept.read_text().splitlines(True), held.read_text().splitlines(True)
+    assert len(held_rows) == 30 and sorted(kept_rows + held_rows) == sorted(rows)
+    assert held.read_text() != split(tmp_path / "train.tsv", 2, tmp_path)[1].read_text()  # folds differ
+    measured = row("ensemble", {"default": [0.45, 0.44, 0.46], "alternative": [0.46, 0.46, 0.46]})
+    assert measured["mean_difference"] == pytest.approx(-1.0) and measured["standard_error"] == pytest.approx(
+        (1 / 3) ** 0.5 * 1.0)
+
+
 def test_before_after_reports_each_trees_medians_and_the_ratio():
     from benchmarks.before_after import table
 

@@ -1,6 +1,7 @@
 """The bag layers compute what Dense on the full vector computes, from the non-zero entries only."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from textclf.features.text_layers import bag_ids
@@ -46,6 +47,23 @@ def test_a_large_table_sparse_gradient_path_gives_the_same_product():
     kernel, bias = layer.get_weights()
     expected = np.stack([(kernel[3] + 2 * kernel[7] + kernel[249_999]) / 4, kernel[5]]) + bias
     np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("layer", [BagDense(250_000, 4), NaiveBayesLinear(1_000_000, 1, nb_weight=0.04)],
+                         ids=["bag_dense", "nbsvm"])
+def test_a_large_table_is_read_row_by_row_never_copied_whole_and_its_gradient_is_sparse(layer):
+    """A table that a sparse update wrote is copied whole by each dense read (TensorFlow's copy-on-read)."""
+    ids = tf.constant([[3, 7, 9], [5, 0, 0]], tf.int32)
+    values = tf.constant([[1.0, 2.0, 1.0], [3.0, 0.0, 0.0]])
+    layer((ids, values))
+    kernel = layer.kernel
+    forward = tf.function(lambda: layer((ids, values))).get_concrete_function()
+    reads = [op for op in forward.graph.get_operations() if op.type == "ReadVariableOp"]
+    assert "ResourceGather" in {op.type for op in forward.graph.get_operations()}
+    assert all(tuple(op.outputs[0].shape) != tuple(kernel.shape) for op in reads)  # no whole-table read
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer((ids, values)))
+    assert isinstance(tape.gradient(loss, kernel), tf.IndexedSlices)
 
 
 def _rss_mib() -> float:

@@ -3,14 +3,14 @@ import json
 import keras
 import numpy as np
 import pytest
-from helpers import tiny_config
+from helpers import tiny_config, write_tagged_csv
 from typer.testing import CliRunner
 
 from textclf.cli import app
 from textclf.config import load_config, validate
 from textclf.data import splits
 from textclf.model.text_model import members_of
-from textclf.results import predict
+from textclf.results import multi_label, predict
 from textclf.results.loading import load_safely
 from textclf.runs import rundir
 from textclf.training import ensemble, train
@@ -89,6 +89,34 @@ def test_an_ensemble_run_averages_members_that_each_drew_their_own_validation_te
     assert plotted.exit_code == 0 and plotted.stdout.strip().endswith("comparison-accuracy.png")
 
 
+def test_a_multi_label_ensemble_tunes_thresholds_on_its_members_mean_over_one_shared_validation_split(tmp_path):
+    data = write_tagged_csv(tmp_path / "tags.csv")
+    path = tiny_config(tmp_path, data, {"type": "nbsvm"},
+                       data={"source": "csv", "label_separator": "|", "output_mode": "multi_hot", "vocab_size": 300,
+                             "validation_split": 0.3},
+                       train={"members": MEMBERS, "epochs": 1, "learning_rate": 0.05})
+    result = CliRunner().invoke(app, ["train", str(path)])
+    assert result.exit_code == 0, result.output
+    run_dir = rundir.resolve_run_dir(result.stdout.strip().splitlines()[-1])
+    infos = [json.loads((d / "run.json").read_text()) for d in ensemble.member_dirs(run_dir, 2)]
+    assert infos[0]["data"]["fingerprint"] == infos[1]["data"]["fingerprint"]
+    corpus = splits.load_corpus(load_config(path).data, seed=1)  # member 1's split, which both trained on
+    model = load_safely(run_dir / "model.keras")
+    probabilities = predict.predict_texts(model, list(corpus.validation.texts))
+    expected = multi_label.tune_thresholds(corpus.validation.labels, probabilities)
+    np.testing.assert_allclose(model.thresholds, expected, atol=1e-6)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert list(metrics["thresholds"].values()) == pytest.approx(list(expected), abs=1e-6)
+    assert metrics["val_tuned_macro_f1"] == pytest.approx(
+        multi_label.cross_fitted_macro_f1(corpus.validation.labels, probabilities))
+    report = multi_label.scores(corpus.test.labels, predict.predict_texts(model, list(corpus.test.texts)),
+                                expected, list(corpus.class_names))
+    assert metrics["test_macro_f1"] == pytest.approx(report["macro"]["f1"], abs=1e-6)
+    evaluated = CliRunner().invoke(app, ["evaluate", str(run_dir)])
+    assert evaluated.exit_code == 0 and f"{report['macro']['f1']:.4f}" in evaluated.stdout, evaluated.output
+    predicted = CliRunner().invoke(app, ["predict", str(run_dir), "superb brilliant loved the plot"])
+    assert predicted.exit_code == 0 and "good" in predicted.stdout, predicted.output
+
 
 def test_members_differ_in_their_validation_texts_and_share_the_test_split(imdb_dir):
     cfg = validate({"name": "x", "model": {"type": "nbsvm"},
@@ -132,7 +160,7 @@ def test_an_interrupted_ensemble_resumes_without_training_a_finished_member_agai
 
 
 @pytest.mark.parametrize("settings", [["data.source=csv", "data.path=x.csv", "data.stream=true"],
-                                      ["train.distribute=mirrored"], ["data.task=multi_label"], ["train.ensemble=0"],
+                                      ["train.distribute=mirrored"], ["train.ensemble=0"],
                                       ["train.ensemble=11"]])
 def test_an_ensemble_refuses_what_it_cannot_average_in_one_line(ensemble_config, settings):
     overrides = [arg for setting in settings for arg in ("--set", setting)]

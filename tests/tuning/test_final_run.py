@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import SPACE, search_yaml, write_csv
+from helpers import SPACE, search_yaml, write_csv, write_tagged_csv
 from typer.testing import CliRunner
 
 from textclf.cli import app
@@ -89,3 +89,23 @@ def test_search_ensemble_false_keeps_the_winner_alone(tmp_path):
     result = tune.run(cfg, raw, None, 2, echo=lambda line: None)
     assert result.ensemble is None and not load_config(result.best_run / "config.yaml").train.members
     assert Path(result.best_run).parent == result.tune_dir / "best"
+
+
+def test_a_multi_label_search_keeps_held_out_predictions_and_trains_its_ensemble_with_tuned_thresholds(tmp_path):
+    tags = write_tagged_csv(tmp_path / "tags.csv")
+    path = search_yaml(tmp_path, tags, BOTH, data={"label_separator": "|", "validation_split": 0.25})
+    cfg, raw = search_config(path, [], None)
+    result = tune.run(cfg, raw, None, 2, echo=lambda line: None)
+    context = Study.budgeted(cfg, raw, result.tune_dir, None, 0.0, time.monotonic())
+    rows = rows_of(open_study(cfg, result.tune_dir))
+    pool, labels = selection.load_pool({row["trial"]: row["held_out"] for row in rows})
+    assert sorted(pool) == [0, 1] and labels.shape == pool[0].shape == (128, 2)  # every non-test text: a 0/1 per tag
+    for trial, probabilities in pool.items():  # each fold scored by its own tuned thresholds; here, both halves
+        assert 0.0 < selection.score(probabilities, labels, "val_macro_f1") <= 1.0 and rows[trial]["value"] > 0
+    run_dir = final_run.train_final(context, rows[0], selection.Selection({1: 0.5, 0: 0.5}, 0.9, 0.8, [0.8]), rows)
+    final = load_config(run_dir / "config.yaml")
+    assert final.data.validation_split == 0.25 and final.train.ensemble == 2  # thresholds are tuned there
+    model, metrics = load_safely(run_dir / "model.keras"), rundir.read_json(run_dir / "metrics.json")
+    assert model.thresholds is not None and list(metrics["thresholds"]) == ["good", "plot"]
+    final_run.score_test(run_dir)
+    assert 0.0 <= rundir.read_json(run_dir / "metrics.json")["test_macro_f1"] <= 1.0

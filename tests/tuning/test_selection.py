@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from textclf.results import multi_label
 from textclf.tuning import selection
 
 METRICS = ["val_accuracy", "val_macro_f1", "val_loss"]
@@ -20,10 +21,22 @@ def _pool(seed: int, trials: int = 6, rows: int = 300, classes: int = 3):
     return pool, labels
 
 
+def _multi_label_pool(seed: int, trials: int = 5, rows: int = 300, labels: int = 4):
+    """Noisy sigmoid models of one multi-label truth, with a rare label."""
+    rng = np.random.default_rng(seed)
+    truth = (rng.random((rows, labels)) < np.linspace(0.05, 0.4, labels)).astype(np.int8)
+    pool = {}
+    for trial in range(trials):
+        logits = rng.normal(-1.0, 1.0, (rows, labels)) + truth * rng.uniform(0.5, 2.0)
+        pool[trial] = 1 / (1 + np.exp(-logits))
+    return pool, truth
+
+
 @pytest.mark.parametrize("metric", METRICS)
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_each_greedy_step_raises_the_held_out_score_and_the_selection_stops_where_none_would(metric, seed):
-    pool, labels = _pool(seed)
+@pytest.mark.parametrize(("seed", "make"), [(0, _pool), (1, _pool), (2, _pool), (0, _multi_label_pool),
+                                            (1, _multi_label_pool)])
+def test_each_greedy_step_raises_the_held_out_score_and_the_selection_stops_where_none_would(metric, seed, make):
+    pool, labels = make(seed)
     chosen = selection.greedy(pool, labels, metric)
     assert all(later > earlier for earlier, later in zip(chosen.steps, chosen.steps[1:], strict=False))
     assert chosen.score == chosen.steps[-1] >= chosen.single == max(selection.score(p, labels, metric)
@@ -81,3 +94,14 @@ def test_the_pool_is_the_trials_that_held_out_the_same_rows(tmp_path):
     assert sorted(loaded) == [0, 1, 3] and np.array_equal(read_labels, labels)
     np.testing.assert_allclose(loaded[1], pool[1], atol=1e-6)
     assert selection.load_pool({0: tmp_path / "none.npz"}) == ({}, pytest.approx(np.zeros(0)))
+
+
+def test_multi_label_predictions_are_scored_as_the_final_run_decides_with_thresholds_tuned_on_other_rows():
+    pool, truth = _multi_label_pool(3, trials=1)
+    probabilities = pool[0]
+    assert selection.score(probabilities, truth, "val_macro_f1") == multi_label.cross_fitted_macro_f1(
+        truth, probabilities)
+    expected = np.mean(truth * np.log(probabilities) + (1 - truth) * np.log(1 - probabilities))
+    assert selection.score(probabilities, truth, "val_loss") == pytest.approx(expected)
+    worse = np.clip(probabilities + np.random.default_rng(0).normal(0, 0.3, probabilities.shape), 0.01, 0.99)
+    assert selection.score(worse, truth, "val_macro_f1") < selection.score(probabilities, truth, "val_macro_f1")

@@ -2,9 +2,10 @@
 
 import optuna
 import pytest
+from helpers import ROOT
 
 from textclf.config import validate
-from textclf.config.search_space import SearchConfig
+from textclf.config.search_space import SearchConfig, trial_config
 from textclf.tuning.space import encode_choice, member_count, param_name, refit_config, trial_values
 
 SPACE = SearchConfig(
@@ -54,6 +55,13 @@ def test_the_final_config_holds_back_a_sliver_and_trains_for_the_median_epoch(ex
     assert final.model == cfg.model and final.data.model_copy(update={"validation_split": 0.2}) == cfg.data
 
 
+def test_a_multi_label_final_config_keeps_its_validation_share_where_its_thresholds_are_tuned():
+    cfg = validate({"name": "w", "data": {"source": "csv", "path": "x.csv", "validation_split": 0.15,
+                                          "label_separator": "|"}, "model": {"type": "nbsvm"}})
+    assert refit_config(cfg, [3], 100_000, multi_label=True).data.validation_split == 0.15
+    assert refit_config(cfg, [3], 100_000).data.validation_split == 0.01
+
+
 def test_a_config_without_a_search_section_keeps_its_data_and_searches_the_default_space(tmp_path):
     import yaml
 
@@ -70,3 +78,38 @@ def test_a_config_without_a_search_section_keeps_its_data_and_searches_the_defau
     assert cfg.data.label_column == "labels" and cfg.name == "tags"
     assert dict(cfg.search.space) == default["space"] and cfg.search.metric == "val_macro_f1"  # multi-label
     assert raw["search"]["metric"] == "val_macro_f1"  # what each trial's config logs
+
+
+def test_a_config_without_a_search_section_is_its_own_first_trial_its_values_joining_the_space(tmp_path):
+    import yaml
+
+    from textclf.tuning.space import DEFAULT_SPACE, search_config
+
+    data = tmp_path / "r.csv"
+    data.write_text("text,label\n" + "".join(f"text {i},{i % 2}\n" for i in range(30)), encoding="utf-8")
+    own = {"name": "mine", "data": {"source": "csv", "path": str(data), "vocab_size": 12345, "ngrams": 2},
+           "model": {"type": "bow_ngram", "hidden_units": [32], "dropout": 0.6},
+           "train": {"learning_rate": 0.2, "epochs": 4}}
+    config = tmp_path / "mine.yaml"
+    config.write_text(yaml.safe_dump(own), encoding="utf-8")
+    cfg, raw = search_config(config, [], None)
+    default = yaml.safe_load(DEFAULT_SPACE.read_text())["search"]
+    first = cfg.search.first[0]
+    assert first["model.type"] == "bow_ngram" and first["data.vocab_size"] == 12345 and first["data.ngrams"] == 2
+    assert first["train.learning_rate"] == 0.2 and cfg.search.first[1:] == default["first"]
+    assert cfg.search.per_model["bow_ngram"]["data.vocab_size"] == [*default["per_model"]["bow_ngram"][
+        "data.vocab_size"], 12345]
+    assert cfg.search.space["train.learning_rate"]["log_uniform"][1] == 0.2  # the range reaches its value
+    trial = validate(trial_config(raw, first))
+    assert trial.model == cfg.model and trial.data == cfg.data and trial.train.learning_rate == 0.2
+
+
+@pytest.mark.parametrize("config", sorted((ROOT / "configs").glob("*.yaml")), ids=lambda path: path.stem)
+def test_every_shipped_config_can_be_tuned_its_own_values_tried_first_and_once(config):
+    from textclf.tuning.space import search_config
+
+    cfg, raw = search_config(config, ["data.path=x.csv"], None)
+    first = cfg.search.first
+    assert first[0]["model.type"] == cfg.model.type and first[0] not in first[1:]
+    for model_type in cfg.search.space["model.type"]:  # a sequence model drops a bag's character n-grams
+        validate(trial_config(raw, {"model.type": model_type}))

@@ -59,3 +59,23 @@ def test_multi_label_epochs_report_their_loss_negated_to_a_search_of_macro_f1():
     for epoch, loss in enumerate([0.30, 0.20, 0.25]):
         report.on_epoch_end(epoch, {"val_loss": loss, "val_macro_f1": 0.01})
     assert list(study.trials[0].intermediate_values.values()) == pytest.approx([-0.30, -0.20, -0.20])
+
+
+def test_a_trial_pruned_on_another_metric_than_the_searchs_says_which_and_shows_its_value():
+    import optuna
+
+    from textclf.tuning.leaderboard import line, rows_of
+
+    class Always(optuna.pruners.BasePruner):
+        def prune(self, study, trial):
+            return True
+
+    study = optuna.create_study(direction="maximize", pruner=Always())
+    trial = study.ask()
+    report = ReportToTrial(trial, "val_loss", "val_loss", searched="val_macro_f1")
+    report.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    report.on_epoch_end(0, {"val_loss": 0.25})
+    assert report.pruned and trial.user_attrs["pruned_on"] == ["val_loss", 0.25]
+    study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+    shown = line(rows_of(study)[0], "val_macro_f1")
+    assert "val_loss 0.2500" in shown and "val_macro_f1" not in shown and "-0.25" not in shown

@@ -69,3 +69,13 @@ def test_multi_label_folds_are_scored_by_the_macro_f1_of_their_tuned_thresholds(
     outcome.add({"val_macro_f1": 0.5, "best_epoch": 1}, "val_macro_f1", 0.0)  # one label per text: Keras' own
     outcome.add(fold, "val_accuracy", 0.0)
     assert outcome.scores == [0.44, 0.5, 0.96]
+
+
+@pytest.mark.parametrize("train", [{"ensemble": 3}, {"members": [{"weight": 1, "set": {"train.epochs": 2}},
+                                                                 {"weight": 2, "set": {}}]}])
+def test_a_trial_is_one_training_whatever_ensemble_its_base_config_asks_for(tmp_path, train):
+    raw = {"name": "t", "data": {"path": "x.csv", "source": "csv"}, "model": {"type": "nbsvm"}, "train": train}
+    study = Study(cfg=None, raw=raw, tune_dir=tmp_path, end=0.0, reserve=0.0, corpora={})
+    cfg = trials.config_of(study, 4, {"train.learning_rate": 0.01})
+    assert cfg.train.ensemble == 1 and not cfg.train.members and cfg.name == "trial-004"
+    assert validate(raw).train.ensemble > 1  # the base config itself is left as it was

@@ -40,8 +40,9 @@ def train(
 @app.command()
 @user_errors
 def tune(
-    target: Annotated[Path, typer.Argument(help="A config with a search: section, or data (CSV/TSV/JSONL, class "
-                                                "folders, the IMDB archive) to search the default space on.",
+    target: Annotated[Path, typer.Argument(help="A config (its search: section; else the default space, the "
+                                                "config itself tried first), or data (CSV/TSV/JSONL, class folders, "
+                                                "the IMDB archive) to search the default space on.",
                                            show_default=False)],
     budget: Annotated[str, typer.Option("--budget", help="Wall-clock time for the whole search, e.g. 90s, 3m, 1h.")]
     = "10m",

@@ -276,9 +276,9 @@ class Config(Strict):
     def _data_fits_model_and_training(self) -> Config:
         if self.data.char_ngrams is not None and self.model.input_kind != "bag":
             raise RuleError("data.char_ngrams", f"only for bag models; {self.model.type} reads token sequences")
-        if self.train.ensemble > 1 and (self.data.stream or self.train.distribute != "none" or self.data.multi_label):
-            raise RuleError("train.ensemble", "members are trained one after another on data held in memory, one "
-                                              "label per text: not with data.stream, train.distribute or multi-label")
+        if self.train.ensemble > 1 and (self.data.stream or self.train.distribute != "none"):
+            raise RuleError("train.ensemble", "members are trained one after another on data held in memory: "
+                                              "not with data.stream or train.distribute")
         if self.train.calibrate == "temperature" and self.data.multi_label:
             raise RuleError("train.calibrate", "temperature scaling fits one label per text; a multi-label run "
                                                "decides by its tuned thresholds: leave it at auto")

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from textclf.config.model_sections import MODEL_CONFIGS
 from textclf.config.overrides import apply_value
 from textclf.errors import TextclfError
 
@@ -117,11 +118,16 @@ def with_metric_logged(raw: Any) -> Any:
 
 
 def trial_config(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """The raw config of one trial: ``base`` with ``values`` set; a new model type starts a fresh model section."""
+    """The raw config of one trial: ``base`` with ``values`` set; a new model type starts a fresh model section,
+    and a model that reads token sequences drops the base's character n-grams (a bag's setting): tune of
+    configs/recommended.yaml tries Kim's CNN too."""
     raw = copy.deepcopy(with_metric_logged(base))
     model_type = values.get("model.type")
     if model_type is not None and raw.get("model", {}).get("type") != model_type:
         raw["model"] = {"type": model_type}
+        kind = getattr(MODEL_CONFIGS.get(model_type), "input_kind", "bag")
+        if kind == "sequence" and isinstance(raw.get("data"), dict):
+            raw["data"].pop("char_ngrams", None)
     raw.pop("search", None)
     for key, value in values.items():
         apply_value(raw, key, value)

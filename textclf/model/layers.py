@@ -23,6 +23,18 @@ def sparse_bag(ids, values, width):
 SPARSE_GRADIENT_ENTRIES = 1_000_000
 
 
+def gathered(table, ids):
+    """``table``'s rows ``ids``, read from the variable itself (``ResourceGather``) where ``table`` is one.
+
+    A variable that a sparse update has written (``LazyAdam``'s scatter) is
+    copied whole by every dense read, to keep reads consistent: the whole
+    table, every step, with a page fault per page of the copy (benchmarks/RESULTS.md,
+    "Design measurements"). Gathering from the variable reads the rows only,
+    and its gradient is ``IndexedSlices`` all the same.
+    """
+    return tf.gather(table.value if isinstance(table, keras.Variable) else table, ids)
+
+
 def per_text(bags, dtype, how: str):
     """Each bag's Σ values (``how="mean"``) or L2 norm (``"l2"``): what a bag layer divides a text's output by."""
     values = tf.cast(bags.values, dtype)
@@ -52,7 +64,7 @@ def bag_product(bags, table, sparse_gradient: bool):
     # The rows a batch holds, gathered: their gradient is IndexedSlices by itself. (A tf.custom_gradient did the
     # same, but TensorFlow keeps each traced custom gradient in a global registry, and with it the graph that
     # holds the table: every trial's table and optimizer moments stayed in memory until the process ended.)
-    rows = tf.gather(table, bags.indices[:, 1]) * values[:, None]
+    rows = gathered(table, bags.indices[:, 1]) * values[:, None]
     return tf.math.unsorted_segment_sum(rows, bags.indices[:, 0], bags.dense_shape[0])
 
 
@@ -148,7 +160,7 @@ class NaiveBayesLinear(_BagLayer):
         """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""
         # One column: gathering the rows of the batch's n-grams is cheap, and gives the kernel a sparse gradient.
         ids = bags.indices[:, 1]
-        weights = tf.gather(self.ratios, ids) * (self.nb_weight + tf.gather(self.kernel, ids))
+        weights = gathered(self.ratios, ids) * (self.nb_weight + gathered(self.kernel, ids))
         values = tf.cast(bags.values, weights.dtype)[:, None]
         rows, count = bags.indices[:, 0], bags.dense_shape[0]
         logits = tf.math.unsorted_segment_sum(weights * values, rows, count)

@@ -98,14 +98,21 @@ def _multi_label_metrics(test: dict | None, thresholds, corpus: splits.Corpus) -
     if thresholds is None:
         return {}
     scores = (test or {}).get("multi_label")
-    summary = {} if scores is None else {  # accuracy: every label of a text right; Keras' is per (text, label)
-        "test_accuracy": scores["subset_accuracy"], "test_label_accuracy": float(test["accuracy"]),
-        "test_micro_f1": scores["micro"]["f1"], "test_macro_f1": scores["macro"]["f1"],
-        "test_weighted_f1": scores["weighted"]["f1"], "test_subset_accuracy": scores["subset_accuracy"],
-        "test_hamming_loss": scores["hamming_loss"]}
-    return {"task": "multi_label", **summary,
-            "thresholds": {name: round(float(value), 6) for name, value in zip(corpus.class_names, thresholds,
-                                                                                strict=True)}}
+    summary = {} if scores is None else multi_label_summary(scores, float(test["accuracy"]))
+    return {"task": "multi_label", **summary, "thresholds": threshold_record(corpus.class_names, thresholds)}
+
+
+def multi_label_summary(scores: dict, label_accuracy: float) -> dict:
+    """metrics.json's test scores of multi-label decisions (``multi_label.scores``). Accuracy: every label of a
+    text right; ``label_accuracy`` is Keras' per (text, label)."""
+    return {"test_accuracy": scores["subset_accuracy"], "test_label_accuracy": label_accuracy,
+            "test_micro_f1": scores["micro"]["f1"], "test_macro_f1": scores["macro"]["f1"],
+            "test_weighted_f1": scores["weighted"]["f1"], "test_subset_accuracy": scores["subset_accuracy"],
+            "test_hamming_loss": scores["hamming_loss"]}
+
+
+def threshold_record(names, thresholds) -> dict:
+    return {name: round(float(value), 6) for name, value in zip(names, thresholds, strict=True)}
 
 
 def final_metrics(best: keras.Model, test: dict | None, history: dict, best_epoch, corpus: splits.Corpus,

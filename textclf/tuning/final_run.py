@@ -53,14 +53,16 @@ def that_fit(study: Study, chosen: selection.Selection, rows: list[dict]) -> sel
     return selection.Selection({t: w / total for t, w in kept.items()}, chosen.score, chosen.single, chosen.steps)
 
 
-def ensemble_config(study: Study, chosen: selection.Selection, rows: list[dict], examples: int):
+def ensemble_config(study: Study, chosen: selection.Selection, rows: list[dict], examples: int,
+                    multi_label: bool = False):
     """The ensemble's config: the search's base config, each member a trial's values and its refit
-    (``space.refit_values``), on all but a sliver of the ``examples`` non-test texts."""
+    (``space.refit_values``), on all but a sliver of the ``examples`` non-test texts (``space.refit_share``)."""
     by_trial = {row["trial"]: row for row in rows}
     raw = copy.deepcopy(study.raw)
     raw.pop("search", None)
     raw.update(name=ENSEMBLE_NAME, output_dir=str(study.tune_dir / "best"))
-    raw.setdefault("data", {})["validation_split"] = space.refit_share(examples)
+    raw.setdefault("data", {})["validation_split"] = space.refit_share(examples, multi_label,
+                                                                       study.cfg.data.validation_split)
     train = raw.setdefault("train", {})
     train.pop("ensemble", None)
     train["members"] = [{"weight": weight, "set": {**by_trial[trial]["values"],
@@ -72,8 +74,8 @@ def ensemble_config(study: Study, chosen: selection.Selection, rows: list[dict],
 def train_final(study: Study, best: dict, chosen: selection.Selection | None, rows: list[dict]) -> Path:
     """The final run's folder, in ``tune-<name>/best/``: the ensemble, or the winner (``promote``)."""
     if chosen is not None:
-        examples, _ = _examples_then_free(study, study.cfg)
-        return _train_final(study, ensemble_config(study, chosen, rows, examples))
+        examples, multi_label = _examples_then_free(study, study.cfg)
+        return _train_final(study, ensemble_config(study, chosen, rows, examples, multi_label))
     return promote(study, best)
 
 
@@ -111,7 +113,7 @@ def promote(study: Study, best: dict) -> Path:
         examples, multi_label = _examples_then_free(study, cfg)
         wanted = space.member_count(study.cfg.search, examples, multi_label)
         members = wanted if study.has_time_for(best, wanted) else 1
-        cfg = space.refit_config(cfg, best["best_epochs"], examples, members)
+        cfg = space.refit_config(cfg, best["best_epochs"], examples, members, multi_label)
     return _train_final(study, cfg)
 
 

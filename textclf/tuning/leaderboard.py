@@ -28,7 +28,7 @@ def rows_of(study) -> list[dict]:
                      "finishing_seconds": trial.user_attrs.get("finishing_seconds"),
                      "values": trial.user_attrs.get("values", {}), "seconds": seconds,
                      "epochs": trial.user_attrs.get("epochs"), "run_dir": trial.user_attrs.get("run_dir"),
-                     "held_out": trial.user_attrs.get("held_out"),
+                     "held_out": trial.user_attrs.get("held_out"), "pruned_on": trial.user_attrs.get("pruned_on"),
                      "finished_at": trial.datetime_complete.isoformat() if trial.datetime_complete else None})
     return rows
 
@@ -103,9 +103,11 @@ def line(row: dict, metric: str) -> str:
     shown = {key.split(".")[-1]: value for key, value in row["values"].items() if key != "model.type"}
     values = " ".join(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
                       for key, value in shown.items())
-    score = f"{row['value']:.4f}" if row["value"] is not None else "-"
+    score = f"{metric} {row['value']:.4f}" if row["value"] is not None else f"{metric} -"
+    if row.get("pruned_on"):  # pruned on another metric (multi-label: val_loss): that one, as it was
+        score = f"{row['pruned_on'][0]} {row['pruned_on'][1]:.4f}"
     seconds = f"{row['seconds']:.1f} s" if row["seconds"] is not None else "-"
-    return (f"trial {row['trial']:>3}  {row['values'].get('model.type', ''):<14} {metric} {score}  {seconds:>8}  "
+    return (f"trial {row['trial']:>3}  {row['values'].get('model.type', ''):<14} {score}  {seconds:>8}  "
             f"{'cut short' if row['cut_short'] else row['state']:<8} {values}")
 
 

@@ -6,7 +6,9 @@ Greedy forward selection with replacement then adds, one at a time, the trial
 whose probabilities most improve the held-out score of the running mean, and
 stops when no trial improves it. A trial picked k times of n weighs k / n. The
 selection starts from the best single trial, so it never scores below it on
-held-out rows. Pure NumPy: the tuning stage trains the chosen members again.
+held-out rows. Multi-label trials are compared as their final runs decide:
+by macro-F1 under thresholds tuned on other rows (``multi_label``). NumPy
+only: the tuning stage trains the chosen members again.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from textclf.results import multi_label
 
 HELD_OUT_DIR = "held_out"
 ROUNDS = 50  # greedy steps at most: weights in fiftieths; auto-sklearn's default size
@@ -35,7 +39,10 @@ class Selection:
 
 
 def score(probabilities: np.ndarray, labels: np.ndarray, metric: str) -> float:
-    """Higher is better: accuracy, macro-F1 (the most probable class), or minus the mean log loss."""
+    """Higher is better: accuracy, macro-F1 (the most probable class), or minus the mean log loss; multi-label
+    (a 0/1 row of labels per text), macro-F1 under cross-fitted thresholds, or minus the mean binary log loss."""
+    if labels.ndim == 2:
+        return _multi_label_score(probabilities, labels, metric)
     predicted = probabilities.argmax(axis=1)
     if metric == "val_loss":
         picked = probabilities[np.arange(len(labels)), labels]
@@ -47,6 +54,13 @@ def score(probabilities: np.ndarray, labels: np.ndarray, metric: str) -> float:
         present = sizes > 0  # a class neither in the labels nor predicted does not count
         return float(np.mean(2 * hits[present] / sizes[present]))
     return float(np.mean(predicted == labels))
+
+
+def _multi_label_score(probabilities: np.ndarray, labels: np.ndarray, metric: str) -> float:
+    if metric == "val_loss":
+        clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
+        return float(np.mean(np.where(labels > 0, np.log(clipped), np.log(1 - clipped))))
+    return multi_label.cross_fitted_macro_f1(labels, probabilities)
 
 
 def greedy(pool: dict[int, np.ndarray], labels: np.ndarray, metric: str, rounds: int = ROUNDS) -> Selection:

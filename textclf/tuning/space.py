@@ -7,6 +7,7 @@ itself, and its checks, are the config stage's (``config.search_space``).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import statistics
@@ -37,7 +38,7 @@ def fold_count(search: SearchConfig, examples: int) -> int:
 def member_count(search: SearchConfig, examples: int, multi_label: bool = False) -> int:
     """How many members the winner's final training averages: ``search.members``, or 3 for fewer than 20,000
     non-test examples, where one training's luck in its draw and batch order is worth a point (``ensemble.py``);
-    1 for multi-label data, whose thresholds an average would not have."""
+    1 for multi-label data, where that was not measured (its members would share one validation split)."""
     if multi_label:
         return 1
     if search.members != "auto":
@@ -45,8 +46,12 @@ def member_count(search: SearchConfig, examples: int, multi_label: bool = False)
     return 3 if examples < AUTO_FOLDS_BELOW else 1
 
 
-def refit_share(examples: int) -> float:
-    """The share of the ``examples`` non-test texts a final training holds back: a sliver, as a check."""
+def refit_share(examples: int, multi_label: bool = False, configured: float = 0.1) -> float:
+    """The share of the ``examples`` non-test texts a final training holds back: a sliver, as a check.
+    Multi-label, the config's own share (``configured``): each label's threshold is tuned there, and a sliver
+    holds a rare label a few times at most (benchmarks/RESULTS.md, "Design measurements")."""
+    if multi_label:
+        return configured
     return round(min(REFIT_MAX_SHARE, max(REFIT_SHARE, REFIT_HELD_OUT / max(1, examples))), 4)
 
 
@@ -57,7 +62,8 @@ def refit_values(best_epochs: list[int]) -> dict:
             "train.early_stopping.enabled": False, "train.reduce_lr_on_plateau.enabled": False}
 
 
-def refit_config(cfg: Config, best_epochs: list[int], examples: int, members: int = 1) -> Config:
+def refit_config(cfg: Config, best_epochs: list[int], examples: int, members: int = 1,
+                 multi_label: bool = False) -> Config:
     """The winner's config for its final training: on all but a sliver of the ``examples`` non-test texts
     (``refit_share``), as ``refit_values`` says; ``members`` such trainings, averaged (``train.ensemble``).
 
@@ -66,7 +72,7 @@ def refit_config(cfg: Config, best_epochs: list[int], examples: int, members: in
     ``textclf train`` reruns it.
     """
     raw = cfg.model_dump(mode="json")
-    raw["data"]["validation_split"] = refit_share(examples)
+    raw["data"]["validation_split"] = refit_share(examples, multi_label, cfg.data.validation_split)
     raw["train"]["ensemble"] = members
     for key, value in refit_values(best_epochs).items():
         apply_value(raw, key, value)
@@ -107,6 +113,37 @@ def trial_values(trial, raw: dict, space: SearchConfig) -> dict:
     return values
 
 
+def with_config_first(raw: dict, origin: str) -> dict:
+    """``raw``'s search section (the default space, given to a config without one) with the config's own model
+    and values as its first trial, each value joining its key's choices (or range) where the space lacks it:
+    tune never ends below the config it was given for not having tried it."""
+    dump = validate({key: value for key, value in raw.items() if key != "search"}, origin=origin).model_dump(
+        mode="json")
+    search, model_type, values = copy.deepcopy(raw["search"]), dump["model"]["type"], {}
+    searched = {**{key: search.setdefault("space", {}) for key in search.get("space", {})},
+                **{key: search.setdefault("per_model", {}).get(model_type, {})
+                   for key in search.get("per_model", {}).get(model_type, {})}}
+    for key, section in searched.items():
+        value, choices = _value_at(dump, key), section[key]
+        if isinstance(choices, list) and value not in choices:
+            section[key] = [*choices, value]
+        elif is_range(choices):
+            kind, (low, high) = next(iter(choices.items()))
+            section[key] = {kind: [min(low, value), max(high, value)]}
+        elif not isinstance(choices, list):
+            continue  # a fixed value: not searched
+        values[key] = value
+    search["first"] = [values, *[first for first in search.get("first", []) if first != values]]
+    return search
+
+
+def _value_at(dump: dict, key: str):
+    value = dump
+    for part in key.split("."):
+        value = value[part]
+    return value
+
+
 def search_config(target: Path, overrides: list[str], output_dir: str | None) -> tuple[Config, dict]:
     """The validated config to tune and its raw mapping: a config with its ``search:`` (or the default space's,
     where it has none), or data with the default space."""
@@ -117,7 +154,8 @@ def search_config(target: Path, overrides: list[str], output_dir: str | None) ->
         raise TextclfError(f"{DEFAULT_SPACE}: the default search space is missing; "
                            "pass a config with a search: section")
     raw = read_yaml(target if is_config else DEFAULT_SPACE)
-    if is_config and "search" not in raw and DEFAULT_SPACE.is_file():  # its data and training, the default space
+    own_first = is_config and "search" not in raw and DEFAULT_SPACE.is_file()
+    if own_first:  # its data and training, the default space
         raw["search"] = read_yaml(DEFAULT_SPACE)["search"]
     if not is_config:
         raw.setdefault("data", {}).update(source=source_of(target), path=str(target.resolve()))
@@ -127,6 +165,8 @@ def search_config(target: Path, overrides: list[str], output_dir: str | None) ->
         apply_override(raw, assignment)
     if output_dir is not None:
         raw["output_dir"] = output_dir
+    if own_first:
+        raw["search"] = with_config_first(raw, str(target))
     data = raw.setdefault("data", {})
     if isinstance(data, dict) and data.get("stream", "auto") == "auto":
         data["stream"] = False  # trials share one read held in memory, however large the table

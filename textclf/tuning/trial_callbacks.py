@@ -47,12 +47,15 @@ class ReportToTrial(keras.callbacks.Callback):
     is ``metric`` at that epoch, not at the last one: a model whose accuracy dips
     while its loss still falls is judged, and pruned, by what it would keep. A
     metric that points the other way from the search's (``searched``) is reported
-    negated: the pruner compares reports as the study's direction says.
+    negated: the pruner compares reports as the study's direction says. A trial
+    pruned on a metric other than the search's says which, and its value there
+    (user attribute ``pruned_on``): the leaderboard shows that, not a negated loss.
     """
 
     def __init__(self, trial, metric: str, monitor: str, searched: str | None = None):
         super().__init__()
         self.trial, self.metric, self.monitor, self.pruned = trial, metric, monitor, False
+        self.searched = searched or metric
         self.sign = 1 if higher_is_better(metric) == higher_is_better(searched or metric) else -1
         self.kept: tuple[float, float] | None = None  # (monitor, metric) at the best epoch so far
 
@@ -65,6 +68,8 @@ class ReportToTrial(keras.callbacks.Callback):
         self.trial.report(self.sign * self.kept[1], epoch)
         if self.trial.should_prune():
             self.pruned = self.model.stop_training = True
+            if self.metric != self.searched:
+                self.trial.set_user_attr("pruned_on", [self.metric, self.kept[1]])
 
 
 def pruning_metric(metric: str, multi_label: bool) -> str:

@@ -75,9 +75,14 @@ class Outcome:
 
 
 def config_of(study: Study, number: int, values: dict) -> Config:
-    """Trial ``number``'s config: the search's base config with its values, writing under ``tune-<name>/trials``."""
+    """Trial ``number``'s config: the search's base config with its values, writing under ``tune-<name>/trials``.
+    A trial is one training, whatever ensemble its base config asks for: the final run's members are the
+    search's to choose (``search.members``, the ensemble selection)."""
     raw = trial_config(study.raw, values)
     raw.update(name=f"trial-{number:03d}", output_dir=str(study.tune_dir / "trials"))
+    train = raw.setdefault("train", {})
+    if isinstance(train, dict) and "train.ensemble" not in values:
+        train.update(ensemble=1, members=[])
     return validate(raw, origin=f"trial {number}")
 
 
@@ -121,7 +126,7 @@ def _train_folds(study: Study, trial, cfg: Config, folds: list) -> Outcome:
         if index == 0:
             trial.set_user_attr("run_dir", str(run_dir))
         result = train_trial(cfg, run_dir, split, (pruning, budget) if index == 0 else (budget,), trial)
-        if not (pruning.pruned or budget.hit or split.train.multi_label):
+        if not (pruning.pruned or budget.hit):
             outcome.held_out.append(predict.predict_texts(result.model, list(split.validation.texts)))
         outcome.add(result.metrics, study.cfg.search.metric, time.monotonic() - budget.ended)
         keep_what_can_win(run_dir, can_win=index == 0 and not pruning.pruned)
