@@ -83,7 +83,7 @@ def fit(cfg: Config, run_dir: Path, command_line: str, options, run_member) -> t
         print(f"member {index + 1} of {len(dirs)} (seed {member.seed})", flush=True)
         shared = index == 0 or corpus.train.multi_label  # multi-label: thresholds tuned on one split's mean
         split = corpus if shared else splits.redrawn(corpus, cfg.data.validation_split, member.seed,
-                                                                      cfg.data.stratify)
+                                                     cfg.data.stratify)
         again = (member_dir / rundir.CONFIG_FILE).is_file()
         member_dir.mkdir(parents=True, exist_ok=True)
         run_member(member, member_dir, command_line=command_line, resume=again,
@@ -141,15 +141,13 @@ def _with_thresholds(members: list[keras.Model], weights, corpus: splits.Corpus,
     """A multi-label ensemble: each label's threshold as configured, or tuned on the members' mean over their
     shared validation split, with that split's cross-fitted macro-F1 (what tune compares)."""
     names, tuned = corpus.class_names, {}
+    model = averaged(members, weights, np.full(len(names), 0.5 if threshold == "tuned" else float(threshold)))
     if threshold == "tuned":
-        labels, untuned = np.asarray(corpus.validation.labels), np.full(len(names), 0.5)  # thresholds: multi-label
-        probabilities = predict.predict_texts(averaged(members, weights, untuned), list(corpus.validation.texts))
-        thresholds = multi_label.tune_thresholds(labels, probabilities)
+        labels = np.asarray(corpus.validation.labels)
+        probabilities = predict.predict_texts(model, list(corpus.validation.texts))
+        model.thresholds = [float(value) for value in multi_label.tune_thresholds(labels, probabilities)]
         tuned = {"val_tuned_macro_f1": multi_label.cross_fitted_macro_f1(labels, probabilities)}
-    else:
-        thresholds = np.full(len(names), float(threshold))
-    return averaged(members, weights, thresholds), {**tuned, "thresholds": run_record.threshold_record(names,
-                                                                                                     thresholds)}
+    return model, {**tuned, "thresholds": run_record.threshold_record(names, model.thresholds)}
 
 
 def _test_scores(model: TextModel, corpus: splits.Corpus) -> dict:

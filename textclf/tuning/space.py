@@ -38,7 +38,8 @@ def fold_count(search: SearchConfig, examples: int) -> int:
 def member_count(search: SearchConfig, examples: int, multi_label: bool = False) -> int:
     """How many members the winner's final training averages: ``search.members``, or 3 for fewer than 20,000
     non-test examples, where one training's luck in its draw and batch order is worth a point (``ensemble.py``);
-    1 for multi-label data, where that was not measured (its members would share one validation split)."""
+    1 for multi-label data, whose seed ensemble was measured on one set only (GoEmotions, over 20,000 texts:
+    benchmarks/RESULTS.md, "multi-label-cv"); a multi-label config sets ``train.ensemble`` itself."""
     if multi_label:
         return 1
     if search.members != "auto":
@@ -120,19 +121,17 @@ def with_config_first(raw: dict, origin: str) -> dict:
     dump = validate({key: value for key, value in raw.items() if key != "search"}, origin=origin).model_dump(
         mode="json")
     search, model_type, values = copy.deepcopy(raw["search"]), dump["model"]["type"], {}
-    searched = {**{key: search.setdefault("space", {}) for key in search.get("space", {})},
-                **{key: search.setdefault("per_model", {}).get(model_type, {})
-                   for key in search.get("per_model", {}).get(model_type, {})}}
-    for key, section in searched.items():
-        value, choices = _value_at(dump, key), section[key]
-        if isinstance(choices, list) and value not in choices:
-            section[key] = [*choices, value]
-        elif is_range(choices):
-            kind, (low, high) = next(iter(choices.items()))
-            section[key] = {kind: [min(low, value), max(high, value)]}
-        elif not isinstance(choices, list):
-            continue  # a fixed value: not searched
-        values[key] = value
+    for section in (search.get("space", {}), search.get("per_model", {}).get(model_type, {})):
+        for key, choices in section.items():
+            value = _value_at(dump, key)
+            if isinstance(choices, list):
+                section[key] = choices if value in choices else [*choices, value]
+            elif is_range(choices):
+                kind, (low, high) = next(iter(choices.items()))
+                section[key] = {kind: [min(low, value), max(high, value)]}
+            else:
+                continue  # a fixed value: not searched
+            values[key] = value
     search["first"] = [values, *[first for first in search.get("first", []) if first != values]]
     return search
 

@@ -56,7 +56,7 @@ class ReportToTrial(keras.callbacks.Callback):
         super().__init__()
         self.trial, self.metric, self.monitor, self.pruned = trial, metric, monitor, False
         self.searched = searched or metric
-        self.sign = 1 if higher_is_better(metric) == higher_is_better(searched or metric) else -1
+        self.sign = 1 if higher_is_better(metric) == higher_is_better(self.searched) else -1
         self.kept: tuple[float, float] | None = None  # (monitor, metric) at the best epoch so far
 
     def on_epoch_end(self, epoch, logs=None):
