@@ -47,6 +47,15 @@ CHOICES = {
     "ensemble": ("configs/goemotions.yaml averages three seeds (`train.ensemble: 3`) sharing one validation "
                  "split, its thresholds tuned on their mean; the alternative: one model",
                  lambda best_epoch: ["train.ensemble=3"], lambda best_epoch: PLAIN),
+    "hidden_units": ("configs/goemotions.yaml's bag MLP has one hidden layer of 256 units; the alternative: 512 "
+                     "(measured on words and word pairs, before `data.char_ngrams`)",
+                     lambda best_epoch: PLAIN, lambda best_epoch: [*PLAIN, "model.hidden_units=[512]"]),
+    "char_ngrams": ("configs/goemotions.yaml reads each word's character 2–4-grams besides words and word pairs "
+                    "(`data.char_ngrams: [2, 4]`); the alternative: words and word pairs only",
+                    lambda best_epoch: PLAIN, lambda best_epoch: [*PLAIN, "data.char_ngrams=null"]),
+    "input_dropout": ("configs/goemotions.yaml keeps every n-gram of a training text; the alternative drops a "
+                      "fifth of them at random (`model.input_dropout`; measured before `data.char_ngrams`)",
+                      lambda best_epoch: PLAIN, lambda best_epoch: [*PLAIN, "model.input_dropout=0.2"]),
 }
 
 

@@ -129,3 +129,20 @@ def test_inspection_plants_flips_to_another_class_and_scores_flags_against_them(
     picked = sorted(truth)[:4]
     flags = rows_of([noisy[i] for i in picked] + [noisy[next(i for i in range(200) if i not in truth)]], noisy)
     assert score(flags, truth) == {"flagged": 5, "precision": 0.8, "recall": 0.4, "f1": round(2 * 0.8 * 0.4 / 1.2, 4)}
+
+
+def test_design_cv_runs_a_default_that_choices_share_once_and_names_a_default_of_its_own(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from benchmarks import design_cv
+
+    runs = []
+    monkeypatch.setattr(design_cv, "training_rows", lambda name, args, folder: tmp_path / "train.csv")
+    monkeypatch.setattr(design_cv, "fold_scores", lambda csv, overrides, folds, folder:
+                        runs.append(tuple(overrides)) or [0.5 + 0.01 * len(overrides)] * folds)
+    args = SimpleNamespace(choices=["punctuation", "optimizer", "bow_char_ngrams"], folds=2)
+    rows = design_cv.set_rows("cr", args, tmp_path)
+    assert runs.count(()) == 1 and len(runs) == 5  # recommended.yaml once; two changes of it; the bag MLP, ±chars
+    assert rows[2]["from"] == " ".join(design_cv.BOW) and rows[2]["change"] == "data.char_ngrams=[2, 4]"
+    assert rows[2]["alternative"] == [0.5 + 0.01 * (len(design_cv.BOW) + 1)] * 2
+    assert f"from `{rows[2]['from']}`: `data.char_ngrams=[2, 4]`" in design_cv.table(rows, ["cr"])

@@ -71,6 +71,36 @@ def test_members_whose_trainings_do_not_fit_the_budget_are_left_out(searched):
     assert final_run.that_fit(tight, chosen, rows) is None  # fewer than two fit: the winner alone
 
 
+def test_members_whose_saving_and_scoring_would_not_fit_are_left_out_though_their_trainings_fit(searched):
+    context, _, _ = searched
+    rows = [{"trial": t, "seconds": 20.0, "folds": 1, "finishing_seconds": 0.0} for t in (0, 1)]
+    chosen = selection.Selection({0: 0.5, 1: 0.5}, 0.9, 0.8, [0.8, 0.9])
+    clock = Study.budgeted(context.cfg, context.raw, context.tune_dir, 60.0, 0.0, time.monotonic())
+    assert final_run.that_fit(clock, chosen, rows).weights == {0: 0.5, 1: 0.5}  # 2 × 24 s of about 58
+    slow_saves = [{**row, "finishing_seconds": 3.0} for row in rows]  # each loaded, saved and loaded again: 7.5 s
+    assert final_run.that_fit(clock, chosen, slow_saves) is None
+
+
+def _pool_row(tune_dir, trial, value, probabilities, labels, saved=True):
+    path = selection.save_held_out(tune_dir, trial, "k", np.arange(len(labels)), probabilities, labels) if saved \
+        else tune_dir / "missing.npz"
+    return {"trial": trial, "state": "complete", "value": value, "cut_short": False, "best_epochs": [1],
+            "held_out": str(path)}
+
+
+def test_no_ensemble_is_chosen_where_the_best_trial_kept_no_held_out_predictions(searched, tmp_path):
+    context, _, _ = searched
+    study = Study.budgeted(context.cfg, context.raw, tmp_path, None, 0.0, time.monotonic())
+    labels = np.arange(100) % 2
+    right, unsure = np.eye(2)[labels] * 0.9 + 0.05, np.eye(2)[labels] * 0.1 + 0.45  # 0.95 or 0.55 on the truth
+    halves = [np.where((np.arange(100) < 60)[:, None], right, unsure[:, ::-1]),  # right on 60, wrong on 40
+              np.where((np.arange(100) >= 40)[:, None], right, unsure[:, ::-1])]  # the other way round
+    rows = [_pool_row(tmp_path, t, 0.6, halves[t], labels) for t in (0, 1)]
+    chosen = final_run.select(study, rows)
+    assert chosen is not None and chosen.score == 1.0 > chosen.single  # together they are right everywhere
+    assert final_run.select(study, [*rows, _pool_row(tmp_path, 2, 0.7, right, labels, saved=False)]) is None
+
+
 def test_tune_json_and_the_leaderboard_show_the_selection(searched):
     _, _, result = searched
     saved = json.loads((result.tune_dir / "tune.json").read_text())
@@ -109,3 +139,40 @@ def test_a_multi_label_search_keeps_held_out_predictions_and_trains_its_ensemble
     assert model.thresholds is not None and list(metrics["thresholds"]) == ["good", "plot"]
     final_run.score_test(run_dir)
     assert 0.0 <= rundir.read_json(run_dir / "metrics.json")["test_macro_f1"] <= 1.0
+
+
+def test_trials_whose_refit_would_train_them_again_as_they_were_join_the_ensemble_as_they_are(tmp_path, searched):
+    """Multi-label, the refit keeps the config's validation share: one split's trial is its own refit."""
+    path = search_yaml(tmp_path, write_tagged_csv(tmp_path / "tags.csv"), {**BOTH, "folds": 1},
+                       data={"label_separator": "|", "validation_split": 0.25})
+    cfg, raw = search_config(path, [], None)
+    result = tune.run(cfg, raw, None, 2, echo=lambda line: None)
+    context = Study.budgeted(cfg, raw, result.tune_dir, None, 0.0, time.monotonic())
+    rows = rows_of(open_study(cfg, result.tune_dir))
+    assert all(final_run.reusable(row) for row in rows)
+    assert not any(final_run.reusable(row) for row in searched[1])  # over folds: trained again
+    chosen = selection.Selection({1: 0.5, 0: 0.5}, 0.9, 0.8, [0.8])
+    fast = [{**row, "seconds": 1e6, "finishing_seconds": 0.0} for row in rows]  # no training time is needed
+    tight = Study.budgeted(cfg, raw, result.tune_dir, 60.0, 0.0, time.monotonic())
+    assert final_run.that_fit(tight, chosen, fast).weights == {1: 0.5, 0: 0.5}
+    run_dir = final_run.train_final(context, rows[0], chosen, rows)
+    for member, trial in zip(ensemble.member_dirs(run_dir, 2), (1, 0), strict=True):
+        kept = rundir.read_json(Path(rows[trial]["run_dir"]) / "metrics.json")["weights_sha256"]
+        assert rundir.read_json(member / "metrics.json")["weights_sha256"] == kept
+    model = load_safely(run_dir / "model.keras")
+    assert model.thresholds is not None and "val_tuned_macro_f1" in rundir.read_json(run_dir / "metrics.json")
+    final_run.score_test(run_dir)
+    assert CliRunner().invoke(app, ["predict", str(run_dir), "good plot"]).exit_code == 0
+
+
+def test_a_winner_whose_refit_would_be_its_own_training_again_is_copied_into_best(tmp_path):
+    path = search_yaml(tmp_path, write_tagged_csv(tmp_path / "tags.csv"), {**BOTH, "folds": 1, "ensemble": False},
+                       data={"label_separator": "|", "validation_split": 0.25})
+    cfg, raw = search_config(path, [], None)
+    result = tune.run(cfg, raw, None, 1, echo=lambda line: None)
+    assert result.best_run.parent == result.tune_dir / "best"
+    trial_dir = Path(result.winner["run_dir"])
+    trial, final = (rundir.read_json(d / "metrics.json") for d in (trial_dir, result.best_run))
+    assert final["weights_sha256"] == trial["weights_sha256"] and "test_macro_f1" in final
+    started = [rundir.read_json(d / "run.json")["started_at"] for d in (trial_dir, result.best_run)]
+    assert started[0] == started[1]  # not trained again: the trial's own folder, copied

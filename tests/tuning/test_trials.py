@@ -79,3 +79,20 @@ def test_a_trial_is_one_training_whatever_ensemble_its_base_config_asks_for(tmp_
     cfg = trials.config_of(study, 4, {"train.learning_rate": 0.01})
     assert cfg.train.ensemble == 1 and not cfg.train.members and cfg.name == "trial-004"
     assert validate(raw).train.ensemble > 1  # the base config itself is left as it was
+
+
+def test_a_trial_whose_last_fold_the_budget_ended_keeps_its_held_out_predictions(tmp_path, monkeypatch):
+    """Complete on every fold, it may win: the ensemble selection must see its predictions (it once did not)."""
+    from helpers import SPACE, search_yaml, write_csv
+
+    from textclf.tuning import leaderboard, study, tune
+    from textclf.tuning.space import search_config
+
+    cfg, raw = search_config(search_yaml(tmp_path, write_csv(tmp_path / "r.csv"), {**SPACE, "folds": 2}), [], None)
+    trainings, train_trial = [], trials.train_trial
+    monkeypatch.setattr(trials, "train_trial", lambda *a, **k: trainings.append(1) or train_trial(*a, **k))
+    monkeypatch.setattr(Study, "trials_end", lambda self: float("inf") if len(trainings) < 2 else 0.0)
+    result = tune.run(cfg, raw, None, 1, echo=lambda line: None)
+    row = leaderboard.rows_of(study.open_study(cfg, result.tune_dir))[0]
+    assert trainings[:2] == [1, 1] and row["folds"] == 2 and not row["cut_short"]  # its second fold: cut by budget
+    assert Path(row["held_out"]).is_file()

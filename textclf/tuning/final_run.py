@@ -4,18 +4,22 @@ budget on all but a sliver of the non-test texts; its test split scored once, af
 The members are the trials whose held-out predictions averaged best
 (``selection.greedy``). They are trained in the order of their weights while
 their final trainings fit in what is left of the budget; an ensemble of fewer
-than two that fit is the winner alone (``leaderboard.winner``), as before.
+than two that fit is the winner alone (``leaderboard.winner``), as before. A
+trial whose final training would be its own again (``reusable``: one split, kept
+whole, as multi-label refits keep it) is copied, not trained.
 """
 
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
 import numpy as np
 
-from textclf.config import validate
+from textclf.config import higher_is_better, validate
 from textclf.runs import rundir
+from textclf.training import ensemble
 from textclf.tuning import selection, space
 from textclf.tuning.leaderboard import candidates, final_training_seconds
 from textclf.tuning.study import Study
@@ -33,18 +37,24 @@ def select(study: Study, rows: list[dict]) -> selection.Selection | None:
     pool_rows = [row for row in candidates(rows) if not row["cut_short"] and row.get("best_epochs")]
     pool, labels = selection.load_pool({row["trial"]: row.get("held_out") or selection.held_out_path(
         study.tune_dir, row["trial"]) for row in pool_rows})  # a shared study's: in other processes' folders too
-    if len(pool) < 2:
-        return None
+    if len(pool) < 2 or _best(rows, study.cfg.search.metric)["trial"] not in pool:
+        return None  # an ensemble is judged against the best trial: without its predictions, it cannot be
     chosen = selection.greedy(pool, labels, study.cfg.search.metric)
     return chosen if len(chosen.weights) > 1 else None
 
 
+def _best(rows: list[dict], metric: str) -> dict:
+    sign = 1 if higher_is_better(metric) else -1
+    return max(candidates(rows), key=lambda row: (sign * row["value"], -row["trial"]))
+
+
 def that_fit(study: Study, chosen: selection.Selection, rows: list[dict]) -> selection.Selection | None:
-    """The members whose final trainings fit in the budget, heaviest first, their weights summing to 1 again;
-    None where fewer than two fit."""
+    """The members whose final trainings, and their share of the ensemble's saving and test scoring, fit in the
+    budget, heaviest first, their weights summing to 1 again; None where fewer than two fit."""
     by_trial, kept, seconds = {row["trial"]: row for row in rows}, {}, 0.0
     for trial, weight in chosen.weights.items():
-        needed = final_training_seconds(by_trial[trial])
+        training = 0.0 if reusable(by_trial[trial]) else final_training_seconds(by_trial[trial])
+        needed = training + study.member_finishing_seconds(by_trial[trial])
         if study.fits(seconds + needed):
             kept[trial], seconds = weight, seconds + needed
     if len(kept) < 2:
@@ -71,11 +81,24 @@ def ensemble_config(study: Study, chosen: selection.Selection, rows: list[dict],
     return validate(raw, origin="the ensemble of trials")
 
 
+def reusable(row: dict) -> bool:
+    """Whether a trial's own model is what its final training would make, so that it is kept, not trained again:
+    one split that the refit keeps whole (``own_refit``: multi-label data, whose refit keeps the config's share
+    where thresholds are tuned, or data so small that the sliver is that share), its model kept."""
+    trial_dir = Path(row.get("run_dir") or "")
+    return bool(row.get("own_refit")) and row.get("folds") == 1 and not row.get("cut_short") and \
+        (trial_dir / rundir.MODEL_FILE).is_file() and (trial_dir / rundir.CONFIG_FILE).is_file()
+
+
 def train_final(study: Study, best: dict, chosen: selection.Selection | None, rows: list[dict]) -> Path:
-    """The final run's folder, in ``tune-<name>/best/``: the ensemble, or the winner (``promote``)."""
+    """The final run's folder, in ``tune-<name>/best/``: the ensemble, or the winner (``promote``). Members whose
+    trials are ``reusable`` join the ensemble as their trials left them."""
     if chosen is not None:
+        by_trial = {row["trial"]: row for row in rows}
+        kept = {index: Path(by_trial[trial]["run_dir"]) for index, trial in enumerate(chosen.weights)
+                if reusable(by_trial[trial])}
         examples, multi_label = _examples_then_free(study, study.cfg)
-        return _train_final(study, ensemble_config(study, chosen, rows, examples, multi_label))
+        return _train_final(study, ensemble_config(study, chosen, rows, examples, multi_label), kept)
     return promote(study, best)
 
 
@@ -88,11 +111,20 @@ def _examples_then_free(study: Study, cfg) -> tuple[int, bool]:
     return examples, multi_label
 
 
-def _train_final(study: Study, cfg) -> Path:
-    """``cfg`` trained into a new folder in ``tune-<name>/best/``, stopped where the test scoring must start."""
+def _train_final(study: Study, cfg, kept: dict[int, Path] | None = None) -> Path:
+    """``cfg`` trained into a new folder in ``tune-<name>/best/``, stopped where the test scoring must start;
+    an ensemble's members in ``kept`` (index → trial folder) copied there as completed, not trained."""
     run_dir = rundir.create_run_dir(study.tune_dir / "best", cfg.name)
+    for index, trial_dir in (kept or {}).items():
+        shutil.copytree(trial_dir, ensemble.member_dirs(run_dir, cfg.train.ensemble)[index])
     finish = StopAtDeadline(study.finish_by, after_an_epoch=True)
     train_trial(cfg, run_dir, corpus_for(study, cfg), callbacks=(finish,), trial=None)
+    return run_dir
+
+
+def _copied(study: Study, trial_dir: Path, name: str) -> Path:
+    run_dir = rundir.create_run_dir(study.tune_dir / "best", name)
+    shutil.copytree(trial_dir, run_dir, dirs_exist_ok=True)
     return run_dir
 
 
@@ -101,8 +133,9 @@ def promote(study: Study, best: dict) -> Path:
     sliver of the non-test texts, for the epochs its trial kept (``space.refit_config``), as ``textclf
     train`` would run it, stopped at the end of the budget. A trial that kept its model (one split, or cut
     short) is its own winner where that training would not fit in the budget, as is one of a study from
-    before refits (no epochs recorded); one that did not is trained again as its config says. On small data the
-    final training is an ensemble of seeds (``space.member_count``), where the budget allows."""
+    before refits (no epochs recorded); one that did not is trained again as its config says, unless that
+    training would be its own again (``reusable``): then its folder is copied. On small data the final
+    training is an ensemble of seeds (``space.member_count``), where the budget allows."""
     trial_dir = Path(best["run_dir"])
     if (trial_dir / rundir.MODEL_FILE).is_file() and not (best.get("best_epochs") and study.has_time_for(best)):
         return trial_dir  # a trial that ran to the budget's end; a study from before refits
@@ -112,6 +145,8 @@ def promote(study: Study, best: dict) -> Path:
     if best.get("best_epochs"):
         examples, multi_label = _examples_then_free(study, cfg)
         wanted = space.member_count(study.cfg.search, examples, multi_label)
+        if reusable(best) and wanted == 1:  # its refit would train it again as it was: a copy
+            return _copied(study, trial_dir, cfg.name)
         members = wanted if study.has_time_for(best, wanted) else 1
         cfg = space.refit_config(cfg, best["best_epochs"], examples, members, multi_label)
     return _train_final(study, cfg)

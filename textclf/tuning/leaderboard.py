@@ -29,6 +29,7 @@ def rows_of(study) -> list[dict]:
                      "values": trial.user_attrs.get("values", {}), "seconds": seconds,
                      "epochs": trial.user_attrs.get("epochs"), "run_dir": trial.user_attrs.get("run_dir"),
                      "held_out": trial.user_attrs.get("held_out"), "pruned_on": trial.user_attrs.get("pruned_on"),
+                     "own_refit": trial.user_attrs.get("own_refit", False),
                      "finished_at": trial.datetime_complete.isoformat() if trial.datetime_complete else None})
     return rows
 

@@ -76,11 +76,22 @@ class Study:
     def expect_winner_from(self, rows: list[dict]) -> None:
         """Trials leave time for the slowest final training of any trial that can still win, and for saving."""
         could_win = contenders(candidates(rows), self.cfg.search.metric)
-        self.winner_seconds = self.members * max(map(final_training_seconds, could_win), default=0.0)
+        self.winner_seconds = max((self.final_seconds(row, self.members) for row in could_win), default=0.0)
         self.finishing = max((row.get("finishing_seconds") or 0.0 for row in rows), default=0.0)
 
+    def member_finishing_seconds(self, row: dict) -> float:
+        """What an ensemble member adds to the final run's finishing, beyond its training: it is loaded and saved
+        into the ensemble's model, then loaded again for the test scoring, each about as long as its trial's save
+        (benchmarks/RESULTS.md, "Design measurements"). The reserve covers one model's; members add theirs."""
+        return 2 * FINISHING_MARGIN * (row.get("finishing_seconds") or 0.0)
+
+    def final_seconds(self, row: dict, members: int = 1) -> float:
+        """What a trial's final training takes: nothing where the trial is its own (one split that the refit keeps
+        whole, ``own_refit``, and one member: its folder is copied), else ``members`` trainings."""
+        return 0.0 if members == 1 and row.get("own_refit") else members * final_training_seconds(row)
+
     def has_time_for(self, row: dict, members: int = 1) -> bool:
-        return self.fits(members * final_training_seconds(row))
+        return self.fits(self.final_seconds(row, members))
 
     def fits(self, seconds: float) -> bool:
         """Whether a final training of ``seconds`` ends before the test scoring must start."""

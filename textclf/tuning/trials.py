@@ -99,6 +99,8 @@ def objective(study: Study):
         study.members = space.member_count(study.cfg.search, examples, corpus.train.multi_label)
         folds = [corpus] if count == 1 else splits.folds(corpus, count, cfg.seed)
         trial.set_user_attr("values", values)
+        share = space.refit_share(examples, corpus.train.multi_label, study.cfg.data.validation_split)
+        trial.set_user_attr("own_refit", count == 1 and share == cfg.data.validation_split)  # ``final_run.reusable``
         outcome = _train_folds(study, trial, cfg, folds)
         _record(trial, outcome, count, len(folds[0].validation))
         if outcome.pruned:
@@ -126,7 +128,8 @@ def _train_folds(study: Study, trial, cfg: Config, folds: list) -> Outcome:
         if index == 0:
             trial.set_user_attr("run_dir", str(run_dir))
         result = train_trial(cfg, run_dir, split, (pruning, budget) if index == 0 else (budget,), trial)
-        if not (pruning.pruned or budget.hit):
+        last = index == len(folds) - 1  # a last fold the budget ended is scored as it stands: its trial, complete,
+        if not pruning.pruned and (last or not budget.hit):  # may win, so the ensemble selection must see it
             outcome.held_out.append(predict.predict_texts(result.model, list(split.validation.texts)))
         outcome.add(result.metrics, study.cfg.search.metric, time.monotonic() - budget.ended)
         keep_what_can_win(run_dir, can_win=index == 0 and not pruning.pruned)
