@@ -31,9 +31,11 @@ def test_no_time_is_kept_for_a_final_training_that_would_be_the_winners_own_agai
     own = {"state": "complete", "value": 0.8, "cut_short": False, "folds": 1, "seconds": 30.0, "own_refit": True}
     clock.expect_winner_from([own])  # multi-label, one split: its folder is copied, not trained
     assert clock.trials_end() == 98.0 and clock.final_seconds(own) == 0.0
-    clock.members = 3  # three seeds averaged: trained after all
+    clock.members = 3  # three seeds averaged: trained after all, each saved into the ensemble and loaded again
     clock.expect_winner_from([own])
-    assert clock.trials_end() == pytest.approx(98.0 - 3 * 1.2 * 30.0) == 98.0 - clock.final_seconds(own, 3)
+    assert clock.trials_end() == pytest.approx(98.0 - 3 * 1.2 * 30.0)
+    clock.expect_winner_from([{**own, "finishing_seconds": 2.0}])
+    assert clock.trials_end() == pytest.approx(97.0 - 3 * (1.2 * 30.0 + 2 * 1.25 * 2.0))  # 97: 2.5 s twice, its save
 
 
 def test_a_machine_slow_to_save_keeps_more_of_the_budget_for_the_last_save_and_the_test_scoring():

@@ -86,9 +86,13 @@ class Study:
         return 2 * FINISHING_MARGIN * (row.get("finishing_seconds") or 0.0)
 
     def final_seconds(self, row: dict, members: int = 1) -> float:
-        """What a trial's final training takes: nothing where the trial is its own (one split that the refit keeps
-        whole, ``own_refit``, and one member: its folder is copied), else ``members`` trainings."""
-        return 0.0 if members == 1 and row.get("own_refit") else members * final_training_seconds(row)
+        """What a trial's final run takes: nothing where the trial is its own (one split that the refit keeps
+        whole, ``own_refit``, and one member: its folder is copied), else ``members`` trainings and, for an
+        ensemble of seeds, each member's share of its saving and test scoring (as ``final_run.that_fit`` counts
+        an ensemble of trials: the two are each other's fallback, so they are judged alike)."""
+        if members == 1:
+            return 0.0 if row.get("own_refit") else final_training_seconds(row)
+        return members * (final_training_seconds(row) + self.member_finishing_seconds(row))
 
     def has_time_for(self, row: dict, members: int = 1) -> bool:
         return self.fits(self.final_seconds(row, members))
