@@ -71,3 +71,14 @@ def test_the_winner_says_why_it_won_when_another_trial_scored_higher():
     assert reason(rows, "val_accuracy", chosen).startswith("the earliest trial within one standard error (0.0170) "
                                                            "of the best, trial 1's 0.7775")
     assert reason(rows, "val_accuracy", rows[1]) == "the best score"
+
+
+def test_a_trial_is_its_own_final_run_only_on_one_split_kept_whole_while_its_folder_holds_its_model(tmp_path):
+    for name in ("model.keras", "config.yaml"):
+        (tmp_path / name).write_text("kept")
+    row = {"own_refit": True, "folds": 1, "cut_short": False, "run_dir": str(tmp_path)}
+    assert leaderboard.reusable(row)
+    assert not leaderboard.reusable({**row, "own_refit": False})  # its refit holds back another share
+    assert not leaderboard.reusable({**row, "folds": 5})  # over folds: trained again on them all
+    (tmp_path / "model.keras").unlink()  # another process's trial, say, not readable here
+    assert not leaderboard.reusable(row)

@@ -26,9 +26,12 @@ def test_trials_stop_early_enough_for_the_winner_to_be_trained_again_within_the_
     assert clock.trials_end() == pytest.approx(98.0 - 1.2 * 30.0)  # its 90 s would not be trained again
 
 
-def test_no_time_is_kept_for_a_final_training_that_would_be_the_winners_own_again():
+def test_no_time_is_kept_for_a_final_training_that_would_be_the_winners_own_again(tmp_path):
     clock = study.Study(cfg=SEARCHED, raw={}, tune_dir=Path("."), end=102.0, reserve=2.0, corpora={})
-    own = {"state": "complete", "value": 0.8, "cut_short": False, "folds": 1, "seconds": 30.0, "own_refit": True}
+    for name in ("model.keras", "config.yaml"):  # the trial's folder, as it kept it
+        (tmp_path / name).write_text("kept")
+    own = {"state": "complete", "value": 0.8, "cut_short": False, "folds": 1, "seconds": 30.0, "own_refit": True,
+           "run_dir": str(tmp_path)}
     clock.expect_winner_from([own])  # multi-label, one split: its folder is copied, not trained
     assert clock.trials_end() == 98.0 and clock.final_seconds(own) == 0.0
     clock.members = 3  # three seeds averaged: trained after all, each saved into the ensemble and loaded again

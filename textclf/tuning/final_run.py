@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from textclf.config import higher_is_better, validate
+from textclf.config import validate
 from textclf.runs import rundir
 from textclf.training import ensemble
 from textclf.tuning import selection, space
-from textclf.tuning.leaderboard import candidates, final_training_seconds
+from textclf.tuning.leaderboard import best as best_trial
+from textclf.tuning.leaderboard import candidates, reusable
 from textclf.tuning.study import Study
 from textclf.tuning.trial_callbacks import StopAtDeadline
 from textclf.tuning.trials import config_of, corpus_for, train_trial
@@ -37,15 +38,10 @@ def select(study: Study, rows: list[dict]) -> selection.Selection | None:
     pool_rows = [row for row in candidates(rows) if not row["cut_short"] and row.get("best_epochs")]
     pool, labels = selection.load_pool({row["trial"]: row.get("held_out") or selection.held_out_path(
         study.tune_dir, row["trial"]) for row in pool_rows})  # a shared study's: in other processes' folders too
-    if len(pool) < 2 or _best(rows, study.cfg.search.metric)["trial"] not in pool:
+    if len(pool) < 2 or best_trial(candidates(rows), study.cfg.search.metric)["trial"] not in pool:
         return None  # an ensemble is judged against the best trial: without its predictions, it cannot be
     chosen = selection.greedy(pool, labels, study.cfg.search.metric)
     return chosen if len(chosen.weights) > 1 else None
-
-
-def _best(rows: list[dict], metric: str) -> dict:
-    sign = 1 if higher_is_better(metric) else -1
-    return max(candidates(rows), key=lambda row: (sign * row["value"], -row["trial"]))
 
 
 def that_fit(study: Study, chosen: selection.Selection, rows: list[dict]) -> selection.Selection | None:
@@ -53,8 +49,7 @@ def that_fit(study: Study, chosen: selection.Selection, rows: list[dict]) -> sel
     budget, heaviest first, their weights summing to 1 again; None where fewer than two fit."""
     by_trial, kept, seconds = {row["trial"]: row for row in rows}, {}, 0.0
     for trial, weight in chosen.weights.items():
-        training = 0.0 if reusable(by_trial[trial]) else final_training_seconds(by_trial[trial])
-        needed = training + study.member_finishing_seconds(by_trial[trial])
+        needed = study.final_seconds(by_trial[trial]) + study.member_finishing_seconds(by_trial[trial])
         if study.fits(seconds + needed):
             kept[trial], seconds = weight, seconds + needed
     if len(kept) < 2:
@@ -79,15 +74,6 @@ def ensemble_config(study: Study, chosen: selection.Selection, rows: list[dict],
                                                     **space.refit_values(by_trial[trial]["best_epochs"])}}
                         for trial, weight in chosen.weights.items()]
     return validate(raw, origin="the ensemble of trials")
-
-
-def reusable(row: dict) -> bool:
-    """Whether a trial's own model is what its final training would make, so that it is kept, not trained again:
-    one split that the refit keeps whole (``own_refit``: multi-label data, whose refit keeps the config's share
-    where thresholds are tuned, or data so small that the sliver is that share), its model kept."""
-    trial_dir = Path(row.get("run_dir") or "")
-    return bool(row.get("own_refit")) and row.get("folds") == 1 and not row.get("cut_short") and \
-        (trial_dir / rundir.MODEL_FILE).is_file() and (trial_dir / rundir.CONFIG_FILE).is_file()
 
 
 def train_final(study: Study, best: dict, chosen: selection.Selection | None, rows: list[dict]) -> Path:

@@ -6,9 +6,12 @@ Pure Python on Optuna's trial records (no TensorFlow, no Optuna import):
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from textclf.config import higher_is_better
+from textclf.runs import rundir
 
 
 def rows_of(study) -> list[dict]:
@@ -46,6 +49,12 @@ def candidates(rows: list[dict]) -> list[dict]:
     return [r for r in completed if not r["cut_short"]] or completed
 
 
+def best(completed: list[dict], metric: str = "val_accuracy") -> dict:
+    """The trial with the best score (the earliest of equals)."""
+    sign = 1 if higher_is_better(metric) else -1
+    return max(completed, key=lambda r: (sign * r["value"], -r["trial"]))
+
+
 def winner(completed: list[dict], metric: str = "val_accuracy") -> dict:
     """The earliest trial within one standard error of the best score.
 
@@ -59,19 +68,18 @@ def winner(completed: list[dict], metric: str = "val_accuracy") -> dict:
     one split has none to measure, and the best score wins.
     """
     sign = 1 if higher_is_better(metric) else -1
-    best = max(completed, key=lambda r: (sign * r["value"], -r["trial"]))
-    margin = _standard_error(best, metric)
-    return min((r for r in completed if sign * (best["value"] - r["value"]) <= margin), key=lambda r: r["trial"])
+    top = best(completed, metric)
+    margin = _standard_error(top, metric)
+    return min((r for r in completed if sign * (top["value"] - r["value"]) <= margin), key=lambda r: r["trial"])
 
 
 def reason(completed: list[dict], metric: str, chosen: dict) -> str:
     """Why ``chosen`` won, when another trial scored higher: the one-standard-error rule, with its numbers."""
-    sign = 1 if higher_is_better(metric) else -1
-    best = max(completed, key=lambda r: (sign * r["value"], -r["trial"]))
-    if best["trial"] == chosen["trial"]:
+    top = best(completed, metric)
+    if top["trial"] == chosen["trial"]:
         return "the best score"
-    return (f"the earliest trial within one standard error ({_standard_error(best, metric):.4f}) of the best, "
-            f"trial {best['trial']}'s {best['value']:.4f}: a difference that size is noise, and earlier trials "
+    return (f"the earliest trial within one standard error ({_standard_error(top, metric):.4f}) of the best, "
+            f"trial {top['trial']}'s {top['value']:.4f}: a difference that size is noise, and earlier trials "
             "are the likelier settings")
 
 
@@ -126,3 +134,13 @@ def final_training_seconds(row: dict) -> float:
     """A winner is trained once more, on a little more data than its trial's (each fold's): as long as one
     of its folds, and a fifth."""
     return 1.2 * row["seconds"] / row["folds"] if row.get("seconds") else 0.0
+
+
+def reusable(row: dict) -> bool:
+    """Whether a trial's own model is what its final training would make, so that it is copied, not trained
+    again: one split that the refit keeps whole (``own_refit``: multi-label data, whose refit keeps the config's
+    share where thresholds are tuned, or data so small that the sliver is that share), its model still there
+    (another process's trial in a shared study may not be readable here)."""
+    trial_dir = Path(row.get("run_dir") or "")
+    return bool(row.get("own_refit")) and row.get("folds") == 1 and not row.get("cut_short") and \
+        (trial_dir / rundir.MODEL_FILE).is_file() and (trial_dir / rundir.CONFIG_FILE).is_file()

@@ -21,7 +21,7 @@ from textclf.config import Config
 from textclf.errors import TextclfError
 from textclf.runs import rundir
 from textclf.tuning import space
-from textclf.tuning.leaderboard import candidates, contenders, final_training_seconds
+from textclf.tuning.leaderboard import candidates, contenders, final_training_seconds, reusable
 from textclf.tuning.shared import sampler_seed as shared_seed
 
 STUDY_FILE = "study.journal"
@@ -87,11 +87,11 @@ class Study:
 
     def final_seconds(self, row: dict, members: int = 1) -> float:
         """What a trial's final run takes: nothing where the trial is its own (one split that the refit keeps
-        whole, ``own_refit``, and one member: its folder is copied), else ``members`` trainings and, for an
+        whole, ``leaderboard.reusable``, and one member: its folder is copied), else ``members`` trainings and, for an
         ensemble of seeds, each member's share of its saving and test scoring (as ``final_run.that_fit`` counts
         an ensemble of trials: the two are each other's fallback, so they are judged alike)."""
         if members == 1:
-            return 0.0 if row.get("own_refit") else final_training_seconds(row)
+            return 0.0 if reusable(row) else final_training_seconds(row)
         return members * (final_training_seconds(row) + self.member_finishing_seconds(row))
 
     def has_time_for(self, row: dict, members: int = 1) -> bool:

@@ -100,7 +100,7 @@ def objective(study: Study):
         folds = [corpus] if count == 1 else splits.folds(corpus, count, cfg.seed)
         trial.set_user_attr("values", values)
         share = space.refit_share(examples, corpus.train.multi_label, study.cfg.data.validation_split)
-        trial.set_user_attr("own_refit", count == 1 and share == cfg.data.validation_split)  # ``final_run.reusable``
+        trial.set_user_attr("own_refit", count == 1 and share == cfg.data.validation_split)  # ``leaderboard.reusable``
         outcome = _train_folds(study, trial, cfg, folds)
         _record(trial, outcome, count, len(folds[0].validation))
         if outcome.pruned:
