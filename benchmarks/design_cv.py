@@ -2,6 +2,7 @@
 
     python -m benchmarks.design_cv --sentences ../shared/data/sentences --suite ../shared/data/suite \
         [--sets cr mpqa ...] [--folds 5] [--choices char_ngrams punctuation ...]
+    python -m benchmarks.design_cv --imdb ../shared/data/aclImdb_labeled.tar.gz --sets imdb --choices long_members
 
 Each choice is a change to configs/recommended.yaml (``--set`` values). For each set of the visible suite
 but IMDB (CR, MPQA and SUBJ: the training part of the peers' seeded 90/10 split; TweetEval emotion and hate,
@@ -9,7 +10,9 @@ Banking77: their train.csv), the training rows are split into K folds (textclf's
 held out once, and the config trains on the other folds (with its own validation draw from them, as
 ``textclf train`` does) and is scored on the fold it never saw. A set's score is the mean over its folds. A
 default is changed where the alternative lifts the mean over the sets by more than the standard error of
-that mean (the differences' spread across sets); otherwise it is kept. No test split is read. Results go to
+that mean (the differences' spread across sets); otherwise it is kept. A choice for long texts only is
+measured on IMDB's 25,000 training reviews alone (``--sets imdb``), its error then the spread of the folds'
+paired differences. No test split is read. Results go to
 benchmarks/RESULTS.md (section "design-cv") and design_cv.json.
 """
 
@@ -25,12 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.peers import HERE, ROOT, split_csv
+from benchmarks.peers import HERE, ROOT
 from benchmarks.results import markdown_table, write_section
 
 SETS = ["cr", "mpqa", "subj", "emotion", "hate", "banking77"]
+LONG = ["imdb"]  # measured on its own where asked (--sets imdb): long texts, a choice of their own
 BOW = ["model={type: bow_ngram, input_dropout: 0.2}", "data.vocab_size=200000", "data.char_ngrams=null",
        "train.optimizer=lazy_adam", "train.learning_rate=0.002"]
+NBSVM_REFIT = ["data.ngrams=3", "model.alpha=1.0", "train.optimizer=lazy_adam", "train.learning_rate=0.002",
+               "data.validation_split=0.01", "train.epochs=1", "train.early_stopping.enabled=false",
+               "train.reduce_lr_on_plateau.enabled=false", "train.checkpoint_monitor=loss"]
 # choice → (the default's --set values, the alternative's): what the default is measured against
 CHOICES = {
     "char_ngrams": ([], ["data.char_ngrams=null"]),
@@ -50,13 +57,17 @@ CHOICES = {
     # the search space's bow_ngram trials (configs/search/default.yaml's first one) without and with their words'
     # character 2-4-grams
     "bow_char_ngrams": (BOW, [*BOW, "data.char_ngrams=[2, 4]"]),
+    # tune's final run on data of 20,000 texts or more: IMDB's winner (configs/nbsvm.yaml's values) refit as
+    # tune refits it, one training against an ensemble of three seeds (space.member_count)
+    "long_members": (NBSVM_REFIT, [*NBSVM_REFIT, "train.ensemble=3"]),
 }
 
 
 def training_rows(name: str, args, folder: Path) -> Path:
-    if name in ("cr", "mpqa", "subj"):
-        return split_csv(Path(args.sentences) / f"{name}.csv", folder)[0]
-    return Path(args.suite) / name / "train.csv"
+    """The set's training rows only, as the suite splits it (``suite.data_files``); the test rows are not read."""
+    from benchmarks.suite import data_files
+
+    return data_files(name, args, folder)[0]
 
 
 def fold_scores(train_csv: Path, overrides: list[str], folds: int, folder: Path) -> list[float]:
@@ -127,8 +138,11 @@ def table(rows: list[dict], sets: list[str]) -> str:
                  f"{100 * statistics.mean(picked[s]['alternative']):.2f}" if s in picked else "-" for s in sets]
         differences = [100 * (statistics.mean(r["default"]) - statistics.mean(r["alternative"]))
                        for r in picked.values()]
+        if len(picked) == 1:  # one set: the spread of its folds' paired differences
+            only = next(iter(picked.values()))
+            differences = [100 * (d - a) for d, a in zip(only["default"], only["alternative"], strict=True)]
         lift = statistics.mean(differences)
-        error = statistics.stdev(differences) / len(differences) ** 0.5 if len(differences) > 1 else 0.0
+        error = statistics.stdev(differences) / len(differences) ** 0.5
         first = next(iter(picked.values()))
         change = f"from `{first['from']}`: `{first['change']}`" if first.get("from") else f"`{first['change']}`"
         lines.append([choice, change, *cells, f"{lift:+.2f} ± {error:.2f}", verdict(lift, error)])
@@ -139,9 +153,10 @@ def table(rows: list[dict], sets: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sentences", required=True)
-    parser.add_argument("--suite", required=True)
-    parser.add_argument("--sets", nargs="*", default=SETS, choices=SETS)
+    parser.add_argument("--sentences", help="folder holding cr.csv, mpqa.csv, subj.csv")
+    parser.add_argument("--suite", help="folder holding emotion/, hate/, banking77/ (train.csv)")
+    parser.add_argument("--imdb", help="aclImdb folder or .tar.gz, for --sets imdb")
+    parser.add_argument("--sets", nargs="*", default=SETS, choices=[*SETS, *LONG])
     parser.add_argument("--choices", nargs="*", default=list(CHOICES), choices=list(CHOICES))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--render", action="store_true", help="write the table of design_cv.json again, measuring "
@@ -149,7 +164,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.render:
         rows = json.loads((HERE / "design_cv.json").read_text())
-        args.sets = [s for s in SETS if any(row["data"] == s for row in rows)]
+        args.sets = [s for s in [*SETS, *LONG] if any(row["data"] == s for row in rows)]
     else:
         saved = json.loads((HERE / "design_cv.json").read_text()) if (HERE / "design_cv.json").exists() else []
         measured = measure(args)  # choices not rerun keep their saved rows, each with its own measured time
@@ -157,7 +172,7 @@ def main() -> None:
                 {(new["choice"], new["data"]) for new in measured}] + measured
         rows.sort(key=lambda row: list(CHOICES).index(row["choice"]) if row["choice"] in CHOICES else len(CHOICES))
         (HERE / "design_cv.json").write_text(json.dumps(rows, indent=1) + "\n")
-        args.sets = [s for s in SETS if any(row["data"] == s for row in rows)]
+        args.sets = [s for s in [*SETS, *LONG] if any(row["data"] == s for row in rows)]
     body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(rows, args.sets)
     write_section("design-cv", "Design choices by cross-validation on training data", body)
     print(table(rows, args.sets))

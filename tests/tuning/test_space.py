@@ -36,12 +36,14 @@ def test_the_model_type_comes_from_the_config_when_it_is_not_searched():
         "model.filters": 8}
 
 
-@pytest.mark.parametrize(("examples", "members"), [(19_999, 3), (20_000, 1)])
-def test_members_follow_the_data_unless_set(examples, members):
-    assert member_count(SearchConfig(), examples) == members
-    assert member_count(SearchConfig(members=2), examples) == 2
+@pytest.mark.parametrize(("multi_label", "distributed", "members"), [(False, False, 3), (True, False, 1),
+                                                                     (False, True, 1)])
+def test_members_are_three_seeds_but_for_multi_label_data_and_distributed_training(multi_label, distributed,
+                                                                                  members):
+    assert member_count(SearchConfig(), multi_label, distributed) == members
+    assert member_count(SearchConfig(members=2)) == 2
     cfg = validate({"name": "w", "data": {"source": "csv", "path": "x.csv"}, "model": {"type": "nbsvm"}})
-    assert refit_config(cfg, [2], examples, members).train.ensemble == members
+    assert refit_config(cfg, [2], 100_000, members).train.ensemble == members
 
 
 @pytest.mark.parametrize(("examples", "share"), [(100_000, 0.01), (3_000, 0.0333), (500, 0.1)])

@@ -34,8 +34,8 @@ class SearchConfig(BaseModel):
     # validation folds per trial; auto: 5 below tuning.space.AUTO_FOLDS_BELOW examples (a small validation split
     # is noisy), else 1
     folds: Annotated[int, Field(ge=1, le=10)] | Literal["auto"] = "auto"
-    # members of the winner's final training (``train.ensemble``); auto: 3 below tuning.space.AUTO_FOLDS_BELOW
-    # examples, else 1
+    # members of the winner's final training (``train.ensemble``); auto: 3 where the budget allows, 1 for
+    # multi-label data and distributed training (``tuning.space.member_count``)
     members: Annotated[int, Field(ge=1, le=10)] | Literal["auto"] = "auto"
     # the final run: the weighted ensemble of trials whose held-out predictions average best (``tuning.selection``);
     # false: the winning trial alone

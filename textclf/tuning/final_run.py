@@ -120,8 +120,8 @@ def promote(study: Study, best: dict) -> Path:
     train`` would run it, stopped at the end of the budget. A trial that kept its model (one split, or cut
     short) is its own winner where that training would not fit in the budget, as is one of a study from
     before refits (no epochs recorded); one that did not is trained again as its config says, unless that
-    training would be its own again (``reusable``): then its folder is copied. On small data the final
-    training is an ensemble of seeds (``space.member_count``), where the budget allows."""
+    training would be its own again (``reusable``): then its folder is copied. The final training is an
+    ensemble of seeds (``space.member_count``), where the budget allows."""
     trial_dir = Path(best["run_dir"])
     if (trial_dir / rundir.MODEL_FILE).is_file() and not (best.get("best_epochs") and study.has_time_for(best)):
         return trial_dir  # a trial that ran to the budget's end; a study from before refits
@@ -130,7 +130,7 @@ def promote(study: Study, best: dict) -> Path:
     cfg = rundir.read_config(trial_dir) if readable else config_of(study, best["trial"], best["values"])
     if best.get("best_epochs"):
         examples, multi_label = _examples_then_free(study, cfg)
-        wanted = space.member_count(study.cfg.search, examples, multi_label)
+        wanted = space.member_count(study.cfg.search, multi_label, cfg.train.distribute != "none")
         if reusable(best) and wanted == 1:  # its refit would train it again as it was: a copy
             return _copied(study, trial_dir, cfg.name)
         members = wanted if study.has_time_for(best, wanted) else 1

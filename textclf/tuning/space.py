@@ -35,16 +35,19 @@ def fold_count(search: SearchConfig, examples: int) -> int:
     return 5 if examples < AUTO_FOLDS_BELOW else 1
 
 
-def member_count(search: SearchConfig, examples: int, multi_label: bool = False) -> int:
-    """How many members the winner's final training averages: ``search.members``, or 3 for fewer than 20,000
-    non-test examples, where one training's luck in its draw and batch order is worth a point (``ensemble.py``);
-    1 for multi-label data, whose seed ensemble was measured on one set only (GoEmotions, over 20,000 texts:
-    benchmarks/RESULTS.md, "multi-label-cv"); a multi-label config sets ``train.ensemble`` itself."""
-    if multi_label:
+def member_count(search: SearchConfig, multi_label: bool = False, distributed: bool = False) -> int:
+    """How many members the winner's final training averages: ``search.members``, or 3, where the budget
+    allows: one training's luck in its sliver and batch order is worth a point on small data and a little on
+    IMDB's 25,000 reviews, by cross-validation on training rows (``ensemble.py``; benchmarks/RESULTS.md,
+    "design-cv": ``ensemble``, ``long_members``). 1 for multi-label data, whose seed ensemble was measured
+    on one set only (GoEmotions: "multi-label-cv"; a multi-label config sets ``train.ensemble`` itself), and
+    for a distributed training, which trains one model (``train.distribute``). A 3-member final run that
+    would not fit in the budget is one training (``final_run.promote``)."""
+    if multi_label or distributed:
         return 1
     if search.members != "auto":
         return search.members
-    return 3 if examples < AUTO_FOLDS_BELOW else 1
+    return 3
 
 
 def refit_share(examples: int, multi_label: bool = False, configured: float = 0.1) -> float:

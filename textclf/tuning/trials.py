@@ -96,7 +96,7 @@ def objective(study: Study):
         corpus = corpus_for(study, cfg)
         examples = len(corpus.train) + len(corpus.validation)
         count = space.fold_count(study.cfg.search, examples)
-        study.members = space.member_count(study.cfg.search, examples, corpus.train.multi_label)
+        study.members = space.member_count(study.cfg.search, corpus.train.multi_label, cfg.train.distribute != "none")
         folds = [corpus] if count == 1 else splits.folds(corpus, count, cfg.seed)
         trial.set_user_attr("values", values)
         share = space.refit_share(examples, corpus.train.multi_label, study.cfg.data.validation_split)
