@@ -12,7 +12,7 @@ held out once, and the config trains on the other folds (with its own validation
 default is changed where the alternative lifts the mean over the sets by more than the standard error of
 that mean (the differences' spread across sets); otherwise it is kept. A choice for long texts only is
 measured on IMDB's 25,000 training reviews alone (``--sets imdb``), its error then the spread of the folds'
-paired differences. No test split is read. Results go to
+paired differences. No test row is scored (IMDB's archive is read whole to write its training rows). Results go to
 benchmarks/RESULTS.md (section "design-cv") and design_cv.json.
 """
 

@@ -146,3 +146,32 @@ def test_design_cv_runs_a_default_that_choices_share_once_and_names_a_default_of
     assert rows[2]["from"] == " ".join(design_cv.BOW) and rows[2]["change"] == "data.char_ngrams=[2, 4]"
     assert rows[2]["alternative"] == [0.5 + 0.01 * (len(design_cv.BOW) + 1)] * 2
     assert f"from `{rows[2]['from']}`: `data.char_ngrams=[2, 4]`" in design_cv.table(rows, ["cr"])
+
+
+def test_pool_cv_finds_first_trials_by_their_values_and_scores_pools_on_rows_they_did_not_choose_on(tmp_path,
+                                                                                                    monkeypatch):
+    import json
+
+    import numpy as np
+
+    from benchmarks import pool_cv
+    from textclf.tuning import selection
+
+    firsts = [{"model.type": "nbsvm", "train.learning_rate": 0.02}, {"model.type": "bow_ngram", "train.learning_rate":
+              0.002}, {"model.type": "linear", "train.learning_rate": 0.08, "train.optimizer": "adam"}]
+    monkeypatch.setattr(pool_cv, "CANDIDATES", {"linear": firsts[2]})
+    labels = np.arange(200) % 2
+    right, wrong = np.eye(2)[labels], np.eye(2)[1 - labels]
+    guess = np.where(np.arange(200)[:, None] % 4 == 0, wrong, right)  # 75 % right
+    # numbered in another order than the first list: found by values (linear's optimizer is no searched key)
+    made = {2: (firsts[0], guess), 0: (firsts[1], right), 1: ({**firsts[2], "train.optimizer": None}, wrong)}
+    for number, (_values, probabilities) in made.items():
+        selection.save_held_out(tmp_path, number, "k", np.arange(200), probabilities, labels)
+    rows = [{"trial": n, "seconds": 10.0 + n, "values": {k: v for k, v in values.items() if v is not None}}
+            for n, (values, _) in made.items()]
+    (tmp_path / "tune.json").write_text(json.dumps({"trials": rows}))
+    row = pool_cv.set_row("cr", tmp_path, firsts)
+    assert row["scores"]["default"] == 1.0 and row["scores"]["without bow_ngram"] == 0.75
+    assert row["scores"]["+ linear (linear.yaml's)"] == 1.0 and row["seconds"]["bow_ngram"] == 10.0
+    assert row["singles"] == {"nbsvm (recommended.yaml's)": 0.75, "bow_ngram": 1.0, "linear (linear.yaml's)": 0.0}
+    assert "| without bow_ngram | 100.00 / 75.00 |" in pool_cv.table([row])
