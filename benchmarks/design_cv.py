@@ -142,7 +142,7 @@ def table(rows: list[dict], sets: list[str]) -> str:
             only = next(iter(picked.values()))
             differences = [100 * (d - a) for d, a in zip(only["default"], only["alternative"], strict=True)]
         lift = statistics.mean(differences)
-        error = statistics.stdev(differences) / len(differences) ** 0.5
+        error = statistics.stdev(differences) / len(differences) ** 0.5 if len(differences) > 1 else 0.0
         first = next(iter(picked.values()))
         change = f"from `{first['from']}`: `{first['change']}`" if first.get("from") else f"`{first['change']}`"
         lines.append([choice, change, *cells, f"{lift:+.2f} ± {error:.2f}", verdict(lift, error)])
