@@ -38,6 +38,10 @@ BOW = ["model={type: bow_ngram, input_dropout: 0.2}", "data.vocab_size=200000", 
 NBSVM_REFIT = ["data.ngrams=3", "model.alpha=1.0", "train.optimizer=lazy_adam", "train.learning_rate=0.002",
                "data.validation_split=0.01", "train.epochs=1", "train.early_stopping.enabled=false",
                "train.reduce_lr_on_plateau.enabled=false", "train.checkpoint_monitor=loss"]
+# a linear trial as the default search would run it: configs/linear.yaml's values with the search's epochs and
+# patience
+LINEAR = ["model={type: linear}", "data.output_mode=tf_idf", "data.char_ngrams=[2, 5]", "data.ngrams=2",
+          "train.optimizer=adam", "train.learning_rate=0.08", "train.epochs=10", "train.early_stopping.patience=1"]
 # choice → (the default's --set values, the alternative's): what the default is measured against
 CHOICES = {
     "char_ngrams": ([], ["data.char_ngrams=null"]),
@@ -57,6 +61,10 @@ CHOICES = {
     # the search space's bow_ngram trials (configs/search/default.yaml's first one) without and with their words'
     # character 2-4-grams
     "bow_char_ngrams": (BOW, [*BOW, "data.char_ngrams=[2, 4]"]),
+    # the linear trials' updates: Adam over every weight each step, against Adam over the rows a batch holds, or
+    # against a quarter of the steps (many-class data: Banking77's 77 columns made its 5 folds take 96 s)
+    "linear_lazy_adam": (LINEAR, [*LINEAR, "train.optimizer=lazy_adam"]),
+    "linear_batch_256": (LINEAR, [*LINEAR, "train.batch_size=256"]),
     # tune's final run on data of 20,000 texts or more: IMDB's winner (configs/nbsvm.yaml's values) refit as
     # tune refits it, one training against an ensemble of three seeds (space.member_count)
     "long_members": (NBSVM_REFIT, [*NBSVM_REFIT, "train.ensemble=3"]),
@@ -106,15 +114,18 @@ def measure(args) -> list[dict]:
 
 def set_rows(name: str, args, folder: Path) -> list[dict]:
     """One set's row per choice; a default that several choices share (recommended.yaml's) runs once."""
-    train_csv, scored, rows = training_rows(name, args, folder), {}, []
+    train_csv, scored, seconds, rows = training_rows(name, args, folder), {}, {}, []
     for choice in args.choices:
         default, changed = CHOICES[choice]
         for overrides, arm in ((default, f"{choice}-default"), (changed, choice)):
             if tuple(overrides) not in scored:
+                started = time.perf_counter()
                 scored[tuple(overrides)] = fold_scores(train_csv, overrides, args.folds, folder / name / arm)
+                seconds[tuple(overrides)] = round(time.perf_counter() - started, 1)
         base, other = scored[tuple(default)], scored[tuple(changed)]
         extra = changed[len(default):] if changed[:len(default)] == default else changed
         rows.append({"data": name, "choice": choice, "default": base, "alternative": other, "change": " ".join(extra),
+                     "seconds": [seconds[tuple(default)], seconds[tuple(changed)]],  # all folds, each arm
                      **({"from": " ".join(default)} if default else {}),
                      "measured_at": time.strftime("%Y-%m-%d %H:%M UTC")})
         print(f"{name} {choice}: default {np.mean(base):.4f}, {' '.join(changed)} {np.mean(other):.4f}",
@@ -145,9 +156,12 @@ def table(rows: list[dict], sets: list[str]) -> str:
         error = statistics.stdev(differences) / len(differences) ** 0.5 if len(differences) > 1 else 0.0
         first = next(iter(picked.values()))
         change = f"from `{first['from']}`: `{first['change']}`" if first.get("from") else f"`{first['change']}`"
-        lines.append([choice, change, *cells, f"{lift:+.2f} ± {error:.2f}", verdict(lift, error)])
+        timed = [r["seconds"] for r in picked.values() if "seconds" in r]  # rows measured before: none
+        cost = f"{sum(t[0] for t in timed):.0f} / {sum(t[1] for t in timed):.0f}" if timed else "-"
+        lines.append([choice, change, *cells, f"{lift:+.2f} ± {error:.2f}", verdict(lift, error), cost])
     header = ["choice", "alternative", *(f"{s}: default / alternative (CV accuracy, %)" for s in sets),
-              "default − alternative, suite mean ± its standard error (points)", "verdict"]
+              "default − alternative, suite mean ± its standard error (points)", "verdict",
+              "seconds, every set's folds: default / alternative"]
     return markdown_table(header, lines)
 
 

@@ -67,3 +67,23 @@ def test_the_recommended_config_decides_on_phrases_records_it_and_serves_the_sam
     texts = np.array(["truly lovely", "so dull", "superbly awful"], dtype=object)
     np.testing.assert_allclose(loaded.predict(texts, verbose=0), result.model.predict(texts, verbose=0), rtol=1e-5)
     assert result.metrics["test_accuracy"] >= 0.9
+
+
+@pytest.mark.parametrize("output_mode", ["multi_hot", "count", "tf_idf"])
+def test_term_bags_are_the_vectorizers_own_bag_vectors_entry_for_entry(output_mode):
+    """tf-idf included, which Keras gives dense: the fast path must not change one value, unseen terms (the
+    OOV entry, weighted by the mean idf) and a repeated word (counted twice) among them."""
+    import tensorflow as tf
+
+    from textclf.features.ngram_bags import bag_vectorizer
+    from textclf.features.text_layers import STANDARDIZERS
+
+    vectorizer = keras.layers.TextVectorization(split=TermSplit(2, (2, 4)), standardize=STANDARDIZERS["keep"],
+                                                output_mode=output_mode, sparse=output_mode != "tf_idf")
+    vectorizer.adapt(tf.constant(PHRASES * 2 + ["a gem, a gem!"]))
+    bags = bag_vectorizer(vectorizer)
+    assert isinstance(bags, char_ngrams.TermBags)
+    texts = tf.constant(["", "very very good", "zyx unseen", "a gem, not bad"])
+    expected = vectorizer(texts)
+    expected = tf.sparse.to_dense(expected) if isinstance(expected, tf.SparseTensor) else expected
+    np.testing.assert_allclose(tf.sparse.to_dense(tf.sparse.reorder(bags(texts))).numpy(), expected.numpy(), rtol=1e-6)

@@ -58,9 +58,10 @@ SETTINGS = [
     *({"output_mode": mode, "ngrams": n} for mode in ("multi_hot", "count", "tf_idf") for n in (1, 2, 3)),
     {"split": "character"},
     {"split": "character", "ngrams": 2},  # not covered by the fast path: Keras' adapt, the same answer
-    # words' character n-grams (bags; sequences leave them out), counted as strings; tf-idf: Keras' adapt
+    # words' character n-grams (bags; sequences leave them out), counted as strings, idf included
     {"char_ngrams": (2, 4)}, {"char_ngrams": (1, 3), "ngrams": 2, "output_mode": "count"},
     {"char_ngrams": (3, 3), "ngrams": 3, "output_mode": "tf_idf"},
+    {"char_ngrams": (2, 5), "ngrams": 2, "output_mode": "tf_idf"},  # configs/linear.yaml's
     # punctuation marks as words of their own: in n-grams, and cut into characters ("#" among them)
     {"punctuation": "keep", "ngrams": 3}, {"punctuation": "keep", "char_ngrams": (1, 3), "ngrams": 2},
     {"punctuation": "keep", "split": "character"},
@@ -90,8 +91,8 @@ def test_a_learned_vectorizers_tables_go_with_it(settings, count):
     """Named tables live as long as their process: each of tune's trials would keep its vocabulary's."""
     vectorizer = fast_adapted(DataConfig(vocab_size=50, **settings), "bag")
     tables = [vectorizer._lookup_layer.lookup_table]
-    if vectorizer in ngram_bags._BUILT:  # the n-gram tables of the fast bag vectors
-        bags = ngram_bags._BUILT[vectorizer][1]
+    bags = ngram_bags._BUILT.get(vectorizer, (None, None))[1]
+    if hasattr(bags, "word_table"):  # the n-gram tables of the fast word bag vectors
         tables += [bags.word_table, *bags.ngram_tables.values()]
     assert len(tables) == count  # the vocabulary's; with fast bag vectors, the words' and 2- and 3-grams' too
     assert all(table._is_anonymous for table in tables)
@@ -105,10 +106,11 @@ def test_texts_without_a_token_give_a_vocabulary_of_special_tokens_only(kind):
     assert vectorizer.get_vocabulary() == keras_adapted(cfg, kind, ["", "!!! ...", " "]).get_vocabulary()
 
 
+@pytest.mark.parametrize("char_ngrams", [None, (2, 4)])
 @pytest.mark.parametrize("output_mode", ["multi_hot", "count", "tf_idf"])
 @pytest.mark.parametrize("kind", ["bag", "sequence"])
-def test_chunks_worked_on_in_parallel_give_what_one_serial_pass_gives(monkeypatch, output_mode, kind):
-    cfg = DataConfig(vocab_size=40, ngrams=3, output_mode=output_mode, maxlen=6)
+def test_chunks_worked_on_in_parallel_give_what_one_serial_pass_gives(monkeypatch, output_mode, kind, char_ngrams):
+    cfg = DataConfig(vocab_size=40, ngrams=3, output_mode=output_mode, maxlen=6, char_ngrams=char_ngrams)
     texts = np.concatenate([TRAIN, TEXTS] * 3)
     serial = fast_adapted(cfg, kind, texts)
     serial_features = dense(KINDS[kind].encode(serial, texts, cfg))

@@ -112,3 +112,22 @@ def test_a_learning_rate_cut_at_the_early_stop_stays_visible():
 def test_a_metric_the_history_lacks_is_a_user_error(tmp_path):
     with pytest.raises(TextclfError, match="--metric.*'f1'.*accuracy"):
         history_figure([fake_run(tmp_path, "run", ROWS, epochs_planned=10)], metric="f1")
+
+
+@pytest.mark.parametrize("classes", [3, 77])
+def test_a_confusion_matrix_of_many_classes_stays_a_picture_of_bounded_size(tmp_path, monkeypatch, classes):
+    """Banking77's 77 classes once drew a 10,000-pixel square, a minute of a 3-minute search; a few classes keep
+    their counts written in the cells."""
+    import numpy as np
+    from PIL import Image
+
+    from textclf.results import plots
+
+    written, text = [], plt.Axes.text
+    monkeypatch.setattr(plt.Axes, "text", lambda self, *args, **kwargs: written.append(args) or text(self, *args,
+                                                                                                     **kwargs))
+    matrix = np.arange(classes * classes).reshape(classes, classes)
+    plots.confusion_matrix(matrix, [f"class {i}" for i in range(classes)], tmp_path / "cm.png")
+    width, height = Image.open(tmp_path / "cm.png").size
+    assert max(width, height) <= 110 * (plots.CONFUSION_SIDE_INCHES + 3)
+    assert len(written) == (classes * classes if classes <= plots.COUNTED_CLASSES else 0)

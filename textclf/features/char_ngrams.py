@@ -6,8 +6,8 @@ met only in testing carries nothing. Its pieces do: "unforgettable" shares
 these ``char_wb`` n-grams (each word padded with a space on either side, no
 n-gram crossing words). They lift scikit-learn's TF-IDF + LR and NB-weighted
 LR in cross-validation on each of the three sentence sets, but not every
-textclf config on every test split: an option for ``tune`` and for users
-to try, not a default (benchmarks/RESULTS.md, "Design measurements").
+textclf config: ``tune``'s linear trial and phrases (``decide``) get them,
+and users may (benchmarks/RESULTS.md, "Design measurements").
 
 ``TermSplit`` is the vectorizer's ``split``: it turns a batch of
 standardized texts into all of a text's terms at once, so the saved model
@@ -60,27 +60,71 @@ class TermSplit:
         return cls(**config)
 
 
-def string_vocabulary(texts, split, standardizer, limit: int) -> counting.Vocabulary:
+def string_vocabulary(texts, split, standardizer, limit: int, tf_idf: bool = False) -> counting.Vocabulary:
     """The ``limit`` most frequent terms ``split`` gives the ``standardizer``'s texts, counted as strings: each
-    chunk's distinct terms and counts in parallel, merged with one ``unique``; ties broken as Keras does."""
+    chunk's distinct terms and counts in parallel, merged with one ``unique``; ties broken as Keras does.
+
+    With ``tf_idf``, also each kept term's idf as Keras learns it, from the texts holding it (counted in the
+    same pass): Keras' own ``adapt`` dedupes every text in a Python-level ``map_fn``, at about 1,000 texts/s.
+    """
     def count(chunk):
-        terms, _, counts = tf.unique_with_counts(split(standardizer(chunk)).flat_values, out_idx=tf.int64)
-        return terms, counts
+        found = split(standardizer(chunk))
+        terms, index, counts = tf.unique_with_counts(found.flat_values, out_idx=tf.int64)
+        size = tf.size(terms, out_type=tf.int64)
+        holding = tf.unique(found.value_rowids() * size + index)[0] % size  # each (text, term) once
+        return terms, counts, tf.math.bincount(holding, minlength=size, maxlength=size, dtype=tf.int64)
 
     progress = Progress("learning the vocabulary", total=len(texts), unit="texts")
-    distinct, counts = [], []
-    for done, (terms, found) in counting.map_chunks(count, texts):
+    distinct, counts, documents = [], [], []
+    for done, (terms, found, holding) in counting.map_chunks(count, texts):
         distinct.append(terms)
         counts.append(found.numpy())
+        documents.append(holding.numpy())
         progress.update(done)
     terms, index = tf.unique(tf.concat(distinct or [tf.zeros([0], tf.string)], axis=0), out_idx=tf.int64)
-    terms = terms.numpy()
-    totals = np.bincount(index.numpy(), np.concatenate(counts or [np.zeros(0, np.int64)]), minlength=len(terms))
+    terms, index = terms.numpy(), index.numpy()
+
+    def total(parts):
+        return np.bincount(index, np.concatenate(parts or [np.zeros(0, np.int64)]), minlength=len(terms))
+
     rank = np.empty(len(terms), np.int64)
     rank[np.argsort(terms, kind="stable")] = np.arange(len(terms))  # byte order, as Keras breaks ties
-    tokens = terms[counting.most_frequent(rank, totals.astype(np.int64), max(0, limit))]
-    progress.done(f"{len(tokens) + 1:,} tokens from {len(texts):,} texts", count=len(texts))
-    return counting.Vocabulary(tokens, None)
+    kept = counting.most_frequent(rank, total(counts).astype(np.int64), max(0, limit))
+    idf = np.log(1 + len(texts) / (1 + total(documents)[kept])) if tf_idf else None
+    progress.done(f"{len(kept) + 1:,} tokens from {len(texts):,} texts", count=len(texts))
+    return counting.Vocabulary(terms[kept], idf)
+
+
+class TermBags:
+    """The bag vectors of a vectorizer whose split is a ``TermSplit``, computed faster: each term looked up
+    once, a text's distinct terms found with one ``unique`` over (row, term) keys, counts times idf for
+    tf-idf. Keras gives tf-idf as a dense batch, one float per vocabulary term per text; this, only the
+    entries. A row's entries come in order of first appearance (``ngram_bags.bag_vectorizer``)."""
+
+    def __init__(self, vectorizer):
+        lookup = vectorizer._lookup_layer
+        self.split, self.standardize = vectorizer._split, vectorizer._standardize
+        self.table, self.mode, self.size = lookup.lookup_table, lookup.output_mode, int(lookup.vocabulary_size())
+        self.idf = lookup.idf_weights_const if self.mode == "tf_idf" else None
+
+    @classmethod
+    def of(cls, vectorizer) -> TermBags | None:
+        """These bags for ``vectorizer``; None where it is not such a vectorizer with a bag output."""
+        lookup = vectorizer._lookup_layer
+        plain = lookup.num_oov_indices == 1 and lookup.output_mode in ("multi_hot", "count", "tf_idf")
+        learned = lookup.output_mode != "tf_idf" or hasattr(lookup, "idf_weights_const")
+        return cls(vectorizer) if isinstance(vectorizer._split, TermSplit) and plain and learned else None
+
+    def __call__(self, texts: tf.Tensor) -> tf.SparseTensor:
+        terms = self.split(self.standardize(texts))
+        keys = terms.value_rowids() * self.size + self.table.lookup(terms.flat_values)  # OOV: id 0
+        keys, _, repeats = tf.unique_with_counts(keys)
+        ids = keys % self.size
+        values = tf.ones(tf.shape(keys), tf.float32) if self.mode == "multi_hot" else tf.cast(repeats, tf.float32)
+        if self.idf is not None:
+            values = values * tf.gather(tf.cast(self.idf, tf.float32), ids)
+        count = tf.shape(texts, out_type=tf.int64)[0]
+        return tf.SparseTensor(tf.stack([keys // self.size, ids], axis=1), values, tf.stack([count, self.size]))
 
 
 SHORT_TEXT_WORDS = 8  # data.char_ngrams auto: texts averaging fewer words than this are phrases

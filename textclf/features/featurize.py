@@ -120,7 +120,7 @@ def learn_vocabulary(texts, cfg: DataConfig, kind) -> Vocabulary | None:
     The input ``kind`` (``inputs``) says the n-gram sizes, whether idf weights
     are learned, and how many special tokens (mask, OOV) share
     ``cfg.vocab_size`` with the learned terms. None for character n-grams
-    (their joined strings are ambiguous), for tf-idf with ``data.char_ngrams``, and for a corpus of more distinct
+    (their joined strings are ambiguous), and for a corpus of more distinct
     words than an n-gram's integer can hold.
     """
     from textclf.features.text_layers import STANDARDIZERS
@@ -130,7 +130,7 @@ def learn_vocabulary(texts, cfg: DataConfig, kind) -> Vocabulary | None:
     if not isinstance(split, str):  # a split that gives every term itself (``char_ngrams``): count the strings
         from textclf.features.char_ngrams import string_vocabulary
 
-        return None if kind.tf_idf(cfg) else string_vocabulary(texts, split, standardize, cfg.vocab_size - reserved)
+        return string_vocabulary(texts, split, standardize, cfg.vocab_size - reserved, tf_idf=kind.tf_idf(cfg))
     if cfg.split == "character" and largest > 1:
         return None
     progress = Progress("learning the vocabulary", total=len(texts), unit="texts")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
+from textclf.features.char_ngrams import TermBags
 from textclf.features.counting import term_digits
 from textclf.features.text_layers import STANDARDIZERS
 from textclf.features.vocabulary_table import vocabulary_terms
@@ -38,16 +39,21 @@ def bag_vectorizer(vectorizer) -> Callable[[tf.Tensor], tf.SparseTensor] | None:
     """The bag vectors ``vectorizer`` gives a batch of strings, computed faster; None where this cannot.
 
     It covers textclf's own word-level vectorizers with sparse ``multi_hot``
-    or ``count`` output. The SparseTensor holds the same entries as the
+    or ``count`` output, and those of ``data.char_ngrams`` (``char_ngrams.TermBags``,
+    tf-idf included). The SparseTensor holds the same entries as the
     vectorizer's, rows in order but a row's terms in order of first
     appearance: ``tf.sparse.reorder`` it for an op that needs canonical order.
     """
     table = vectorizer._lookup_layer.lookup_table  # a new vocabulary comes with a new table
     if vectorizer not in _BUILT or _BUILT[vectorizer][0] is not table:
-        largest = _covered(vectorizer)
-        _BUILT[vectorizer] = (table, largest and _NgramBags.of_terms(vocabulary_terms(vectorizer), largest,
-                                                                     _counts(vectorizer), _standardizer(vectorizer)))
+        _BUILT[vectorizer] = (table, TermBags.of(vectorizer) or _word_bags(vectorizer))
     return _BUILT[vectorizer][1]
+
+
+def _word_bags(vectorizer):
+    largest = _covered(vectorizer)
+    return largest and _NgramBags.of_terms(vocabulary_terms(vectorizer), largest, _counts(vectorizer),
+                                           _standardizer(vectorizer))
 
 
 def learned(vectorizer, words: np.ndarray, terms: np.ndarray, largest: int) -> None:
