@@ -70,6 +70,8 @@ def string_vocabulary(texts, split, standardizer, limit: int, tf_idf: bool = Fal
     def count(chunk):
         found = split(standardizer(chunk))
         terms, index, counts = tf.unique_with_counts(found.flat_values, out_idx=tf.int64)
+        if not tf_idf:  # no document counts to pay for
+            return terms, counts, tf.zeros([0], tf.int64)
         size = tf.size(terms, out_type=tf.int64)
         holding = tf.unique(found.value_rowids() * size + index)[0] % size  # each (text, term) once
         return terms, counts, tf.math.bincount(holding, minlength=size, maxlength=size, dtype=tf.int64)
@@ -105,7 +107,7 @@ class TermBags:
         lookup = vectorizer._lookup_layer
         self.split, self.standardize = vectorizer._split, vectorizer._standardize
         self.table, self.mode, self.size = lookup.lookup_table, lookup.output_mode, int(lookup.vocabulary_size())
-        self.idf = lookup.idf_weights_const if self.mode == "tf_idf" else None
+        self.idf = tf.cast(lookup.idf_weights_const, tf.float32) if self.mode == "tf_idf" else None
 
     @classmethod
     def of(cls, vectorizer) -> TermBags | None:
@@ -122,7 +124,7 @@ class TermBags:
         ids = keys % self.size
         values = tf.ones(tf.shape(keys), tf.float32) if self.mode == "multi_hot" else tf.cast(repeats, tf.float32)
         if self.idf is not None:
-            values = values * tf.gather(tf.cast(self.idf, tf.float32), ids)
+            values = values * tf.gather(self.idf, ids)
         count = tf.shape(texts, out_type=tf.int64)[0]
         return tf.SparseTensor(tf.stack([keys // self.size, ids], axis=1), values, tf.stack([count, self.size]))
 

@@ -179,8 +179,9 @@ def confusion_matrix(matrix: np.ndarray, names: list[str], out, axes=("predicted
     ax.set_xlabel(axes[0])
     ax.set_ylabel(axes[1])
     threshold = matrix.max() / 2 if matrix.size else 0
-    for (row, col), count in np.ndenumerate(matrix if len(names) <= COUNTED_CLASSES else np.zeros((0, 0))):
-        ax.text(col, row, f"{count:,}", ha="center", va="center", color="white" if count > threshold else "black")
+    if len(names) <= COUNTED_CLASSES:
+        for (row, col), count in np.ndenumerate(matrix):
+            ax.text(col, row, f"{count:,}", ha="center", va="center", color="white" if count > threshold else "black")
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(out, dpi=110, format="png")
