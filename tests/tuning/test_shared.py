@@ -79,3 +79,24 @@ def test_a_storage_that_cannot_be_opened_is_one_line_naming_it(tmp_path):
     path = search_yaml(tmp_path, write_csv(tmp_path / "r.csv"), SPACE)
     result = invoke("tune", path, "--storage", "nosuch://nowhere", "--budget", "10s")
     assert result.exit_code == 2 and result.stderr.startswith("error: --storage: cannot open 'nosuch://nowhere'")
+
+
+_OPEN_AT = """
+import sys, time
+import optuna, sqlalchemy.exc
+from textclf.tuning.shared import storage
+start = float(sys.argv[2])
+while time.time() < start:
+    pass
+storage(sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_processes_that_open_one_new_sqlite_study_at_the_same_moment_all_open_it(tmp_path, round_):
+    """Each creates Optuna's tables in one new file: SQLite answers the later ones "table already exists"."""
+    url, start = f"sqlite:///{tmp_path / 'study.db'}", time.time() + 3.0
+    processes = [subprocess.Popen([sys.executable, "-c", _OPEN_AT, url, str(start)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert [p.returncode for p in processes] == [0] * 6, [err[-300:] for _, err in outputs]

@@ -37,13 +37,29 @@ def storage(url: str):
     for attempt in range(5):
         try:
             return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
-        except sqlalchemy.exc.IntegrityError:  # another process created Optuna's tables at the same moment
+        except sqlalchemy.exc.SQLAlchemyError as exc:
+            if not _created_at_once(exc):
+                raise _cannot_open(given, exc) from None
             if attempt == 4:
-                raise TextclfError(f"--storage: cannot set up {given!r}: other processes keep creating it") from None
+                raise TextclfError(f"--storage: cannot set up {given!r}: other processes keep it busy") from None
             time.sleep(0.5 * (attempt + 1))
-        except (ValueError, ImportError, ModuleNotFoundError, sqlalchemy.exc.SQLAlchemyError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise TextclfError(f"--storage: cannot open {given!r} ({first})") from None
+        except (ValueError, ImportError, ModuleNotFoundError) as exc:
+            raise _cannot_open(given, exc) from None
+
+
+def _cannot_open(given: str, exc: Exception) -> TextclfError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return TextclfError(f"--storage: cannot open {given!r} ({first})")
+
+
+def _created_at_once(exc) -> bool:
+    """Whether ``exc`` is another process creating Optuna's tables at the same moment as this one: a unique
+    key taken (PostgreSQL), or SQLite's "table ... already exists" / "database is locked"."""
+    import sqlalchemy.exc
+
+    text = str(exc).lower()
+    return isinstance(exc, sqlalchemy.exc.IntegrityError) or (
+        isinstance(exc, sqlalchemy.exc.OperationalError) and ("already exists" in text or "locked" in text))
 
 
 def study_name(name: str, identity: dict) -> str:
