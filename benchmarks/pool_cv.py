@@ -37,8 +37,8 @@ from textclf.tuning import selection
 
 # candidate trials after the default's own first ones, as `first` entries of the search space
 CANDIDATES = {
-    "linear": {"model.type": "linear", "data.ngrams": 2, "data.output_mode": "tf_idf", "data.char_ngrams": [2, 5],
-               "train.learning_rate": 0.08, "train.optimizer": "adam"},  # configs/linear.yaml's
+    "embedding_bag": {"model.type": "embedding_bag", "data.ngrams": 2, "data.vocab_size": 200000,
+                      "model.embedding_dim": 16, "train.learning_rate": 0.008},  # configs/embedding_bag.yaml's
 }
 PARTS, SEEDS = 5, (0, 1, 2)
 
@@ -47,9 +47,8 @@ def pool_space(folder: Path) -> tuple[Path, list[dict]]:
     """The default space with the candidates appended to its first trials and pruning off; and the first
     trials, the default's then the candidates'."""
     space = yaml.safe_load((ROOT / "configs" / "search" / "default.yaml").read_text())
-    space["search"]["space"]["model.type"] = [*space["search"]["space"]["model.type"], "linear"]
-    space["search"]["per_model"]["linear"] = {"data.ngrams": 2, "data.output_mode": "tf_idf",
-                                              "data.char_ngrams": [[2, 5]]}  # one choice: a pair
+    types = space["search"]["space"]["model.type"]
+    types += [c["model.type"] for c in CANDIDATES.values() if c["model.type"] not in types]
     space["search"]["first"] += list(CANDIDATES.values())
     space["search"]["prune_after"] = 100  # every trial to its end: a pruned trial keeps no held-out rows
     path = folder / "pool.yaml"

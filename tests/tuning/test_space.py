@@ -30,6 +30,21 @@ def test_a_key_searched_for_every_model_keeps_its_own_name():
     assert encode_choice([2, 4]) != encode_choice([2, 5]) and encode_choice(None) is None and encode_choice(3) == 3
 
 
+def test_a_model_types_own_value_of_a_shared_key_is_not_drawn_from_the_shared_range(recwarn):
+    """configs/search/default.yaml's linear trial learns at 0.08, outside the range the other models search."""
+    shared = {"model.type": ["nbsvm", "linear"], "train.learning_rate": {"log_uniform": [1e-3, 5e-2]}}
+    space = SearchConfig(space=shared, per_model={"linear": {"train.learning_rate": 0.08}})
+    assert param_name("train.learning_rate", "linear", space) == "linear:train.learning_rate"
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study.enqueue_trial({"model.type": "linear", "linear:train.learning_rate": 0.08})
+    trial = study.ask()
+    assert trial_values(trial, {}, space) == {"model.type": "linear", "train.learning_rate": 0.08}
+    assert list(trial.params) == ["model.type"] and not [w for w in recwarn if "out of range" in str(w.message)]
+    study.enqueue_trial({"model.type": "nbsvm"})
+    other = trial_values(study.ask(), {}, space)
+    assert other["model.type"] == "nbsvm" and 1e-3 <= other["train.learning_rate"] <= 5e-2
+
+
 def test_the_model_type_comes_from_the_config_when_it_is_not_searched():
     space = SearchConfig(per_model={"cnn": {"model.filters": [8, 16]}})
     assert trial_values(optuna.trial.FixedTrial({"cnn:model.filters": 8}), {"model": {"type": "cnn"}}, space) == {

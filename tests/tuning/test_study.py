@@ -59,3 +59,20 @@ def test_a_study_budget_is_what_earlier_runs_of_the_command_left_less_a_reserve(
     assert unbounded.remaining is None and unbounded.end == float("inf")
     small = study.Study.budgeted(SEARCHED, {}, Path("."), budget=10.0, spent=0.0, started=0.0)
     assert small.remaining == pytest.approx(10.0 - study.MIN_RESERVE_SECONDS)  # at least a few seconds back
+
+
+def test_a_model_type_whose_every_trial_took_longer_than_is_left_is_not_started():
+    """Its reading of the data is not stopped at the deadline: started late, it takes the final run's time."""
+    import time
+
+    clock = study.Study(cfg=SEARCHED, raw={}, tune_dir=Path("."), end=time.monotonic() + 102.0, reserve=2.0,
+                        corpora={})
+    row = {"state": "complete", "value": 0.8, "cut_short": False, "folds": 5}
+    clock.expect_winner_from([{**row, "seconds": 150.0, "values": {"model.type": "linear"}},
+                              {**row, "seconds": 10.0, "values": {"model.type": "nbsvm"}},
+                              {**row, "seconds": 200.0, "values": {"model.type": "nbsvm"}, "state": "pruned"},
+                              {**row, "seconds": 300.0, "values": {"model.type": "cnn"}, "cut_short": True}])
+    left = clock.trials_end() - time.monotonic()
+    assert 50.0 < left < 100.0 and clock.quickest == {"linear": 150.0, "nbsvm": 10.0}
+    assert not clock.can_finish("linear") and clock.can_finish("nbsvm")  # its quickest trial fits
+    assert clock.can_finish("cnn") and clock.can_finish("bow_ngram")  # one the budget cut short, one never tried

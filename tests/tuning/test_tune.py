@@ -313,3 +313,16 @@ def test_multi_label_data_is_searched_by_macro_f1_and_its_winner_keeps_tuned_thr
     metrics = rundir.read_json(Path(result.stdout.strip().splitlines()[-1]) / "metrics.json")
     assert metrics["task"] == "multi_label" and set(metrics["thresholds"]) == {"bad", "good", "zebra"}
     assert metrics["test_macro_f1"] > 0.5 and 0.5 < metrics["test_micro_f1"] <= 1.0
+
+
+def test_the_search_ends_at_a_trial_that_cannot_end_in_time_without_starting_it(tmp_path, data_csv, monkeypatch):
+    """Said on the terminal; the trial is in no leaderboard, and the winner is one that ran."""
+    monkeypatch.setattr(study.Study, "can_finish", lambda self, model_type: model_type not in self.quickest)
+    said, space = [], {**SPACE, "space": {**SPACE["space"], "model.type": ["nbsvm"]},
+                       "per_model": {"nbsvm": SPACE["per_model"]["nbsvm"]}}
+    cfg, raw = search_config(search_yaml(tmp_path, data_csv, space), [], None)
+    result = tune.run(cfg, raw, 120.0, 4, echo=said.append)
+    assert [row["trial"] for row in result.leaderboard] == [0]
+    assert any(line.startswith("search ends: trial 1 (") and "not started" in line for line in said)
+    saved = json.loads((result.tune_dir / "tune.json").read_text())
+    assert [row["trial"] for row in saved["trials"]] == [0] and saved["best"]["trial"] == 0

@@ -13,13 +13,16 @@ import numpy as np
 from textclf.config import higher_is_better
 from textclf.runs import rundir
 
+NOT_STARTED = "not_started"  # trial user attribute: why the search ended at it, without running it
+
 
 def rows_of(study) -> list[dict]:
-    """Every trial once, in order: interrupted trials (rerun after a kill) are left out."""
+    """Every trial once, in order: interrupted trials (rerun after a kill) and trials never started are left out."""
     rows = []
     for trial in study.trials:
-        if trial.user_attrs.get("interrupted") or trial.state.name not in ("COMPLETE", "PRUNED", "FAIL"):
-            continue  # waiting in the queue, running, or stopped by a kill (it runs again)
+        if trial.user_attrs.get("interrupted") or trial.state.name not in ("COMPLETE", "PRUNED", "FAIL") or \
+                NOT_STARTED in trial.user_attrs:
+            continue  # waiting in the queue, running, stopped by a kill (it runs again), or not started
         seconds = (trial.datetime_complete - trial.datetime_start).total_seconds() if trial.datetime_complete else None
         steps = trial.intermediate_values  # a pruned trial's score: what it would have kept when stopped
         value = trial.value if trial.value is not None else (steps[max(steps)] if steps else None)

@@ -104,15 +104,22 @@ def _suggest(trial, name: str, value):
 
 
 def param_name(key: str, model_type: str, space: SearchConfig) -> str:
-    """Per-model keys get their own Optuna parameter: the same key may range differently per model type."""
-    return key if key in space.space else f"{model_type}:{key}"
+    """Per-model keys get their own Optuna parameter: the same key may range differently per model type (a
+    model type's own value of a key searched for every model, too)."""
+    return key if key in space.space and key not in space.per_model.get(model_type, {}) else f"{model_type}:{key}"
 
 
 def trial_values(trial, raw: dict, space: SearchConfig) -> dict:
-    """The values an Optuna trial proposes for every key of the space, its model type's own keys included."""
-    values = {key: _suggest(trial, key, value) for key, value in space.space.items()}
+    """The values an Optuna trial proposes for every key of the space, its model type's own keys included; a key
+    its model type sets itself is not drawn from the shared range (which may not hold its value)."""
+    values = {"model.type": _suggest(trial, "model.type", space.space["model.type"])} if "model.type" in \
+        space.space else {}
     model_type = values.get("model.type", raw.get("model", {}).get("type"))
-    for key, value in space.per_model.get(model_type, {}).items():
+    own = space.per_model.get(model_type, {})
+    for key, value in space.space.items():
+        if key not in values and key not in own:
+            values[key] = _suggest(trial, key, value)
+    for key, value in own.items():
         values[key] = _suggest(trial, param_name(key, model_type, space), value)
     return values
 

@@ -14,14 +14,14 @@ import fcntl
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from textclf.config import Config
 from textclf.errors import TextclfError
 from textclf.runs import rundir
 from textclf.tuning import space
-from textclf.tuning.leaderboard import candidates, contenders, final_training_seconds, reusable
+from textclf.tuning.leaderboard import candidates, contenders, done, final_training_seconds, reusable
 from textclf.tuning.shared import sampler_seed as shared_seed
 
 STUDY_FILE = "study.journal"
@@ -48,6 +48,7 @@ class Study:
     finishing: float = 0.0  # the longest a trial took to save, after its training stopped, on this machine
     members: int = 1  # trainings the winner's final run averages (``space.member_count``)
     remaining: float | None = None  # seconds the trials may take in all, from the start; None: no budget
+    quickest: dict = field(default_factory=dict)  # model type → the fewest seconds a trial of it took to its end
 
     @classmethod
     def budgeted(cls, cfg: Config, raw: dict, tune_dir: Path, budget: float | None, spent: float,
@@ -78,6 +79,17 @@ class Study:
         could_win = contenders(candidates(rows), self.cfg.search.metric)
         self.winner_seconds = max((self.final_seconds(row, self.members) for row in could_win), default=0.0)
         self.finishing = max((row.get("finishing_seconds") or 0.0 for row in rows), default=0.0)
+        self.quickest = {}
+        for row in done(rows):
+            if row.get("seconds") is not None and not row.get("cut_short"):
+                kind = row.get("values", {}).get("model.type")
+                self.quickest[kind] = min(row["seconds"], self.quickest.get(kind, row["seconds"]))
+
+    def can_finish(self, model_type: str | None) -> bool:
+        """Whether a trial of ``model_type`` may start: not where each earlier one took longer than is left before
+        the trials' end. Its reading of the data (character n-grams of long texts) is not stopped at the deadline:
+        a trial started too late takes the winner's final training's time."""
+        return time.monotonic() + self.quickest.get(model_type, 0.0) <= self.trials_end()
 
     def member_finishing_seconds(self, row: dict) -> float:
         """What an ensemble member adds to the final run's finishing, beyond its training: it is loaded and saved

@@ -25,6 +25,7 @@ from textclf.results import predict
 from textclf.runs import rundir
 from textclf.training import train
 from textclf.tuning import selection, space
+from textclf.tuning.leaderboard import NOT_STARTED
 from textclf.tuning.study import Study
 from textclf.tuning.trial_callbacks import ReportToTrial, StopAtDeadline, pruning_metric
 
@@ -92,6 +93,8 @@ def objective(study: Study):
 
     def run_trial(trial) -> float:
         values = space.trial_values(trial, study.raw, study.cfg.search)
+        if not study.can_finish(values.get("model.type")):
+            _end_the_search(study, trial, values.get("model.type"))
         cfg = config_of(study, trial.number, values)
         corpus = corpus_for(study, cfg)
         examples = len(corpus.train) + len(corpus.validation)
@@ -114,6 +117,18 @@ def objective(study: Study):
         return float(np.mean(outcome.scores))
 
     return run_trial
+
+
+def _end_the_search(study: Study, trial, model_type: str | None) -> None:
+    """The search ends at a trial that cannot: it is not started, and says why (``leaderboard.NOT_STARTED``)."""
+    import optuna
+
+    left = max(0.0, study.trials_end() - time.monotonic())
+    took = study.quickest[model_type]
+    trial.set_user_attr(NOT_STARTED, f"search ends: trial {trial.number} ({model_type}) not started, {left:.0f} s "
+                                     f"left for trials and each {model_type} trial took {took:.0f} s or more")
+    trial.study.stop()
+    raise optuna.TrialPruned()
 
 
 def _train_folds(study: Study, trial, cfg: Config, folds: list) -> Outcome:

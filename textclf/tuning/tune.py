@@ -20,7 +20,7 @@ from textclf.config import Config
 from textclf.errors import TextclfError
 from textclf.runs import rundir
 from textclf.tuning import final_run, shared
-from textclf.tuning.leaderboard import candidates, done, line, rows_of, winner
+from textclf.tuning.leaderboard import NOT_STARTED, candidates, done, line, rows_of, winner
 from textclf.tuning.study import Study, folder_for, locked, open_study
 from textclf.tuning.study import identity as study_identity
 from textclf.tuning.trials import corpus_key, objective, read_corpus
@@ -121,6 +121,8 @@ def _search(context: Study, study, trials_left: int | None, record, echo) -> Non
         row = next((r for r in rows if r["trial"] == trial.number), None)
         if row:
             echo(line(row, metric))
+        elif NOT_STARTED in trial.user_attrs:
+            echo(trial.user_attrs[NOT_STARTED])
         record(study_)
         context.expect_winner_from(rows)
         if time.monotonic() >= context.trials_end():
