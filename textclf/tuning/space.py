@@ -112,8 +112,9 @@ def param_name(key: str, model_type: str, space: SearchConfig) -> str:
 def trial_values(trial, raw: dict, space: SearchConfig) -> dict:
     """The values an Optuna trial proposes for every key of the space, its model type's own keys included; a key
     its model type sets itself is not drawn from the shared range (which may not hold its value)."""
-    values = {"model.type": _suggest(trial, "model.type", space.space["model.type"])} if "model.type" in \
-        space.space else {}
+    values = {}
+    if "model.type" in space.space:
+        values["model.type"] = _suggest(trial, "model.type", space.space["model.type"])
     model_type = values.get("model.type", raw.get("model", {}).get("type"))
     own = space.per_model.get(model_type, {})
     for key, value in space.space.items():
