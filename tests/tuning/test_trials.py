@@ -1,10 +1,12 @@
 """One trial: its data read once for trials that read it alike, multi-label refused, only winners keep models."""
 
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from helpers import write_imdb_tree
+from helpers import SPACE, search_yaml, write_csv, write_imdb_tree
 
 from textclf.config import validate
 from textclf.data import splits
@@ -96,3 +98,16 @@ def test_a_trial_whose_last_fold_the_budget_ended_keeps_its_held_out_predictions
     row = leaderboard.rows_of(study.open_study(cfg, result.tune_dir))[0]
     assert trainings[:2] == [1, 1] and row["folds"] == 2 and not row["cut_short"]  # its second fold: cut by budget
     assert Path(row["held_out"]).is_file()
+
+
+def test_what_tensorflow_says_while_folds_predict_their_held_out_rows_goes_to_their_logs(tmp_path):
+    """Six bag models' held-out predictions trace one function six times: TensorFlow's retracing warning, in
+    a fresh process (it warns a few times per process), belongs in the fold's train.log, not on the terminal."""
+    space = {**SPACE, "first": [], "folds": 3}
+    path = search_yaml(tmp_path, write_csv(tmp_path / "reviews.csv"), space, train={"epochs": 1})
+    done = subprocess.run([sys.executable, "-m", "textclf", "tune", str(path), "--trials", "2", "--budget", "2m"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    logs = sorted((tmp_path / "outputs").glob("tune-*/trials/*/train.log"))
+    assert len(logs) == 6 and any("retracing" in log.read_text(encoding="utf-8") for log in logs)
+    assert "retracing" not in done.stderr + done.stdout

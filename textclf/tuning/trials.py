@@ -145,7 +145,8 @@ def _train_folds(study: Study, trial, cfg: Config, folds: list) -> Outcome:
         result = train_trial(cfg, run_dir, split, (pruning, budget) if index == 0 else (budget,), trial)
         last = index == len(folds) - 1  # a last fold the budget ended is scored as it stands: its trial, complete,
         if not pruning.pruned and (last or not budget.hit):  # may win, so the ensemble selection must see it
-            outcome.held_out.append(predict.predict_texts(result.model, list(split.validation.texts)))
+            with trial_log(run_dir, "a"):  # its warnings (a predictor traced) in the fold's log, not the terminal
+                outcome.held_out.append(predict.predict_texts(result.model, list(split.validation.texts)))
         outcome.add(result.metrics, study.cfg.search.metric, time.monotonic() - budget.ended)
         keep_what_can_win(run_dir, can_win=index == 0 and not pruning.pruned)
         if index == 0:
@@ -175,13 +176,20 @@ def train_trial(cfg: Config, run_dir: Path, corpus, callbacks: tuple, trial) -> 
     keras.backend.clear_session()
     options = train.Options(callbacks=callbacks, score_test=False, corpus=corpus)
     try:
-        with open(run_dir / "train.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
-                contextlib.redirect_stderr(log), _logging_to(log):
+        with trial_log(run_dir, "w"):
             return train.run(cfg, run_dir, command_line="textclf tune", options=options)
     except KeyboardInterrupt:
         if trial is not None:
             trial.set_user_attr("interrupted", True)  # not a finished trial: it runs again when the study goes on
         raise
+
+
+@contextlib.contextmanager
+def trial_log(run_dir: Path, mode: str):
+    """Everything said while a trial runs (prints, TensorFlow's warnings) into its folder's train.log."""
+    with open(run_dir / "train.log", mode, encoding="utf-8") as log, contextlib.redirect_stdout(log), \
+            contextlib.redirect_stderr(log), _logging_to(log):
+        yield
 
 
 @contextlib.contextmanager
