@@ -22,6 +22,16 @@ def searched(**search) -> dict:
     ({"space": {"model.type": ["nbsvm"]}, "per_model": {"cnn": {"model.filters": [8]}}}, "search.per_model: cnn"),
     ({"space": {"train.epochs": [1, 2]}, "first": [{"train.batch_size": 8}]}, "search.first[0]: train.batch_size"),
     ({"space": {"train.epochs": []}}, "no choices given"),
+    ({"space": {"train.epochs": [1, 2]}, "first": [{"train.epochs": 3}]},
+     "search.first[0]: train.epochs=3 is not among"),
+    ({"space": {"train.learning_rate": {"log_uniform": [0.01, 0.1]}}, "first": [{"train.learning_rate": 0.5}]},
+     "search.first[0]: train.learning_rate=0.5 is not among"),
+    ({"space": {"train.epochs": {"int": [1, 4]}}, "first": [{}, {"train.epochs": 2.5}]},
+     "search.first[1]: train.epochs"),
+    ({"space": {"model.type": ["nbsvm", "cnn"]}, "per_model": {"cnn": {"model.filters": [8]}},
+      "first": [{"model.type": "nbsvm", "model.filters": 8}]}, "model.filters is not searched for model type nbsvm"),
+    ({"space": {"data.split": ["word", "character"], "data.char_ngrams": [None, [2, 4]]},  # each alone is fine
+      "first": [{"data.split": "character", "data.char_ngrams": [2, 4]}]}, "search.first[0]: data.char_ngrams"),
 ])
 def test_a_bad_space_is_refused_when_the_config_is_read(search, named):
     with pytest.raises(TextclfError, match=named.replace("[", r"\[").replace(".", r"\.")):
@@ -41,3 +51,11 @@ def test_a_trial_of_another_model_type_starts_a_fresh_model_section():
                        {"model.type": "cnn", "model.filters": 8, "train.epochs": 2})
     assert raw["model"] == {"type": "cnn", "filters": 8} and raw["train"] == {"epochs": 2} and "search" not in raw
     assert validate(raw).model.filters == 8
+
+
+def test_first_trials_within_the_space_are_taken_as_they_are():
+    search = {"space": {"model.type": ["nbsvm", "linear"], "train.learning_rate": {"log_uniform": [0.001, 0.05]}},
+              "per_model": {"linear": {"data.char_ngrams": [[2, 5]], "train.learning_rate": 0.08}},
+              "first": [{"model.type": "nbsvm", "train.learning_rate": 0.05},
+                        {"model.type": "linear", "data.char_ngrams": [2, 5], "train.learning_rate": 0.08}]}
+    assert validate(searched(**search)).search.first[1]["data.char_ngrams"] == [2, 5]

@@ -103,6 +103,28 @@ def check(raw_config: dict[str, Any], search: SearchConfig, validate) -> None:
         missing = set(first) - set(search.space) - {k for per in search.per_model.values() for k in per}
         if missing:
             raise TextclfError(f"search.first[{index}]: {', '.join(sorted(missing))} not in the search space")
+        _check_first(f"search.first[{index}]", first, search, raw_config)
+        validate(trial_config(base, first), origin=f"search.first[{index}]")
+
+
+def _check_first(where: str, first: dict[str, Any], search: SearchConfig, raw_config: dict[str, Any]) -> None:
+    """A first trial's values must be ones its trial can record: Optuna keeps a trial's values as draws of the
+    space, and refuses, mid-search, a choice the space does not have."""
+    model_type = first.get("model.type", raw_config.get("model", {}).get("type"))
+    own = search.per_model.get(model_type, {})
+    for key, value in first.items():
+        allowed = own.get(key, search.space.get(key))
+        if allowed is None:
+            raise TextclfError(f"{where}: {key} is not searched for model type {model_type}")
+        if is_range(allowed):
+            kind, (low, high) = next(iter(allowed.items()))
+            number = (int,) if kind == "int" else (int, float)
+            fits = isinstance(value, number) and not isinstance(value, bool) and low <= value <= high
+        else:
+            fits = value in allowed if isinstance(allowed, list) else value == allowed
+        if not fits:
+            raise TextclfError(f"{where}: {key}={value!r} is not among what the search gives it ({allowed!r}); "
+                               f"add it there")
 
 
 def with_metric_logged(raw: Any) -> Any:
