@@ -65,6 +65,10 @@ CHOICES = {
     # against a quarter of the steps (many-class data: Banking77's 77 columns made its 5 folds take 96 s)
     "linear_lazy_adam": (LINEAR, [*LINEAR, "train.optimizer=lazy_adam"]),
     "linear_batch_256": (LINEAR, [*LINEAR, "train.batch_size=256"]),
+    # the linear trials' features: tf-idf weights, against every n-gram a text holds weighing alike (each text's
+    # vector divided by its length either way); Adam moves each weight at its own pace, so a rare n-gram's
+    # larger idf speeds its weight's hold on the logit
+    "linear_multi_hot": (LINEAR, [*LINEAR, "data.output_mode=multi_hot"]),
     # tune's final run on data of 20,000 texts or more: IMDB's winner (configs/nbsvm.yaml's values) refit as
     # tune refits it, one training against an ensemble of three seeds (space.member_count)
     "long_members": (NBSVM_REFIT, [*NBSVM_REFIT, "train.ensemble=3"]),

@@ -175,3 +175,25 @@ def test_pool_cv_finds_first_trials_by_their_values_and_scores_pools_on_rows_the
     assert row["scores"]["+ linear (linear.yaml's)"] == 1.0 and row["seconds"]["bow_ngram"] == 10.0
     assert row["singles"] == {"nbsvm (recommended.yaml's)": 0.75, "bow_ngram": 1.0, "linear (linear.yaml's)": 0.0}
     assert "| without bow_ngram | 100.00 / 75.00 |" in pool_cv.table([row])
+
+
+def test_margin_cv_holds_each_training_row_out_once_and_compares_with_the_best_peer(tmp_path):
+    from benchmarks import margin_cv
+
+    rows = [(f"text {i} {'good' if i % 3 else 'bad'}", "pos" if i % 3 else "neg") for i in range(50)]
+    path = tmp_path / "train.csv"
+    path.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in rows), encoding="utf-8")
+    seen = []
+
+    def reads_the_word(train_x, train_y, test_x):
+        assert not set(train_x) & set(test_x)  # a fold's rows are never trained on
+        seen.extend(test_x)
+        return ["pos" if "good" in text else "neg" for text in test_x]
+
+    assert margin_cv.cross_validated(path, reads_the_word) == 1.0
+    assert sorted(seen) == sorted(t for t, _ in rows)  # each row held out once
+    assert margin_cv.cross_validated(path, lambda a, b, test_x: ["pos"] * len(test_x)) == pytest.approx(
+        33 / 50, abs=0.02)  # the majority class, fold by fold
+    table = margin_cv.table([{"data": "cr", "textclf": 0.81, "peers": {"TF-IDF + LR": 0.80, "fastText bigrams": 0.79},
+                              "test_margin": -0.5}])
+    assert "| cr | 81.00 | 80.00 | 79.00 | +1.00 | -0.50 |" in table
