@@ -197,3 +197,21 @@ def test_margin_cv_holds_each_training_row_out_once_and_compares_with_the_best_p
     table = margin_cv.table([{"data": "cr", "textclf": 0.81, "peers": {"TF-IDF + LR": 0.80, "fastText bigrams": 0.79},
                               "test_margin": -0.5}])
     assert "| cr | 81.00 | 80.00 | 79.00 | +1.00 | -0.50 |" in table
+
+
+def test_unseen_terms_scores_each_fold_with_the_oov_column_kept_and_dropped(tmp_path):
+    import random
+
+    from helpers import synthetic_review
+
+    from benchmarks import unseen_terms
+
+    rng = random.Random(0)
+    reviews = [(synthetic_review(rng, i % 2 == 0), "pos" if i % 2 == 0 else "neg") for i in range(60)]
+    path = tmp_path / "train.csv"
+    path.write_text("text,label\n" + "".join(f'"{t}",{y}\n' for t, y in reviews), encoding="utf-8")
+    scores = unseen_terms.fold_accuracies(path)
+    assert sorted(scores) == ["dropped", "kept"] and all(len(s) == unseen_terms.FOLDS for s in scores.values())
+    assert all(0.5 <= a <= 1.0 for s in scores.values() for a in s)  # the class words are there to learn
+    table = unseen_terms.table([{"data": "hate", "kept": [0.70, 0.71], "dropped": [0.78, 0.77]}])
+    assert "| hate | 70.50 | 77.50 | +7.00 |" in table
