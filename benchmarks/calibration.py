@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.peers import HERE, ROOT, timed
-from benchmarks.results import markdown_table, merge_rows, write_section
+from benchmarks.results import markdown_table, merge_rows, section_body, write_section
 
 
 def train(config: str, archive: str, out: Path, overrides: list[str]) -> Path:
@@ -63,7 +63,7 @@ def main() -> None:
             rows.append(measure(config, args.imdb, Path(folder), int(epochs[config]) if config in epochs else None))
             print(json.dumps(rows[-1]), flush=True)
     merged = merge_rows(HERE / "calibration.json", rows, "config", args.configs)
-    body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(merged)
+    body = section_body(__doc__, table(merged))
     write_section("calibration", "Temperature scaling: test ECE on IMDB without and with it", body)
     print(table(merged))
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.peers import HERE, ROOT
-from benchmarks.results import markdown_table, write_section
+from benchmarks.results import markdown_table, section_body, write_section
 
 SETS = ["cr", "mpqa", "subj", "emotion", "hate", "banking77"]
 LONG = ["imdb"]  # measured on its own where asked (--sets imdb): long texts, a choice of their own
@@ -80,6 +80,15 @@ def training_rows(name: str, args, folder: Path) -> Path:
     from benchmarks.suite import data_files
 
     return data_files(name, args, folder)[0]
+
+
+def training_sets_parser(doc: str) -> argparse.ArgumentParser:
+    """The arguments of a benchmark on the training rows of the six sets besides IMDB (``training_rows``)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--sentences", required=True, help="folder holding cr.csv, mpqa.csv, subj.csv")
+    parser.add_argument("--suite", required=True, help="folder holding emotion/, hate/, banking77/ (train.csv)")
+    parser.add_argument("--sets", nargs="*", default=SETS, choices=SETS)
+    return parser
 
 
 def fold_scores(train_csv: Path, overrides: list[str], folds: int, folder: Path) -> list[float]:
@@ -191,7 +200,7 @@ def main() -> None:
         rows.sort(key=lambda row: list(CHOICES).index(row["choice"]) if row["choice"] in CHOICES else len(CHOICES))
         (HERE / "design_cv.json").write_text(json.dumps(rows, indent=1) + "\n")
         args.sets = [s for s in [*SETS, *LONG] if any(row["data"] == s for row in rows)]
-    body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(rows, args.sets)
+    body = section_body(__doc__, table(rows, args.sets))
     write_section("design-cv", "Design choices by cross-validation on training data", body)
     print(table(rows, args.sets))
 

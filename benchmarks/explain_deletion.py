@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.peers import HERE
-from benchmarks.results import markdown_table, merge_rows, write_section
+from benchmarks.results import markdown_table, merge_rows, section_body, write_section
 from benchmarks.serve import reviews
 
 
@@ -101,7 +101,7 @@ def main() -> None:
         rows.append(measure(model, Path(run), texts, args.ks))
         print(json.dumps(rows[-1]), flush=True)
     merged = merge_rows(HERE / "explain.json", rows, "model", [row["model"] for row in rows])
-    body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(merged)
+    body = section_body(__doc__, table(merged))
     write_section("explain", "Explanations: deleting the top-k words against k random words (IMDB)", body)
     print(table(merged))
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.peers import HERE, split_csv, timed
-from benchmarks.results import markdown_table, merge_rows, write_section
+from benchmarks.results import markdown_table, merge_rows, section_body, write_section
 
 SETS = ["subj", "cr", "banking77"]
 FLIP_SHARE, SEED = 0.05, 0
@@ -162,7 +162,7 @@ def main() -> None:
             rows.append(imdb_row(args.imdb, Path(folder)))
             print(json.dumps(rows[-1]), flush=True)
     merged = merge_rows(HERE / "inspection.json", rows, "data", [*SETS, "imdb"])
-    body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(merged)
+    body = section_body(__doc__, table(merged))
     write_section("inspect", "inspect: planted label errors found, and IMDB's duplicates", body)
     print(table(merged))
 

@@ -17,7 +17,6 @@ benchmarks/RESULTS.md (section "margin-cv") and margin_cv.json. Needs the ``benc
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import random
@@ -26,10 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.design_cv import SETS, training_rows
+from benchmarks.design_cv import training_rows, training_sets_parser
 from benchmarks.peer_baselines import fasttext_predictions, sklearn_predictions
 from benchmarks.peers import HERE
-from benchmarks.results import markdown_table, write_section
+from benchmarks.results import markdown_table, section_body, write_section
 from benchmarks.suite import margin
 
 FOLDS = 5
@@ -76,17 +75,14 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sentences", required=True)
-    parser.add_argument("--suite", required=True)
-    parser.add_argument("--sets", nargs="*", default=SETS, choices=SETS)
+    parser = training_sets_parser(__doc__)
     args = parser.parse_args()
     selections = {row["data"]: row["scores"]["default"] for row in json.loads((HERE / "pool_cv.json").read_text())}
     tests = {row["data"]: margin(row, "textclf tune") for row in json.loads((HERE / "suite.json").read_text())}
     with tempfile.TemporaryDirectory() as folder:
         rows = [set_row(name, args, Path(folder), selections, tests) for name in args.sets]
     (HERE / "margin_cv.json").write_text(json.dumps(rows, indent=1) + "\n")
-    body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(rows)
+    body = section_body(__doc__, table(rows))
     write_section("margin-cv", "The suite's margins by cross-validation on training rows", body)
     print(table(rows))
 

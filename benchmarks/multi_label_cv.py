@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.results import markdown_table, merge_rows, write_section
+from benchmarks.results import markdown_table, merge_rows, section_body, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -126,7 +126,7 @@ def main() -> None:
 
 def publish(rows: list[dict]) -> None:
     write_section("multi-label-cv", "Multi-label design choices, by held-out rows of GoEmotions' train.tsv",
-                  " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(rows))
+                  section_body(__doc__, table(rows)))
     print(table(rows))
 
 

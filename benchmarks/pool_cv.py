@@ -18,7 +18,6 @@ go to benchmarks/RESULTS.md (section "pool-cv") and pool_cv.json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -30,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from benchmarks.design_cv import SETS, training_rows
+from benchmarks.design_cv import training_rows, training_sets_parser
 from benchmarks.peers import HERE, ROOT
-from benchmarks.results import markdown_table, write_section
+from benchmarks.results import markdown_table, section_body, write_section
 from textclf.tuning import selection
 
 # candidate trials after the default's own first ones, as `first` entries of the search space
@@ -130,10 +129,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sentences", required=True)
-    parser.add_argument("--suite", required=True)
-    parser.add_argument("--sets", nargs="*", default=SETS, choices=SETS)
+    parser = training_sets_parser(__doc__)
     parser.add_argument("--work", help="folder for the tune runs, kept (default: a temporary one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
@@ -145,7 +141,7 @@ def main() -> None:
             rows.append(set_row(name, tuned(name, args, work, space, len(firsts)), firsts))
             print(name, rows[-1]["scores"], file=sys.stderr, flush=True)
     (HERE / "pool_cv.json").write_text(json.dumps(rows, indent=1) + "\n")
-    body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(rows)
+    body = section_body(__doc__, table(rows))
     write_section("pool-cv", "Which trials the search starts with, by cross-validated ensemble selection", body)
     print(table(rows))
 

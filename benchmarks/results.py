@@ -62,3 +62,8 @@ def write_section(name: str, title: str, body: str) -> None:
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     RESULTS.write_text(text, encoding="utf-8")
+
+
+def section_body(doc: str, table: str) -> str:
+    """A section's text: the third paragraph of its script's docstring (what was measured, how), then the table."""
+    return " ".join(doc.split("\n\n")[2].split()) + "\n\n" + table

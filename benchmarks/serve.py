@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.peers import HERE, ROOT
-from benchmarks.results import markdown_table, merge_rows, write_section
+from benchmarks.results import markdown_table, merge_rows, section_body, write_section
 
 CONCURRENCY = (1, 8, 32)
 SYSTEMS = {"textclf serve": ["--batch-size", "64", "--batch-wait-ms", "2"],
@@ -223,7 +223,7 @@ def main() -> None:
         rows += measure(model, Path(run), texts, args.rounds, args.scale)
     order = [row["key"] for row in rows]
     merged = merge_rows(HERE / "serve.json", rows, "key", order)
-    body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(merged)
+    body = section_body(__doc__, table(merged))
     write_section("serve", "Serving: textclf serve against a naive FastAPI endpoint (IMDB reviews)", body)
     print(table(merged))
 

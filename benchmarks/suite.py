@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.peers import HERE, ROOT, split_csv, timed
-from benchmarks.results import markdown_table, merge_rows, write_section
+from benchmarks.results import markdown_table, merge_rows, section_body, write_section
 
 SETS = ["cr", "mpqa", "subj", "emotion", "hate", "banking77", "imdb"]
 BUDGETS = {"imdb": 600}  # seconds; the others 180
@@ -185,7 +185,7 @@ def main() -> None:
         for name in args.sets:
             rows.append(with_saved_systems(measure(name, args, Path(folder))))
             merged = merge_rows(HERE / "suite.json", rows, "data", SETS)  # saved after each set: a long run
-    body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(merged)
+    body = section_body(__doc__, table(merged))
     write_section("suite", "The visible suite: seven real sets, textclf against the best of three peers", body)
     print(table(merged))
 

@@ -15,7 +15,6 @@ go to benchmarks/RESULTS.md (section "unseen-terms") and unseen_terms.json. Need
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import random
@@ -26,20 +25,20 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.design_cv import SETS, training_rows
+from benchmarks.design_cv import training_rows, training_sets_parser
 from benchmarks.peers import HERE, ROOT
-from benchmarks.results import markdown_table, write_section
+from benchmarks.results import markdown_table, section_body, write_section
 
 FOLDS, OOV = 5, 0
 
 
-def vectors(vectorizer, texts: np.ndarray):
-    """The vectorizer's bag vectors of ``texts`` as one SciPy CSR matrix (tf-idf comes dense from Keras)."""
+def vectors(kind, vectorizer, texts: np.ndarray, cfg):
+    """The bag vectors textclf trains on (``BagInput.encode``), as one SciPy CSR matrix."""
     import scipy.sparse as sparse
 
-    parts = [sparse.csr_matrix(np.asarray(vectorizer(texts[start:start + 512])))
-             for start in range(0, len(texts), 512)]
-    return sparse.vstack(parts).tocsr()
+    bags = kind.encode(vectorizer, texts, cfg)
+    rows, columns = bags.ids.value_rowids().numpy(), bags.ids.flat_values.numpy()
+    return sparse.csr_matrix((bags.value_array(), (rows, columns)), shape=(len(bags), bags.width))
 
 
 def fold_accuracies(train_csv: Path) -> dict[str, list[float]]:
@@ -64,7 +63,7 @@ def fold_accuracies(train_csv: Path) -> dict[str, list[float]]:
         kind = BagInput()
         vectorizer = kind.vectorizer(cfg)
         featurize.adapt(vectorizer, texts[train], cfg, kind)
-        seen, unseen = vectors(vectorizer, texts[train]), vectors(vectorizer, texts[held])
+        seen, unseen = (vectors(kind, vectorizer, texts[part], cfg) for part in (train, held))
         for name in scores:
             if name == "dropped":
                 seen, unseen = (m.tolil() for m in (seen, unseen))
@@ -83,10 +82,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sentences", required=True)
-    parser.add_argument("--suite", required=True)
-    parser.add_argument("--sets", nargs="*", default=SETS, choices=SETS)
+    parser = training_sets_parser(__doc__)
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -95,7 +91,7 @@ def main() -> None:
             rows.append({"data": name, **scores, "measured_at": time.strftime("%Y-%m-%d %H:%M UTC")})
             print(name, {k: round(100 * statistics.mean(v), 2) for k, v in scores.items()}, flush=True)
     (HERE / "unseen_terms.json").write_text(json.dumps(rows, indent=1) + "\n")
-    body = " ".join(__doc__.split("\n\n")[2].split()) + "\n\n" + table(rows)
+    body = section_body(__doc__, table(rows))
     write_section("unseen-terms", "What the OOV column does to textclf's bag vectors", body)
     print(table(rows))
 

@@ -121,6 +121,18 @@ def test_a_config_without_a_search_section_is_its_own_first_trial_its_values_joi
     assert trial.model == cfg.model and trial.data == cfg.data and trial.train.learning_rate == 0.2
 
 
+def test_a_configs_own_value_of_a_key_its_model_type_fixes_joins_it_as_a_choice():
+    import yaml
+
+    from textclf.tuning.space import DEFAULT_SPACE, search_config
+
+    cfg, raw = search_config(ROOT / "configs" / "linear.yaml", ["data.path=x.csv", "train.learning_rate=0.01"], None)
+    fixed = yaml.safe_load(DEFAULT_SPACE.read_text())["search"]["per_model"]["linear"]["train.learning_rate"]
+    assert cfg.search.per_model["linear"]["train.learning_rate"] == [fixed, 0.01]
+    assert cfg.search.first[0]["train.learning_rate"] == 0.01  # tried first, as the user wrote it
+    assert validate(trial_config(raw, cfg.search.first[0])).train.learning_rate == 0.01
+
+
 @pytest.mark.parametrize("config", sorted((ROOT / "configs").glob("*.yaml")), ids=lambda path: path.stem)
 def test_every_shipped_config_can_be_tuned_its_own_values_tried_first_and_once(config):
     from textclf.tuning.space import search_config

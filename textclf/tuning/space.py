@@ -140,8 +140,8 @@ def with_config_first(raw: dict, origin: str) -> dict:
             elif is_range(choices):
                 kind, (low, high) = next(iter(choices.items()))
                 section[key] = {kind: [min(low, value), max(high, value)]}
-            else:
-                continue  # a fixed value: not searched
+            elif value != choices:  # a model type's fixed value: the config's own becomes a second choice
+                section[key] = [choices, value]
             values[key] = value
     search["first"] = [values, *[first for first in search.get("first", []) if first != values]]
     return search
