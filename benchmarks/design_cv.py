@@ -69,9 +69,18 @@ CHOICES = {
     # vector divided by its length either way); Adam moves each weight at its own pace, so a rare n-gram's
     # larger idf speeds its weight's hold on the logit
     "linear_multi_hot": (LINEAR, [*LINEAR, "data.output_mode=multi_hot"]),
+    # the bag layers' OOV column (model.unseen_terms): skipped, as scikit-learn drops unknown terms, against read
+    # as one more term; in recommended.yaml's NBSVM, the linear trials and the bow_ngram trials (whose capped
+    # 200,000-term vocabulary leaves training texts unseen terms, so that the column's weight trains)
+    "unseen_terms": ([], ["model.unseen_terms=count"]),
+    "linear_unseen_terms": (LINEAR, [*LINEAR, "model.unseen_terms=count"]),
+    "bow_unseen_terms": (BOW, [*BOW, "model.unseen_terms=count"]),
     # tune's final run on data of 20,000 texts or more: IMDB's winner (configs/nbsvm.yaml's values) refit as
     # tune refits it, one training against an ensemble of three seeds (space.member_count)
     "long_members": (NBSVM_REFIT, [*NBSVM_REFIT, "train.ensemble=3"]),
+    # IMDB's winner again: its 1-3-grams overflow the million-term vocabulary, so training texts hold unseen
+    # terms and the OOV column's weight trains where it is counted
+    "long_unseen_terms": (NBSVM_REFIT, [*NBSVM_REFIT, "model.unseen_terms=count"]),
 }
 
 

@@ -29,3 +29,14 @@ def test_a_rule_error_names_its_key_and_says_why():
     error = RuleError("char_ngrams", "only with split word")
     assert str(error) == "char_ngrams: only with split word" and (error.key, error.message) == ("char_ngrams",
                                                                                                 "only with split word")
+
+
+@pytest.mark.parametrize("model_type", sorted(MODEL_CONFIGS))
+def test_unseen_terms_is_a_setting_of_bag_models_only_and_skips_by_default(model_type):
+    if MODEL_CONFIGS[model_type].input_kind == "bag":
+        assert validate({"name": "x", "model": {"type": model_type}}).model.unseen_terms == "skip"
+        with pytest.raises(TextclfError, match=r"model\.unseen_terms"):
+            validate({"name": "x", "model": {"type": model_type, "unseen_terms": "drop"}})
+    else:  # a token sequence has its own OOV token, whose embedding trains
+        with pytest.raises(TextclfError, match=r"model\.unseen_terms"):
+            validate({"name": "x", "model": {"type": model_type, "unseen_terms": "skip"}})

@@ -81,6 +81,13 @@ def test_every_model_type_splits_its_logit_into_the_baseline_and_the_terms(model
             assert abs(explanation.gap) <= 0.05 * sum(abs(value) for _, value in explanation.terms) + 1e-6
 
 
+@pytest.mark.parametrize("model_type", sorted(EXACT))
+def test_a_bag_model_explains_the_terms_it_reads_not_the_oov_count_it_skips(model_type):
+    (explanation,) = Explainer(built(model_type)).explain(["zzqx vvbnm great film"])
+    assert explanation.terms and "[UNK]" not in {term for term, _ in explanation.terms}
+    assert abs(explanation.gap) < 1e-5
+
+
 def test_an_empty_text_is_its_baseline_and_has_no_terms():
     for model_type in ("nbsvm", "lstm"):
         (explanation,) = Explainer(built(model_type)).explain([""])

@@ -147,6 +147,28 @@ def test_every_builder_gives_a_multi_label_model_a_sigmoid_per_label(model_type)
     assert end_to_end.get_config()["thresholds"] == [0.2, 0.5, 0.7]
 
 
+BAG_TYPES = sorted(t for t, section in MODEL_CONFIGS.items() if section.input_kind == "bag")
+
+
+@pytest.mark.parametrize("model_type", BAG_TYPES)
+@pytest.mark.parametrize("unseen_terms", ["skip", "count"])
+def test_a_bag_model_reads_terms_its_vocabulary_lacks_as_model_unseen_terms_says(model_type, unseen_terms):
+    """Skipped, a text's unseen words change nothing, in training batches and raw-string prediction alike."""
+    cfg, kind, vectorizer, _, _, _ = prepared(model_type)
+    model = builders.build(model_config(model_type, unseen_terms=unseen_terms),
+                           vocab_size=vectorizer.vocabulary_size(), num_classes=2)
+    rng = np.random.default_rng(1)
+    model.set_weights([rng.normal(0.0, 0.5, w.shape).astype(np.float32) for w in model.get_weights()])
+    end_to_end = builders.end_to_end(vectorizer, model, cfg, kind)
+    texts = ["a great film", "a great film zzqx vvbnm qqwert", "dull", "dull xxyyzz"]
+    raw = predict_texts(end_to_end, texts, batch_size=4)
+    batches = model.predict(kind.dataset(kind.encode(vectorizer, texts, cfg), np.zeros(4, np.int32), 4, cfg),
+                            verbose=0)
+    np.testing.assert_allclose(raw[:, 1:], batches, rtol=1e-5, atol=1e-6)
+    same = np.allclose(raw[0::2], raw[1::2], rtol=1e-5, atol=1e-6)
+    assert same == (unseen_terms == "skip")
+
+
 @pytest.mark.parametrize("model_type", ["dense_bow", "nbsvm", "embedding_bag"])
 def test_bulk_prediction_of_a_bag_model_is_traced_once_per_model(model_type):
     cfg, kind, vectorizer, _, _, _ = prepared(model_type)

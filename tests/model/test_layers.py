@@ -94,3 +94,35 @@ def test_a_trained_and_dropped_large_table_gives_its_memory_back():
     for _ in range(3):
         train_once()
     assert _rss_mib() - before < 150  # three kept tables and their moments: 576 MB
+
+
+SKIPPING = {"l2": lambda skip: BagDense(5, 2, combiner="l2", skip_unseen=skip),
+            "mean": lambda skip: BagDense(5, 2, combiner="mean", skip_unseen=skip),
+            "sum": lambda skip: BagDense(5, 2, skip_unseen=skip),
+            "nbsvm": lambda skip: NaiveBayesLinear(5, 2, 0.5, normalize=True, skip_unseen=skip)}
+
+
+@pytest.mark.parametrize("make", SKIPPING.values(), ids=SKIPPING)
+def test_a_layer_that_skips_unseen_terms_reads_a_bag_as_if_its_oov_column_were_empty(make):
+    vectors = np.array([[2, 1, 0, 3, 0], [0, 0, 1, 0, 1], [4, 0, 0, 0, 0]], dtype=np.float32)  # last: unseen only
+    known = vectors * np.array([0, 1, 1, 1, 1], np.float32)
+    skipping, reading = make(True), make(False)
+    for layer in (skipping, reading):
+        layer.build(None)
+        layer.set_weights([np.random.default_rng(0).normal(size=w.shape).astype(np.float32) + 0.5
+                           for w in layer.get_weights()])
+
+    def out(layer, bags):
+        return layer(bag_ids(tf.sparse.from_dense(bags))).numpy()
+    np.testing.assert_allclose(out(skipping, vectors), out(reading, known), rtol=1e-5, atol=1e-6)
+    sparse = tf.sparse.from_dense(vectors)  # the raw-string predictor's path: the vectorizer's own SparseTensor
+    np.testing.assert_allclose(skipping.call_on_bags(sparse).numpy(), out(reading, known), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(out(reading, vectors)[[0, 2]], out(reading, known)[[0, 2]])  # the column counts there
+
+
+def test_skipping_unseen_terms_is_saved_with_the_layer_and_off_for_layers_saved_before_it():
+    for layer in (BagDense(5, 2, skip_unseen=True), NaiveBayesLinear(5, 1, 0.5, skip_unseen=True)):
+        config = layer.get_config()
+        assert type(layer).from_config(config).skip_unseen is True
+        del config["skip_unseen"]
+        assert type(layer).from_config(config).skip_unseen is False

@@ -47,10 +47,20 @@ class EmbeddingModel(Strict):
     embedding: EmbeddingConfig = EmbeddingConfig()
 
 
-class DenseBowConfig(Strict):
-    """Bag of words (``data.output_mode``, ``data.ngrams``) → Dense layers."""
+class BagModel(Strict):
+    """A model whose first layer reads a bag vector over the vocabulary's terms (``features.bag_input``)."""
 
     input_kind: ClassVar[str] = "bag"
+    # the vocabulary's OOV column, which counts a text's terms that the vocabulary lacks: skip it, as
+    # scikit-learn's vectorizers drop unknown terms, or count it as one more term. Where the vocabulary holds
+    # every training term its weight never trains, yet in a held-out text it swells the norm (linear), the
+    # mean (embedding_bag) or the term count (nbsvm) that the known terms are divided by
+    unseen_terms: Literal["skip", "count"] = "skip"
+
+
+class DenseBowConfig(BagModel):
+    """Bag of words (``data.output_mode``, ``data.ngrams``) → Dense layers."""
+
     type: Literal["dense_bow"]
     hidden_units: Widths = (16, 16)
     dropout: Fraction = 0.0
@@ -65,10 +75,9 @@ class BowNgramConfig(DenseBowConfig):
     input_dropout: Fraction = 0.0
 
 
-class NBSVMConfig(Strict):
+class NBSVMConfig(BagModel):
     """Naive-Bayes log-count ratios × binarized n-gram bag → a linear (logistic) layer."""
 
-    input_kind: ClassVar[str] = "bag"
     type: Literal["nbsvm"]
     alpha: Annotated[float, Field(gt=0.0)] = 1.0  # smoothing of the n-gram counts
     nb_weight: Annotated[float, Field(ge=0.0)] = 0.04  # scale of the Naive Bayes part of the weights
@@ -77,20 +86,18 @@ class NBSVMConfig(Strict):
     normalize: Union[bool, Literal["auto"]] = "auto"
 
 
-class LinearConfig(Strict):
+class LinearConfig(BagModel):
     """A logistic regression on the bag (best with ``data.output_mode: tf_idf`` and word and character n-grams:
     the strongest classical baseline), each text's bag divided by its L2 norm, as scikit-learn's TF-IDF does."""
 
-    input_kind: ClassVar[str] = "bag"
     type: Literal["linear"]
     normalize: bool = True  # divide each text's bag by its L2 norm: long and short texts weigh alike
     input_dropout: Fraction = 0.0  # zero whole features (n-grams) of each training example: a regularizer
 
 
-class EmbeddingBagConfig(EmbeddingModel):
+class EmbeddingBagConfig(EmbeddingModel, BagModel):
     """fastText: the average of token and n-gram embeddings → output."""
 
-    input_kind: ClassVar[str] = "bag"
     type: Literal["embedding_bag"]
     embedding_dim: Width = 64
     dropout: Fraction = 0.0

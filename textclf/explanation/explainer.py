@@ -86,7 +86,8 @@ class Explainer:
                            baseline, tuple(terms), words.shaded(shares))
 
     def _bag(self, text: str, words: WordMap, unit: int, sign: float):
-        bags = sparse_bags(self.vectorizer(tf.constant([text])))
+        # the terms the model reads: without the OOV count where its bag layer skips it
+        bags = bag_terms.first_bag_layer(self.classifier).known_terms(sparse_bags(self.vectorizer(tf.constant([text]))))
         ids, values = bags.indices[:, 1].numpy(), bags.values.numpy().astype(np.float64)
         if self.method == "exact":
             contributions, baseline, score = bag_terms.exact(self.classifier, ids, values, unit, sign)

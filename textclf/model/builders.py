@@ -35,6 +35,11 @@ def _bag_inputs() -> list[keras.KerasTensor]:
             keras.Input(shape=(None,), dtype="float32", name="bag_values")]
 
 
+def _skips(cfg: model_sections.BagModel) -> bool:
+    """Whether the bag layer skips the OOV column (``model.unseen_terms``)."""
+    return cfg.unseen_terms == "skip"
+
+
 def _embedding(cfg, vocab_size: int, mask_zero: bool = False) -> layers.Embedding:
     """The token table, named ``embedding`` so that pretrained vectors can be loaded into it."""
     return layers.Embedding(vocab_size, cfg.embedding_dim, mask_zero=mask_zero, trainable=cfg.embedding.trainable,
@@ -63,7 +68,8 @@ def build_bag_mlp(cfg: model_sections.DenseBowConfig, *, vocab_size: int, head: 
     ids, values = inputs = _bag_inputs()
     if getattr(cfg, "input_dropout", 0.0):
         values = layers.Dropout(cfg.input_dropout, name="feature_dropout")(values)
-    x = BagDense(vocab_size, cfg.hidden_units[0], activation="relu", name="bag_dense")([ids, values])
+    x = BagDense(vocab_size, cfg.hidden_units[0], activation="relu", skip_unseen=_skips(cfg),
+                 name="bag_dense")([ids, values])
     if cfg.dropout:
         x = layers.Dropout(cfg.dropout)(x)
     for units in cfg.hidden_units[1:]:
@@ -85,7 +91,8 @@ def build_nbsvm(cfg: model_sections.NBSVMConfig, *, vocab_size: int, head: Head)
     """
     inputs = _bag_inputs()
     normalize = cfg.normalize is True
-    logits = NaiveBayesLinear(vocab_size, head.units, cfg.nb_weight, normalize, name="nb_linear")(inputs)
+    logits = NaiveBayesLinear(vocab_size, head.units, cfg.nb_weight, normalize, skip_unseen=_skips(cfg),
+                              name="nb_linear")(inputs)
     outputs = layers.Activation(head.activation, dtype="float32", name="predictions")(logits)
     return keras.Model(inputs, outputs, name="nbsvm")
 
@@ -97,7 +104,7 @@ def build_linear(cfg: model_sections.LinearConfig, *, vocab_size: int, head: Hea
     if cfg.input_dropout:
         values = layers.Dropout(cfg.input_dropout, name="feature_dropout")(values)
     logits = BagDense(vocab_size, head.units, combiner="l2" if cfg.normalize else "sum", kernel_initializer="zeros",
-                      name="linear")([ids, values])
+                      skip_unseen=_skips(cfg), name="linear")([ids, values])
     outputs = layers.Activation(head.activation, dtype="float32", name="predictions")(logits)
     return keras.Model(inputs, outputs, name="linear")
 
@@ -107,7 +114,7 @@ def build_embedding_bag(cfg: model_sections.EmbeddingBagConfig, *, vocab_size: i
     """fastText (Joulin et al., 2016): the mean of the token and n-gram embeddings → output."""
     inputs = _bag_inputs()
     x = BagDense(vocab_size, cfg.embedding_dim, use_bias=False, combiner="mean", kernel_initializer="uniform",
-                 trainable=cfg.embedding.trainable, name="embedding")(inputs)
+                 trainable=cfg.embedding.trainable, skip_unseen=_skips(cfg), name="embedding")(inputs)
     if cfg.dropout:
         x = layers.Dropout(cfg.dropout)(x)
     outputs = _classifier_head(head)(x)

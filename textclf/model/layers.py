@@ -69,11 +69,24 @@ def bag_product(bags, table, sparse_gradient: bool):
 
 
 class _BagLayer(keras.layers.Layer):
-    """A layer of a bag given as (ids, values) of its non-zero entries; subclasses say ``call_on_bags``."""
+    """A layer of a bag given as (ids, values) of its non-zero entries; subclasses say ``call_on_bags``.
+
+    ``skip_unseen`` drops column 0, the vectorizer's OOV count of terms its
+    vocabulary lacks (``model.unseen_terms``), wherever a bag comes in:
+    training batches, raw-string prediction and explanation alike. Off, as
+    models saved before the setting were trained.
+    """
 
     def call(self, inputs):
         ids, values = inputs
         return self.call_on_bags(sparse_bag(ids, values, self.input_dim))
+
+    def known_terms(self, bags):
+        """The bags as this layer reads them: without the OOV column where it skips it."""
+        return tf.sparse.retain(bags, tf.not_equal(bags.indices[:, 1], 0)) if self.skip_unseen else bags
+
+    def get_config(self):
+        return {**super().get_config(), "skip_unseen": self.skip_unseen}
 
 
 @keras.saving.register_keras_serializable(package="textclf", name="BagDense")
@@ -87,9 +100,10 @@ class BagDense(_BagLayer):
     """
 
     def __init__(self, input_dim, units, activation=None, use_bias=True, combiner="sum",
-                 kernel_initializer="glorot_uniform", **kwargs):
+                 kernel_initializer="glorot_uniform", skip_unseen=False, **kwargs):
         super().__init__(**kwargs)
         self.input_dim, self.units, self.use_bias, self.combiner = input_dim, units, use_bias, combiner
+        self.skip_unseen = bool(skip_unseen)
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.supports_jit = False
@@ -107,6 +121,7 @@ class BagDense(_BagLayer):
 
     def call_on_bags(self, bags):
         """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""
+        bags = self.known_terms(bags)
         x = bag_product(bags, self.kernel, self.input_dim * self.units >= SPARSE_GRADIENT_ENTRIES)
         if self.combiner != "sum":  # an empty text: zeros (1e-9 is 0 in float16)
             x = tf.math.divide_no_nan(x, per_text(bags, x.dtype, self.combiner)[:, None])
@@ -136,9 +151,10 @@ class NaiveBayesLinear(_BagLayer):
     n-grams multiply.
     """
 
-    def __init__(self, input_dim, units, nb_weight, normalize=False, **kwargs):
+    def __init__(self, input_dim, units, nb_weight, normalize=False, skip_unseen=False, **kwargs):
         super().__init__(**kwargs)
         self.input_dim, self.units, self.nb_weight, self.normalize = input_dim, units, nb_weight, bool(normalize)
+        self.skip_unseen = bool(skip_unseen)
         self.supports_jit = False
 
     def build(self, input_shape):
@@ -155,10 +171,10 @@ class NaiveBayesLinear(_BagLayer):
     def set_ratios(self, ratios):
         self.ratios.assign(ratios)
 
-
     def call_on_bags(self, bags):
         """The layer on a batch of bag vectors as one float SparseTensor, the vectorizer's own output."""
         # One column: gathering the rows of the batch's n-grams is cheap, and gives the kernel a sparse gradient.
+        bags = self.known_terms(bags)
         ids = bags.indices[:, 1]
         weights = gathered(self.ratios, ids) * (self.nb_weight + gathered(self.kernel, ids))
         values = tf.cast(bags.values, weights.dtype)[:, None]
