@@ -57,7 +57,7 @@ def pool_space(folder: Path) -> tuple[Path, list[dict]]:
 
 def label(first: dict) -> str:
     """A first trial's name in the table: its model type, and which shipped config's values it takes."""
-    origin = {(0.02, "nbsvm"): "recommended.yaml", (0.002, "nbsvm"): "nbsvm.yaml", (0.08, "linear"): "linear.yaml"}
+    origin = {(0.02, "nbsvm"): "recommended.yaml", (0.002, "nbsvm"): "nbsvm.yaml", (0.02, "linear"): "linear.yaml"}
     config = origin.get((first["train.learning_rate"], first["model.type"]))
     return f"{first['model.type']} ({config}'s)" if config else first["model.type"]
 

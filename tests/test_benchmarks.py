@@ -158,7 +158,7 @@ def test_pool_cv_finds_first_trials_by_their_values_and_scores_pools_on_rows_the
     from textclf.tuning import selection
 
     firsts = [{"model.type": "nbsvm", "train.learning_rate": 0.02}, {"model.type": "bow_ngram", "train.learning_rate":
-              0.002}, {"model.type": "linear", "train.learning_rate": 0.08, "train.optimizer": "adam"}]
+              0.002}, {"model.type": "linear", "train.learning_rate": 0.02, "train.optimizer": "adam"}]
     monkeypatch.setattr(pool_cv, "CANDIDATES", {"linear": firsts[2]})
     labels = np.arange(200) % 2
     right, wrong = np.eye(2)[labels], np.eye(2)[1 - labels]
